@@ -1,0 +1,111 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import * as v from "valibot";
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** Set: Postgres server. Unset: embedded PGlite in `$DATA_DIR/pg`. */
+  databaseUrl: string | undefined;
+  /** Set: any S3-compatible endpoint. Unset: the directory `$DATA_DIR/objects`. */
+  s3Endpoint: string | undefined;
+  s3Region: string;
+  s3ForcePathStyle: boolean;
+  reportsBucket: string;
+  reportsAccessKeyId: string | undefined;
+  reportsSecretAccessKey: string | undefined;
+  secretKey: string;
+  ingestToken: string;
+  operatorToken: string;
+  region: string;
+  demo: boolean;
+}
+
+const bool = (name: string) =>
+  v.pipe(
+    v.optional(v.string()),
+    v.check((s) => s === undefined || /^(1|0|true|false|yes|no)$/i.test(s), `${name} must be 1/0, true/false or yes/no`),
+    v.transform((s) => s === undefined ? undefined : /^(1|true|yes)$/i.test(s)),
+  );
+
+const EnvSchema = v.object({
+  PORT: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, "PORT must be a number"), v.transform(Number), v.minValue(0), v.maxValue(65535)), "8080"),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), "./.data"),
+  DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"))),
+  S3_ENDPOINT: v.optional(v.pipe(v.string(), v.url("S3_ENDPOINT must be a URL such as http://127.0.0.1:9000"))),
+  S3_REGION: v.optional(v.string(), "us-east-1"),
+  S3_FORCE_PATH_STYLE: bool("S3_FORCE_PATH_STYLE"),
+  REPORTS_BUCKET: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "REPORTS_BUCKET must be a valid bucket name")), "activity-log-reports"),
+  REPORTS_ACCESS_KEY_ID: v.optional(v.string()),
+  REPORTS_SECRET_ACCESS_KEY: v.optional(v.string()),
+  SECRET_KEY: v.optional(v.pipe(v.string(), v.minLength(16, "SECRET_KEY must be at least 16 characters"))),
+  INGEST_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "INGEST_TOKEN must be at least 16 characters"))),
+  OPERATOR_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "OPERATOR_TOKEN must be at least 16 characters"))),
+  REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}-[a-z]+(-\d+)?$|^[a-z]{2}-[a-z]+-\d$/, "REGION must look like ru-msk or us-east-1")), "ru-msk"),
+  DEMO: bool("DEMO"),
+});
+
+export class ConfigError extends Error {}
+
+/** The secrets generated for embedded mode, kept in `$DATA_DIR/secrets.json` (mode 0600). */
+export type GeneratedSecrets = { SECRET_KEY: string; INGEST_TOKEN: string; OPERATOR_TOKEN: string };
+
+export function secretsFile(dataDir: string): string {
+  return join(dataDir, "secrets.json");
+}
+
+/** Reads the embedded-mode secrets, creating them on first use. */
+export function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
+  const file = secretsFile(dataDir);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as GeneratedSecrets;
+  mkdirSync(dataDir, { recursive: true });
+  const secrets: GeneratedSecrets = {
+    SECRET_KEY: randomBytes(32).toString("base64url"),
+    INGEST_TOKEN: randomBytes(24).toString("base64url"),
+    OPERATOR_TOKEN: randomBytes(24).toString("base64url"),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/**
+ * Validates the environment. Secrets that are unset are generated into `$DATA_DIR` in embedded mode;
+ * with a Postgres server they must be given, since several processes must share them.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = v.safeParse(EnvSchema, env);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const key = issue.path?.map((p) => String(p.key)).join(".") ?? "environment";
+    throw new ConfigError(`Invalid configuration: ${key}: ${issue.message}`);
+  }
+  const e = parsed.output;
+  const dataDir = resolve(e.DATA_DIR);
+  const embedded = !e.DATABASE_URL;
+  const missing = (["SECRET_KEY", "INGEST_TOKEN", "OPERATOR_TOKEN"] as const).filter((k) => !e[k]);
+  if (missing.length > 0 && !embedded) {
+    throw new ConfigError(`Invalid configuration: ${missing.join(", ")} must be set when DATABASE_URL is set (they are generated only in embedded mode)`);
+  }
+  const generated = missing.length > 0 ? loadOrCreateSecrets(dataDir) : undefined;
+  if (Boolean(e.REPORTS_ACCESS_KEY_ID) !== Boolean(e.REPORTS_SECRET_ACCESS_KEY)) {
+    throw new ConfigError("Invalid configuration: REPORTS_ACCESS_KEY_ID and REPORTS_SECRET_ACCESS_KEY must be set together");
+  }
+  return {
+    port: e.PORT,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    s3Endpoint: e.S3_ENDPOINT,
+    s3Region: e.S3_REGION,
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE ?? true,
+    reportsBucket: e.REPORTS_BUCKET,
+    reportsAccessKeyId: e.REPORTS_ACCESS_KEY_ID,
+    reportsSecretAccessKey: e.REPORTS_SECRET_ACCESS_KEY,
+    secretKey: e.SECRET_KEY ?? generated!.SECRET_KEY,
+    ingestToken: e.INGEST_TOKEN ?? generated!.INGEST_TOKEN,
+    operatorToken: e.OPERATOR_TOKEN ?? generated!.OPERATOR_TOKEN,
+    region: e.REGION,
+    demo: e.DEMO ?? true,
+  };
+}

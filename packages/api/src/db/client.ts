@@ -1,0 +1,76 @@
+import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import type { SQL } from "drizzle-orm";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema/index.ts";
+
+export type Schema = typeof schema;
+/** The Drizzle handle every query module takes; the same type for both drivers. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export const MIGRATIONS_FOLDER = new URL("./migrations", import.meta.url).pathname;
+
+/**
+ * An open database: Drizzle for queries, plus the native driver for what Drizzle cannot do
+ * (server-side cursors, COPY). Exactly one of `pg` / `pglite` is set.
+ */
+export interface Database {
+  kind: "postgres" | "pglite";
+  db: Db;
+  pg?: postgres.Sql;
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions = { url: string } | { dataDir: string | undefined };
+
+/** Opens Postgres (`url`) or embedded PGlite (`dataDir`; undefined = in memory) and migrates it. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const database = "url" in options ? openPostgres(options.url) : await openPglite(options.dataDir);
+  await migrateDatabase(database);
+  return database;
+}
+
+function openPostgres(url: string): Database {
+  const pg = postgres(url, {
+    max: Number(process.env.DB_POOL_SIZE ?? 10),
+    onnotice: () => {},
+  });
+  const db = drizzlePostgres(pg, { schema }) as unknown as Db;
+  return { kind: "postgres", db, pg, close: () => pg.end({ timeout: 5 }) };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  return { kind: "pglite", db, pglite, close: () => pglite.close() };
+}
+
+/** The same committed migrations on both drivers (drizzle-kit migrate cannot create extensions on PGlite). */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.pg) {
+    // Serialise concurrent starters (several workers, API replicas) on one server.
+    // The lock is per connection, so hold it on one reserved connection while the pool migrates.
+    const lock = await database.pg.reserve();
+    try {
+      await lock`select pg_advisory_lock(727274)`;
+      await migratePostgres(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await lock`select pg_advisory_unlock(727274)`.catch(() => {});
+      lock.release();
+    }
+  } else {
+    await migratePglite(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  }
+}
+
+/** Runs raw SQL and returns its rows, whichever driver is underneath. */
+export async function rowsOf<T = Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

@@ -1,0 +1,115 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+/** A customer company. Its name is its identifier everywhere (events, ARNs, archive keys). */
+export const accounts = pgTable("accounts", {
+  id: text("id").primaryKey(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const projects = pgTable(
+  "projects",
+  {
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.name] })],
+);
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The account's system user: logged like anyone, never signs in to the console. */
+    isSystem: boolean("is_system").notNull().default(false),
+    /** Bun.password hash (argon2id); null for users without console access. */
+    passwordHash: text("password_hash"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("users_account_name").on(t.accountId, t.name),
+    // Exactly one system user per account.
+    uniqueIndex("users_one_system").on(t.accountId).where(sql`${t.isSystem}`),
+  ],
+);
+
+/** Group membership within a project; ActivityLogAdministrators is the one this service reads. */
+export const groupMembers = pgTable(
+  "group_members",
+  {
+    accountId: text("account_id").notNull(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    project: text("project").notNull(),
+    groupName: text("group_name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.project, t.groupName] }), index("group_members_account").on(t.accountId)],
+);
+
+/** SigV4 key pairs. Each belongs to one user and one project; the secret is encrypted with SECRET_KEY. */
+export const accessKeys = pgTable(
+  "access_keys",
+  {
+    accessKeyId: text("access_key_id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    project: text("project").notNull(),
+    secretEncrypted: text("secret_encrypted").notNull(),
+    status: text("status", { enum: ["Active", "Inactive"] }).notNull().default("Active"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("access_keys_user").on(t.userId)],
+);
+
+/** Console sessions. Only a hash of the cookie token is stored. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    csrfToken: text("csrf_token").notNull(),
+    sourceIp: text("source_ip"),
+    userAgent: text("user_agent"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** Set on sign-out or automatic sign-out; a closed session never authenticates again. */
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [index("sessions_open_expiry").on(t.expiresAt).where(sql`${t.closedAt} is null`)],
+);
+
+/** Failed console sign-ins, for throttling guessing. */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: text("account_id").notNull(),
+    userName: text("user_name").notNull(),
+    sourceIp: text("source_ip"),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("sign_in_failures_lookup").on(t.accountId, t.userName, t.at)],
+);
+
+/** Per-account overrides of the quota defaults in core/limits.ts. */
+export const quotas = pgTable(
+  "quotas",
+  {
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    value: integer("value").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.name] })],
+);
+
+export const subscriptions = pgTable("subscriptions", {
+  accountId: text("account_id").primaryKey().references(() => accounts.id, { onDelete: "cascade" }),
+  active: boolean("active").notNull(),
+  changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,3 @@
+export * from "./iam.ts";
+export * from "./trails.ts";
+export * from "./reports.ts";

@@ -1,0 +1,56 @@
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { accounts } from "./iam.ts";
+
+export const trails = pgTable(
+  "trails",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    region: text("region").notNull(),
+    /** The project that holds the bucket; deliveries use `accessKeyId` (a key of that project). */
+    project: text("project").notNull(),
+    bucket: text("bucket").notNull(),
+    prefix: text("prefix").notNull().default(""),
+    accessKeyId: text("access_key_id").notNull(),
+    isLogging: boolean("is_logging").notNull().default(false),
+    readWriteType: text("read_write_type", { enum: ["All", "ReadOnly", "WriteOnly"] }).notNull().default("All"),
+    includeManagementEvents: boolean("include_management_events").notNull().default(true),
+    startLoggingTime: timestamp("start_logging_time", { withTimezone: true }),
+    stopLoggingTime: timestamp("stop_logging_time", { withTimezone: true }),
+    latestDeliveryTime: timestamp("latest_delivery_time", { withTimezone: true }),
+    latestDeliveryAttemptTime: timestamp("latest_delivery_attempt_time", { withTimezone: true }),
+    latestDeliveryError: text("latest_delivery_error"),
+    latestDigestTime: timestamp("latest_digest_time", { withTimezone: true }),
+    /** Consecutive failed attempts, for backoff. */
+    failureCount: integer("failure_count").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    /** The start of the next 5-minute window this trail has to deliver (its cursor). */
+    nextWindowStart: timestamp("next_window_start", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("trails_account_name").on(t.accountId, t.name)],
+);
+
+/** One row per window of a trail: delivered, empty, or skipped (subscription inactive / not logging). */
+export const trailDeliveries = pgTable(
+  "trail_deliveries",
+  {
+    trailId: uuid("trail_id").notNull().references(() => trails.id, { onDelete: "cascade" }),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    status: text("status", { enum: ["pending", "delivered", "empty", "skipped"] }).notNull(),
+    /** Why a window was skipped (e.g. "subscription inactive"). */
+    reason: text("reason"),
+    objectKey: text("object_key"),
+    eventCount: integer("event_count").notNull().default(0),
+    sha256: text("sha256"),
+    bytes: bigint("bytes", { mode: "number" }),
+    /** Visibility horizon captured when the window's content was fixed (see worker/trails.ts). */
+    horizonFrom: text("horizon_from"),
+    horizonTo: text("horizon_to"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.trailId, t.windowStart] }), index("trail_deliveries_status").on(t.status)],
+);

@@ -1,0 +1,16 @@
+import type { SecretBox } from "./auth/secret-box.ts";
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/client.ts";
+import type { Logger } from "./logger.ts";
+import type { ObjectStorage } from "./storage/object-store.ts";
+
+/** Everything the app needs from outside; createApp takes it whole, so tests build it with real parts. */
+export interface AppDeps {
+  database: Database;
+  storage: ObjectStorage;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  secrets: SecretBox;
+}
