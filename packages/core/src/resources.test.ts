@@ -48,10 +48,10 @@ describe("extractResources", () => {
     ],
     ["unrelated keys", { DryRun: true, MaxCount: 1, Filters: [{ Name: "x", Values: ["y"] }] }, []],
   ];
-  test.each(cases)("%s", (_label, params, expected, source) => {
-    expect(extractResources(params, source)).toEqual(expected);
-  });
-
+  for (const [label, params, expected, source] of cases)
+    test(label, () => {
+      expect(extractResources(params, source)).toEqual(expected);
+    });
   test("deep nesting is bounded", () => {
     let deep: Record<string, unknown> = { InstanceId: "i-deep" };
     for (let i = 0; i < 50; i++) deep = { nested: deep };

@@ -1,0 +1,10 @@
+// Public surface of @activity-log/core: pure domain rules, no I/O.
+export * from "./errors.ts";
+export * from "./read-only.ts";
+export * from "./resources.ts";
+export * from "./event.ts";
+export * from "./lookup.ts";
+export * from "./access.ts";
+export * from "./limits.ts";
+export * from "./trail.ts";
+export * from "./report.ts";

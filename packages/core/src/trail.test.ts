@@ -1,0 +1,200 @@
+import { describe, expect, test } from "bun:test";
+import { DomainError } from "./errors.ts";
+import {
+  archiveKey,
+  bucketNameProblem,
+  compactUtc,
+  digestKey,
+  hourOf,
+  parseEventSelectors,
+  parseTrailRef,
+  selectorAdmits,
+  selectorsAdmit,
+  trailArn,
+  trailNameProblem,
+  validateBucketName,
+  validateS3Prefix,
+  validateTrailName,
+  windowOf,
+  windowsBetween,
+  type ReadWriteType,
+} from "./trail.ts";
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return "none";
+  } catch (e) {
+    return e instanceof DomainError ? e.code : "other";
+  }
+}
+
+describe("trail names", () => {
+  const cases: [string, string | null][] = [
+    ["abc", null],
+    ["my-trail_1.prod", null],
+    ["A1", "3 to 128"],
+    ["a".repeat(128), null],
+    ["a".repeat(129), "3 to 128"],
+    ["", "required"],
+    ["my trail", "only ASCII"],
+    ["tráil", "only ASCII"],
+    ["my/trail", "only ASCII"],
+    ["-trail", "start and end"],
+    ["trail.", "start and end"],
+    ["_trail", "start and end"],
+    ["my..trail", "adjacent"],
+    ["my-_trail", "adjacent"],
+    ["my._trail", "adjacent"],
+    ["my--trail", "adjacent"],
+    ["192.168.5.4", "IP address"],
+    ["192.168.5", null],
+  ];
+  for (const [name, problem] of cases)
+    test(JSON.stringify(name), () => {
+      const p = trailNameProblem(name);
+      if (problem === null) {
+        expect(p).toBeNull();
+        expect(validateTrailName(name)).toBe(name);
+      } else {
+        expect(p).toContain(problem);
+        expect(codeOf(() => validateTrailName(name))).toBe("InvalidTrailNameException");
+      }
+    });
+  test("non-string", () => expect(codeOf(() => validateTrailName(5))).toBe("InvalidTrailNameException"));
+});
+
+describe("validateS3Prefix", () => {
+  test.each([
+    [undefined, ""],
+    ["", ""],
+    ["logs", "logs"],
+    ["a".repeat(200), "a".repeat(200)],
+  ])("%p", (p, expected) => expect(validateS3Prefix(p)).toBe(expected));
+  test.each(["a".repeat(201), "bad\nprefix", 5])("rejects %p", (p) => expect(codeOf(() => validateS3Prefix(p))).toBe("InvalidS3PrefixException"));
+});
+
+describe("bucket names", () => {
+  const cases: [string, boolean][] = [
+    ["my-bucket", true],
+    ["my.bucket.1", true],
+    ["abc", true],
+    ["ab", false],
+    ["a".repeat(64), false],
+    ["My-Bucket", false],
+    ["my_bucket", false],
+    ["-bucket", false],
+    ["bucket-", false],
+    ["my..bucket", false],
+    ["my.-bucket", false],
+    ["192.168.5.4", false],
+    ["xn--bucket", false],
+    ["bucket-s3alias", false],
+  ];
+  for (const [b, ok] of cases)
+    test(b, () => {
+      expect(bucketNameProblem(b) === null).toBe(ok);
+      expect(codeOf(() => validateBucketName(b))).toBe(ok ? "none" : "InvalidS3BucketNameException");
+    });
+});
+
+describe("ARNs", () => {
+  test("trailArn", () => expect(trailArn("eu-1", "acme", "t1")).toBe("arn:aws:cloudtrail:eu-1:acme:trail/t1"));
+  const cases: [string, ReturnType<typeof parseTrailRef> | "error"][] = [
+    ["t1", { name: "t1" }],
+    ["arn:aws:cloudtrail:eu-1:acme:trail/t1", { name: "t1", accountId: "acme", region: "eu-1" }],
+    ["arn:aws:cloudtrail::acme:trail/t1", { name: "t1", accountId: "acme" }],
+    ["arn:aws:s3:::bucket", "error"],
+    ["arn:aws:cloudtrail:eu-1:acme:trail/", "error"],
+  ];
+  for (const [input, expected] of cases)
+    test(input, () => {
+      if (expected === "error") expect(codeOf(() => parseTrailRef(input))).toBe("InvalidTrailNameException");
+      else expect(parseTrailRef(input)).toEqual(expected);
+    });
+  test("round trip", () => expect(parseTrailRef(trailArn("r", "a", "n"))).toEqual({ name: "n", accountId: "a", region: "r" }));
+});
+
+describe("windows", () => {
+  const cases: [string, string][] = [
+    ["2026-11-24T10:00:00.000Z", "2026-11-24T10:00:00.000Z"],
+    ["2026-11-24T10:04:59.999Z", "2026-11-24T10:00:00.000Z"],
+    ["2026-11-24T10:05:00.000Z", "2026-11-24T10:05:00.000Z"],
+    ["2026-11-24T23:59:59.000Z", "2026-11-24T23:55:00.000Z"],
+  ];
+  for (const [t, start] of cases)
+    test(`windowOf ${t}`, () => {
+      const w = windowOf(new Date(t));
+      expect(w.start.toISOString()).toBe(start);
+      expect(w.end.getTime() - w.start.getTime()).toBe(300_000);
+    });
+
+  const between: [string, string, string[]][] = [
+    ["2026-11-24T10:00:00Z", "2026-11-24T10:15:00Z", ["10:00", "10:05", "10:10"]],
+    ["2026-11-24T10:02:00Z", "2026-11-24T10:14:59Z", ["10:00", "10:05"]],
+    ["2026-11-24T10:02:00Z", "2026-11-24T10:04:00Z", []],
+    ["2026-11-24T10:20:00Z", "2026-11-24T10:00:00Z", []],
+  ];
+  for (const [from, to, starts] of between)
+    test(`windowsBetween ${from} ${to}`, () => {
+      expect(windowsBetween(new Date(from), new Date(to)).map((w) => w.start.toISOString().slice(11, 16))).toEqual(starts);
+    });
+  test("windowsBetween limit", () => expect(windowsBetween(new Date(0), new Date(86_400_000), 3)).toHaveLength(3));
+  test("hourOf", () => expect(hourOf(new Date("2026-11-24T10:59:00Z")).start.toISOString()).toBe("2026-11-24T10:00:00.000Z"));
+  test("compactUtc", () => expect(compactUtc(new Date("2026-01-02T03:05:00Z"))).toBe("20260102T0305Z"));
+});
+
+describe("object keys", () => {
+  const windowStart = new Date("2026-11-24T10:05:00Z");
+  const cases: [string, string][] = [
+    ["", "AWSLogs/acme/CloudTrail/eu-1/2026/11/24/acme_CloudTrail_eu-1_20261124T1005Z_abc.tar.gz"],
+    ["logs", "logs/AWSLogs/acme/CloudTrail/eu-1/2026/11/24/acme_CloudTrail_eu-1_20261124T1005Z_abc.tar.gz"],
+    ["logs/", "logs/AWSLogs/acme/CloudTrail/eu-1/2026/11/24/acme_CloudTrail_eu-1_20261124T1005Z_abc.tar.gz"],
+    ["a/b//", "a/b/AWSLogs/acme/CloudTrail/eu-1/2026/11/24/acme_CloudTrail_eu-1_20261124T1005Z_abc.tar.gz"],
+  ];
+  for (const [prefix, key] of cases)
+    test(`archiveKey prefix=${JSON.stringify(prefix)}`, () =>
+      expect(archiveKey({ prefix, accountId: "acme", region: "eu-1", windowStart, id: "abc" })).toBe(key));
+  test("digestKey", () =>
+    expect(digestKey({ prefix: "logs", accountId: "acme", region: "eu-1", hourStart: new Date("2026-11-24T10:00:00Z") })).toBe(
+      "logs/AWSLogs/acme/CloudTrail-Digest/eu-1/2026/11/24/acme_CloudTrail-Digest_eu-1_20261124T1000Z.json",
+    ));
+});
+
+describe("selectors", () => {
+  const admits: [ReadWriteType, boolean, boolean][] = [
+    ["All", true, true],
+    ["All", false, true],
+    ["ReadOnly", true, true],
+    ["ReadOnly", false, false],
+    ["WriteOnly", true, false],
+    ["WriteOnly", false, true],
+  ];
+  for (const [rwt, ro, expected] of admits) test(`${rwt} readOnly=${ro}`, () => expect(selectorAdmits(rwt, ro)).toBe(expected));
+
+  test("defaults filled", () =>
+    expect(parseEventSelectors([{}])).toEqual([{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }]));
+  test("full", () =>
+    expect(
+      parseEventSelectors([{ ReadWriteType: "WriteOnly", IncludeManagementEvents: false, DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] }]),
+    ).toEqual([{ ReadWriteType: "WriteOnly", IncludeManagementEvents: false, DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] }]));
+
+  const bad: [string, unknown][] = [
+    ["not array", {}],
+    ["empty", []],
+    ["six", Array(6).fill({})],
+    ["null item", [null]],
+    ["bad rwt", [{ ReadWriteType: "Write" }]],
+    ["bad include", [{ IncludeManagementEvents: "yes" }]],
+    ["bad data resources", [{ DataResources: {} }]],
+    ["data resource without type", [{ DataResources: [{ Values: [] }] }]],
+    ["data resource bad values", [{ DataResources: [{ Type: "T", Values: [1] }] }]],
+  ];
+  for (const [label, input] of bad) test(`rejects ${label}`, () => expect(codeOf(() => parseEventSelectors(input))).toBe("InvalidEventSelectorsException"));
+
+  test("selectorsAdmit", () => {
+    const s = parseEventSelectors([{ ReadWriteType: "WriteOnly" }, { ReadWriteType: "ReadOnly", IncludeManagementEvents: false }]);
+    expect(selectorsAdmit(s, false)).toBe(true);
+    expect(selectorsAdmit(s, true)).toBe(false);
+  });
+});

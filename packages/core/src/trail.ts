@@ -1,0 +1,168 @@
+// Trail rules: names, buckets and prefixes, ARNs, 5-minute delivery windows,
+// deterministic archive/digest object keys, and event selectors.
+import { DomainError } from "./errors.ts";
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** Why a trail name is invalid, or null when it is fine. Used by the console for live feedback. */
+export function trailNameProblem(name: unknown): string | null {
+  if (typeof name !== "string" || name.length === 0) return "Trail name is required.";
+  if (name.length < 3 || name.length > 128) return "Trail name must be 3 to 128 characters long.";
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) return "Trail name may contain only ASCII letters, digits, periods (.), underscores (_) and dashes (-).";
+  if (!/^[A-Za-z0-9]/.test(name) || !/[A-Za-z0-9]$/.test(name)) return "Trail name must start and end with a letter or digit.";
+  if (/[._-]{2}/.test(name)) return "Trail name must not have adjacent periods, underscores or dashes (such as my-_trail or my..trail).";
+  if (IPV4.test(name)) return "Trail name must not look like an IP address (such as 192.168.5.4).";
+  return null;
+}
+
+export function validateTrailName(name: unknown): string {
+  const problem = trailNameProblem(name);
+  if (problem !== null) throw new DomainError("InvalidTrailNameException", problem);
+  return name as string;
+}
+
+export const MAX_S3_PREFIX_LENGTH = 200;
+
+/** Absent or empty means no prefix (""). */
+export function validateS3Prefix(p: unknown): string {
+  if (p === undefined || p === null) return "";
+  if (typeof p !== "string") throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must be a string.");
+  if (p.length > MAX_S3_PREFIX_LENGTH)
+    throw new DomainError("InvalidS3PrefixException", `S3KeyPrefix must be at most ${MAX_S3_PREFIX_LENGTH} characters; it has ${p.length}.`);
+  if (/[\u0000-\u001f\u007f]/.test(p)) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must not contain control characters.");
+  return p;
+}
+
+/** S3 general-purpose bucket naming rules, or null when the name is fine. */
+export function bucketNameProblem(b: unknown): string | null {
+  if (typeof b !== "string" || b.length === 0) return "Bucket name is required.";
+  if (b.length < 3 || b.length > 63) return "Bucket name must be 3 to 63 characters long.";
+  if (!/^[a-z0-9.-]+$/.test(b)) return "Bucket name may contain only lower-case letters, digits, periods (.) and dashes (-).";
+  if (!/^[a-z0-9]/.test(b) || !/[a-z0-9]$/.test(b)) return "Bucket name must start and end with a letter or digit.";
+  if (/\.\.|\.-|-\./.test(b)) return "Bucket name must not have a period next to another period or a dash.";
+  if (IPV4.test(b)) return "Bucket name must not look like an IP address.";
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(b) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(b))
+    return "Bucket name uses a reserved prefix or suffix.";
+  return null;
+}
+
+export function validateBucketName(b: unknown): string {
+  const problem = bucketNameProblem(b);
+  if (problem !== null) throw new DomainError("InvalidS3BucketNameException", problem);
+  return b as string;
+}
+
+export function trailArn(region: string, accountId: string, name: string): string {
+  return `arn:aws:cloudtrail:${region}:${accountId}:trail/${name}`;
+}
+
+export type TrailRef = { name: string; accountId?: string; region?: string };
+
+/** APIs accept a trail name or its ARN. The caller must still check accountId against the caller's. */
+export function parseTrailRef(nameOrArn: string): TrailRef {
+  if (!nameOrArn.startsWith("arn:")) return { name: nameOrArn };
+  const m = /^arn:[a-z-]+:cloudtrail:([^:]*):([^:]+):trail\/(.+)$/.exec(nameOrArn);
+  if (!m) throw new DomainError("InvalidTrailNameException", `${nameOrArn} is not a valid trail ARN (arn:aws:cloudtrail:<region>:<account>:trail/<name>).`);
+  const [, region, accountId, name] = m as unknown as [string, string, string, string];
+  return region ? { name, accountId, region } : { name, accountId };
+}
+
+export const WINDOW_MS = 300_000;
+export const DIGEST_PERIOD_MS = 3_600_000;
+
+export type DeliveryWindow = { start: Date; end: Date };
+
+/** The 5-minute window [start, end) holding the instant, aligned to UTC :00, :05, … */
+export function windowOf(instant: Date): DeliveryWindow {
+  const start = Math.floor(instant.getTime() / WINDOW_MS) * WINDOW_MS;
+  return { start: new Date(start), end: new Date(start + WINDOW_MS) };
+}
+
+/** Closed windows from the one holding `from` up to those ending at or before `to`, oldest first. */
+export function windowsBetween(from: Date, to: Date, limit = Number.POSITIVE_INFINITY): DeliveryWindow[] {
+  const out: DeliveryWindow[] = [];
+  for (let s = windowOf(from).start.getTime(); s + WINDOW_MS <= to.getTime() && out.length < limit; s += WINDOW_MS)
+    out.push({ start: new Date(s), end: new Date(s + WINDOW_MS) });
+  return out;
+}
+
+/** The digest hour [start, end) holding the instant. */
+export function hourOf(instant: Date): DeliveryWindow {
+  const start = Math.floor(instant.getTime() / DIGEST_PERIOD_MS) * DIGEST_PERIOD_MS;
+  return { start: new Date(start), end: new Date(start + DIGEST_PERIOD_MS) };
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+function keyPrefix(prefix: string, accountId: string, kind: string, region: string, t: Date): string {
+  const p = prefix.replace(/\/+$/, "");
+  const day = `${t.getUTCFullYear()}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}`;
+  return `${p ? `${p}/` : ""}AWSLogs/${accountId}/${kind}/${region}/${day}/`;
+}
+
+/** `YYYYMMDDTHHmmZ`, as in CloudTrail object names. */
+export function compactUtc(t: Date): string {
+  return `${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}T${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}Z`;
+}
+
+/** Deterministic per window and id, so a retried delivery overwrites instead of duplicating. */
+export function archiveKey(a: { prefix: string; accountId: string; region: string; windowStart: Date; id: string }): string {
+  return `${keyPrefix(a.prefix, a.accountId, "CloudTrail", a.region, a.windowStart)}${a.accountId}_CloudTrail_${a.region}_${compactUtc(a.windowStart)}_${a.id}.tar.gz`;
+}
+
+export function digestKey(a: { prefix: string; accountId: string; region: string; hourStart: Date }): string {
+  return `${keyPrefix(a.prefix, a.accountId, "CloudTrail-Digest", a.region, a.hourStart)}${a.accountId}_CloudTrail-Digest_${a.region}_${compactUtc(a.hourStart)}.json`;
+}
+
+export const READ_WRITE_TYPES = ["All", "ReadOnly", "WriteOnly"] as const;
+export type ReadWriteType = (typeof READ_WRITE_TYPES)[number];
+
+export function selectorAdmits(readWriteType: ReadWriteType, readOnly: boolean): boolean {
+  if (readWriteType === "All") return true;
+  return readWriteType === "ReadOnly" ? readOnly : !readOnly;
+}
+
+export type DataResource = { Type: string; Values: string[] };
+export type EventSelector = { ReadWriteType: ReadWriteType; IncludeManagementEvents: boolean; DataResources: DataResource[] };
+
+export const DEFAULT_EVENT_SELECTORS: readonly EventSelector[] = [{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }];
+
+/** All our events are management events: a selector excluding them admits nothing. */
+export function selectorsAdmit(selectors: readonly EventSelector[], readOnly: boolean): boolean {
+  return selectors.some((s) => s.IncludeManagementEvents && selectorAdmits(s.ReadWriteType, readOnly));
+}
+
+const MAX_SELECTORS = 5;
+const MAX_DATA_VALUES = 250;
+
+function badSelectors(message: string): DomainError {
+  return new DomainError("InvalidEventSelectorsException", message);
+}
+
+/** Validates PutEventSelectors' EventSelectors and fills defaults (All, management events included). */
+export function parseEventSelectors(input: unknown): EventSelector[] {
+  if (!Array.isArray(input) || input.length < 1 || input.length > MAX_SELECTORS)
+    throw badSelectors(`EventSelectors must be a list of 1 to ${MAX_SELECTORS} selectors.`);
+  return input.map((raw, i) => {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw badSelectors(`EventSelectors[${i}] must be an object.`);
+    const s = raw as Record<string, unknown>;
+    const rwt = s["ReadWriteType"] ?? "All";
+    if (typeof rwt !== "string" || !(READ_WRITE_TYPES as readonly string[]).includes(rwt))
+      throw badSelectors(`EventSelectors[${i}].ReadWriteType must be one of ${READ_WRITE_TYPES.join(", ")}.`);
+    const include = s["IncludeManagementEvents"] ?? true;
+    if (typeof include !== "boolean") throw badSelectors(`EventSelectors[${i}].IncludeManagementEvents must be true or false.`);
+    const dr = s["DataResources"] ?? [];
+    if (!Array.isArray(dr)) throw badSelectors(`EventSelectors[${i}].DataResources must be a list.`);
+    const dataResources = dr.map((d, j): DataResource => {
+      const where = `EventSelectors[${i}].DataResources[${j}]`;
+      if (typeof d !== "object" || d === null) throw badSelectors(`${where} must be an object with Type and Values.`);
+      const { Type, Values } = d as Record<string, unknown>;
+      if (typeof Type !== "string" || Type.length === 0) throw badSelectors(`${where}.Type must be a non-empty string.`);
+      const values = Values ?? [];
+      if (!Array.isArray(values) || values.length > MAX_DATA_VALUES || !values.every((x) => typeof x === "string"))
+        throw badSelectors(`${where}.Values must be a list of at most ${MAX_DATA_VALUES} strings.`);
+      return { Type, Values: values as string[] };
+    });
+    return { ReadWriteType: rwt as ReadWriteType, IncludeManagementEvents: include, DataResources: dataResources };
+  });
+}
