@@ -1,5 +1,6 @@
 import type { SecretBox } from "./auth/secret-box.ts";
 import type { Clock } from "./clock.ts";
+import type { RateLimit } from "./cloudtrail/rate-limit.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import type { Logger } from "./logger.ts";
@@ -13,4 +14,6 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   secrets: SecretBox;
+  /** Per-account CloudTrail API rate; defaults to DEFAULT_RATE_LIMIT. */
+  cloudtrailRateLimit?: RateLimit;
 }

@@ -26,27 +26,30 @@ CREATE TABLE "events" (
   "search_text" text NOT NULL,
   "ingest_xid" xid8 NOT NULL DEFAULT pg_current_xact_id(),
   "received_at" timestamptz NOT NULL DEFAULT now(),
-  CONSTRAINT "events_pkey" PRIMARY KEY ("account_id", "event_time", "event_id")
+  -- Also the time-ordered feed and keyset pagination (scanned backward for newest first); read_only
+  -- is included so the histogram of an unfiltered period is an index-only scan.
+  CONSTRAINT "events_pkey" PRIMARY KEY ("account_id", "event_time", "event_id") INCLUDE ("read_only")
 ) PARTITION BY RANGE ("event_time");
 --> statement-breakpoint
--- The time-ordered feed and keyset pagination (newest first).
-CREATE INDEX "events_feed" ON "events" ("account_id", "event_time" DESC, "event_id" DESC);
+-- One index per lookup attribute, each leading with account_id (the tenant boundary) and ending in
+-- the feed order, so a filtered first page is a short index walk and the keyset condition
+-- (event_time, event_id) < (…) is an index condition.
+CREATE INDEX "events_by_name" ON "events" ("account_id", "event_name", "event_time" DESC, "event_id" DESC);
 --> statement-breakpoint
-CREATE INDEX "events_by_name" ON "events" ("account_id", "event_name", "event_time" DESC);
+CREATE INDEX "events_by_user" ON "events" ("account_id", "user_name", "event_time" DESC, "event_id" DESC);
 --> statement-breakpoint
-CREATE INDEX "events_by_user" ON "events" ("account_id", "user_name", "event_time" DESC);
+CREATE INDEX "events_by_project" ON "events" ("account_id", "project", "event_time" DESC, "event_id" DESC);
 --> statement-breakpoint
-CREATE INDEX "events_by_project" ON "events" ("account_id", "project", "event_time" DESC);
+CREATE INDEX "events_by_source" ON "events" ("account_id", "event_source", "event_time" DESC, "event_id" DESC);
 --> statement-breakpoint
-CREATE INDEX "events_by_source" ON "events" ("account_id", "event_source", "event_time" DESC);
---> statement-breakpoint
-CREATE INDEX "events_by_access_key" ON "events" ("account_id", "access_key_id", "event_time" DESC);
+CREATE INDEX "events_by_access_key" ON "events" ("account_id", "access_key_id", "event_time" DESC, "event_id" DESC);
 --> statement-breakpoint
 CREATE INDEX "events_by_event_id" ON "events" ("account_id", "event_id");
 --> statement-breakpoint
-CREATE INDEX "events_writes" ON "events" ("account_id", "event_time" DESC) WHERE NOT "read_only";
+-- The console's default view (Read only: No) and "errors only".
+CREATE INDEX "events_writes" ON "events" ("account_id", "event_time" DESC, "event_id" DESC) WHERE NOT "read_only";
 --> statement-breakpoint
-CREATE INDEX "events_errors" ON "events" ("account_id", "event_time" DESC) WHERE "error_code" IS NOT NULL;
+CREATE INDEX "events_errors" ON "events" ("account_id", "event_time" DESC, "event_id" DESC) WHERE "error_code" IS NOT NULL;
 --> statement-breakpoint
 CREATE INDEX "events_resource_ids" ON "events" USING gin ("resource_ids");
 --> statement-breakpoint

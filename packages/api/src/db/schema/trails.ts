@@ -49,6 +49,8 @@ export const trailDeliveries = pgTable(
     /** Visibility horizon captured when the window's content was fixed (see worker/trails.ts). */
     horizonFrom: text("horizon_from"),
     horizonTo: text("horizon_to"),
+    /** Lower bound of event_time the window's content considers (chain start or retention; see worker/trails.ts). */
+    eventsFrom: timestamp("events_from", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
   },

@@ -1,0 +1,241 @@
+/**
+ * Events benchmarks (`bun run bench`): loads BENCH_EVENTS realistic events (default 10 M) into a
+ * fresh database on DATABASE_URL, then measures, each against raw Postgres in the same run:
+ *  - ingest: HTTP batches through createApp vs raw COPY of equivalent rows (same table, same indexes);
+ *  - first page for every filter key, a resource-id miss and search: p50/p95 vs hand-written SQL;
+ *  - the histogram of 30 days and of 1 day.
+ * Writes the "Events" section of BENCHMARKS.md (other sections are left as they are).
+ * BENCH_EXPLAIN=1 prints the plan of every first-page query.
+ */
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import type { EventFilter } from "@activity-log/core";
+import { createApp } from "../src/app.ts";
+import { createSecretBox } from "../src/auth/secret-box.ts";
+import { systemClock } from "../src/clock.ts";
+import type { Config } from "../src/config.ts";
+import { openDatabase } from "../src/db/client.ts";
+import { buildWhere, eventHistogram } from "../src/db/events.ts";
+import { ensurePartitions } from "../src/db/partitions.ts";
+import type { AppDeps } from "../src/deps.ts";
+import { queryEventPage } from "../src/events/query-service.ts";
+import { silentLogger } from "../src/logger.ts";
+import { BENCH_ACCOUNTS, BENCH_DAYS, BENCH_PROJECTS, copyEvents, generateEvents } from "./generate-events.ts";
+
+const url = process.env.DATABASE_URL;
+if (!url) {
+  console.error("bench needs DATABASE_URL (a Postgres server; it creates and drops its own database)");
+  process.exit(1);
+}
+const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000_000);
+const INGEST = Number(process.env.BENCH_INGEST_EVENTS ?? Math.min(100_000, Math.max(10_000, Math.round(TOTAL / 100))));
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
+const EXPLAIN = process.env.BENCH_EXPLAIN === "1";
+const INGEST_TOKEN = "bench-ingest-token-0123456789";
+
+const log = (m: string) => console.error(`[bench] ${m}`);
+const now = new Date();
+const dbName = `al_bench_${Date.now().toString(36)}`;
+const admin = postgres(url, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database "${dbName}"`);
+const benchUrl = new URL(url);
+benchUrl.pathname = `/${dbName}`;
+const database = await openDatabase({ url: benchUrl.toString() });
+const raw = postgres(benchUrl.toString(), { max: 2, onnotice: () => {} });
+
+try {
+  await main();
+} finally {
+  await raw.end();
+  await database.close();
+  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+  await admin.end();
+}
+
+async function main() {
+  const pg = database.pg!;
+  for (const a of BENCH_ACCOUNTS) {
+    await pg`insert into accounts (id) values (${a.id})`;
+    for (const p of BENCH_PROJECTS) await pg`insert into projects (account_id, name) values (${a.id}, ${p})`;
+  }
+  await ensurePartitions(database, new Date(now.getTime() - (BENCH_DAYS + 1) * 86_400_000), new Date(now.getTime() + 86_400_000));
+
+  log(`loading ${TOTAL} events with COPY…`);
+  let t = performance.now();
+  const loaded = await copyEvents(raw, generateEvents({ count: TOTAL, end: now, seed: 1 }));
+  const loadSeconds = (performance.now() - t) / 1000;
+  log(`loaded ${loaded} in ${loadSeconds.toFixed(1)} s; analyzing…`);
+  await pg`analyze events`;
+
+  // Ingest: the same number of rows both ways, generated up front (generation is not measured).
+  const viaHttp = [...generateEvents({ count: INGEST, end: now, seed: 2, idPrefix: "h-" }, 1000)];
+  const viaCopy = [...generateEvents({ count: INGEST, end: now, seed: 3, idPrefix: "c-" }, 1000)];
+  const app = createApp(benchDeps());
+  const bodies = viaHttp.map((chunk) =>
+    JSON.stringify({
+      events: chunk.map((e) => ({
+        eventID: e.eventId,
+        eventTime: e.eventTime.toISOString(),
+        eventName: e.eventName,
+        eventType: e.eventType,
+        eventSource: e.eventSource,
+        recipientAccountId: e.accountId,
+        project: e.project,
+        userName: e.userName,
+        accessKeyId: e.accessKeyId,
+        sourceIPAddress: e.sourceIp,
+        userAgent: e.userAgent,
+        requestID: e.requestId,
+        requestParameters: e.requestParameters,
+        responseElements: e.responseElements,
+        errorCode: e.errorCode,
+        errorMessage: e.errorMessage,
+      })),
+    }),
+  );
+  log(`ingest: ${INGEST} events over HTTP in batches of 1000 (2 in flight)…`);
+  t = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      const res = await app.request("/internal/v1/events", {
+        method: "POST",
+        headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
+        body,
+      });
+      if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  const httpRate = INGEST / ((performance.now() - t) / 1000);
+  log(`ingest: raw COPY of ${INGEST} events…`);
+  t = performance.now();
+  await copyEvents(raw, viaCopy);
+  const copyRate = INGEST / ((performance.now() - t) / 1000);
+  await pg`analyze events`;
+
+  // First pages: the big account, last 30 days, 50 rows, newest first.
+  const account = BENCH_ACCOUNTS[0].id;
+  const sample = (await raw`select user_name, access_key_id, resource_ids[1] as rid, event_id from events
+    where account_id = ${account} and resource_ids <> '{}' order by event_time desc limit 1`)[0]!;
+  const cases: [string, EventFilter][] = [
+    ["no filter", {}],
+    ["ReadOnly=false", { readOnly: false }],
+    ["EventName (common)", { eventName: "DescribeInstances" }],
+    ["EventName (rare)", { eventName: "CreateUser" }],
+    ["Username", { userName: sample.user_name }],
+    ["Project", { project: "ml" }],
+    ["EventSource", { eventSource: "iam.amazonaws.com" }],
+    ["AccessKeyId", { accessKeyId: sample.access_key_id }],
+    ["EventId", { eventId: sample.event_id }],
+    ["ResourceName (hit)", { resourceName: sample.rid }],
+    ["ResourceName (miss)", { resourceName: "i-00000000000000000" }],
+    ["ResourceType", { resourceType: "AWS::EC2::Volume" }],
+    ["errors only", { errorsOnly: true }],
+    ["search (rare)", { search: sample.rid.slice(2, 12) }],
+    ["search (miss)", { search: "no-such-text-anywhere" }],
+    ["search (common)", { search: "terraform" }],
+  ];
+  const deps = benchDeps();
+  const window = { start: new Date(now.getTime() - BENCH_DAYS * 86_400_000), end: now };
+  const rows: string[][] = [];
+  for (const [name, filter] of cases) {
+    const { where, params } = buildWhere({ accountId: account, filter, window });
+    const handSql = `select * from events where ${where} order by event_time desc, event_id desc limit 50`;
+    if (EXPLAIN) {
+      const plan = await raw.unsafe(`explain (analyze, buffers, costs off) ${handSql}`, params as never[]);
+      console.log(`\n### ${name}\n${plan.map((r) => r["QUERY PLAN"]).join("\n")}`);
+    }
+    const ours = await timeIt(() => queryEventPage(deps, { accountId: account, retentionDays: 30, filter, maxResults: 50, start: window.start, end: window.end }));
+    const hand = await timeIt(() => raw.unsafe(handSql, params as never[]));
+    rows.push([name, ms(ours.p50), ms(ours.p95), ms(hand.p50), ms(hand.p95), (ours.p95 / hand.p95).toFixed(2)]);
+    log(`${name}: ours p50 ${ms(ours.p50)} p95 ${ms(ours.p95)} · raw p50 ${ms(hand.p50)} p95 ${ms(hand.p95)}`);
+  }
+
+  const hist30 = await timeIt(() => eventHistogram(database, { accountId: account, filter: {}, window }), 5);
+  const day = { start: new Date(now.getTime() - 86_400_000), end: now };
+  const hist1 = await timeIt(() => eventHistogram(database, { accountId: account, filter: {}, window: day }), 10);
+  const histW = await timeIt(() => eventHistogram(database, { accountId: account, filter: { readOnly: false }, window }), 5);
+
+  const version = (await raw`show server_version`)[0]!.server_version;
+  const pageRow = (name: string) => rows.find((r) => r[0] === name)!;
+  const firstPageOk = rows.filter((r) => !r[0]!.startsWith("search")).every((r) => Number(r[1]) <= 25 && Number(r[5]) <= 1.5);
+  const section = [
+    `## Events (packages/api/bench)`,
+    ``,
+    `Run ${now.toISOString()} · ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · PostgreSQL ${version} · ${TOTAL.toLocaleString("en")} events (3 accounts, 30 days; loaded by COPY in ${loadSeconds.toFixed(0)} s) · first pages on the largest account (${Math.round(BENCH_ACCOUNTS[0].share * 100)} %), ${RUNS} runs each.`,
+    ``,
+    `### Ingest (same table, same indexes)`,
+    ``,
+    `| path | events/s | ratio | target |`,
+    `|---|---|---|---|`,
+    `| HTTP POST /internal/v1/events, batches of 1000, 2 in flight | ${Math.round(httpRate).toLocaleString("en")} | ${(httpRate / copyRate).toFixed(2)} × COPY | ≥ 0.7 × COPY ${httpRate / copyRate >= 0.7 ? "✅" : "❌ miss"} |`,
+    `| raw COPY (postgres.js) | ${Math.round(copyRate).toLocaleString("en")} | 1.00 | |`,
+    ``,
+    `### First page (50 events, last 30 days) — ms`,
+    ``,
+    `| filter | ours p50 | ours p95 | raw SQL p50 | raw SQL p95 | p95 ratio |`,
+    `|---|---|---|---|---|---|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    ``,
+    `Targets: first page p50 ≤ 25 ms and p95 ≤ 1.5 × raw for every filter ${firstPageOk ? "✅" : "❌ (see rows)"}; resource-id miss p95 ≤ 50 ms: ${pageRow("ResourceName (miss)")[2]} ms ${Number(pageRow("ResourceName (miss)")[2]) <= 50 ? "✅" : "❌"}; search p95 ≤ 1.5 × raw LIKE: ${rows.filter((r) => r[0]!.startsWith("search")).map((r) => `${r[0]} ${r[5]}×`).join(", ")}.`,
+    `"raw SQL" is the same WHERE clause run directly through postgres.js; "ours" is queryEventPage (validation, token signing, rare-value probe).`,
+    ``,
+    `### Histogram — ms`,
+    ``,
+    `| period | p50 | p95 |`,
+    `|---|---|---|`,
+    `| 30 days, all events | ${ms(hist30.p50)} | ${ms(hist30.p95)} |`,
+    `| 30 days, writes only | ${ms(histW.p50)} | ${ms(histW.p95)} |`,
+    `| 1 day, all events | ${ms(hist1.p50)} | ${ms(hist1.p95)} |`,
+    ``,
+  ].join("\n");
+  writeSection(section);
+  console.log(section);
+}
+
+function benchDeps(): AppDeps {
+  return {
+    database,
+    storage: undefined as never,
+    clock: systemClock,
+    config: { ingestToken: INGEST_TOKEN, region: "ru-msk" } as Config,
+    logger: silentLogger,
+    secrets: createSecretBox("bench-secret-key-0123456789"),
+  };
+}
+
+async function timeIt(f: () => Promise<unknown>, runs = RUNS) {
+  await f(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+function ms(x: number): string {
+  return x < 10 ? x.toFixed(2) : x.toFixed(1);
+}
+
+/** Replaces this benchmark's section of BENCHMARKS.md (from its heading to the next "## "). */
+function writeSection(section: string) {
+  const file = join(import.meta.dir, "../../../BENCHMARKS.md");
+  const heading = "## Events (packages/api/bench)";
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nWritten by `bun run bench`.\n\n";
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const rest = text.indexOf("\n## ", start + heading.length);
+    text = text.slice(0, start) + section + (rest >= 0 ? text.slice(rest + 1) : "");
+  } else {
+    text = `${text.trimEnd()}\n\n${section}`;
+  }
+  writeFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
+}

@@ -1,0 +1,197 @@
+/**
+ * Console sessions. The browser holds a random token in an HttpOnly, SameSite=Strict cookie; the
+ * database holds only its SHA-256, so a leaked table cannot be replayed. Every state-changing request
+ * must also carry the session's CSRF token in `X-CSRF-Token` (the SPA keeps it in memory and gets it
+ * back from /me after a reload). Sessions slide: each use pushes the idle expiry forward; the worker
+ * closes expired ones and records AwsConsoleAutoSignOut.
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { DomainError } from "@activity-log/core";
+import { and, count, eq, gt, isNull, lt } from "drizzle-orm";
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Db } from "../db/client.ts";
+import { findUserForSignIn, loadCaller } from "../db/iam.ts";
+import { sessions, signInFailures } from "../db/schema/iam.ts";
+import type { AppDeps } from "../deps.ts";
+import type { AppEnv, Caller } from "../http-context.ts";
+
+export const SESSION_COOKIE = "al_session";
+/** Idle lifetime: a session unused this long is closed (sliding). */
+export const SESSION_IDLE_MS = 12 * 3_600_000;
+/** Absolute lifetime: even a busy session signs in again after this. */
+export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
+/** Refresh last_seen_at at most this often, so reads do not each cost a write. */
+const TOUCH_EVERY_MS = 60_000;
+export const SIGN_IN_MAX_FAILURES = 5;
+export const SIGN_IN_FAILURE_WINDOW_MS = 15 * 60_000;
+
+export const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Secure only over TLS (directly or behind a proxy that says so), so plain-http local use still works. */
+function isTls(c: Context): boolean {
+  return new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+}
+
+export function sourceIpOf(c: Context): string | null {
+  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+  if (forwarded) return forwarded;
+  try {
+    // Bun.serve passes its server as env; absent in app.request() tests.
+    const server = (c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined) ?? undefined;
+    return server?.requestIP?.(c.req.raw)?.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export type SignInInput = { account: string; user: string; password: string };
+
+export type SignedIn = { token: string; csrfToken: string; caller: Caller; expiresAt: Date };
+
+async function recentFailures(db: Db, accountId: string, userName: string, now: Date): Promise<number> {
+  const since = new Date(now.getTime() - SIGN_IN_FAILURE_WINDOW_MS);
+  const [row] = await db
+    .select({ n: count() })
+    .from(signInFailures)
+    .where(and(eq(signInFailures.accountId, accountId), eq(signInFailures.userName, userName), gt(signInFailures.at, since)));
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Checks the password and opens a session. Wrong account, user or password all give the same
+ * answer so the form cannot be used to discover names; too many failures in a row give
+ * ThrottlingException (429) until the window passes. `known` tells the caller whether the account
+ * exists, i.e. whether the attempt can be recorded as one of its events.
+ */
+export async function signIn(
+  deps: AppDeps,
+  input: SignInInput,
+  client: { sourceIp: string | null; userAgent: string | null },
+): Promise<SignedIn> {
+  const { db } = deps.database;
+  const now = deps.clock.now();
+  if ((await recentFailures(db, input.account, input.user, now)) >= SIGN_IN_MAX_FAILURES) {
+    throw new SignInThrottled();
+  }
+  const found = await findUserForSignIn(db, input.account, input.user);
+  const hash = found?.user.passwordHash ?? null;
+  // Verify against a dummy hash when the user is unknown, so timing does not reveal which names exist.
+  const ok = await Bun.password.verify(input.password, hash ?? DUMMY_HASH).catch(() => false);
+  if (!found || !hash || !ok || found.caller.isSystem) {
+    await db.insert(signInFailures).values({ accountId: input.account, userName: input.user, sourceIp: client.sourceIp, at: now });
+    throw new DomainError("UnauthorizedException", "The account, user name or password is incorrect.");
+  }
+  const token = randomBytes(32).toString("base64url");
+  const csrfToken = randomBytes(24).toString("base64url");
+  const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+  await db.insert(sessions).values({
+    tokenHash: hashSessionToken(token),
+    accountId: found.caller.accountId,
+    userId: found.caller.userId,
+    csrfToken,
+    sourceIp: client.sourceIp,
+    userAgent: client.userAgent,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+  });
+  // A success clears the failure count, so the owner is not locked out by earlier typos.
+  await db.delete(signInFailures).where(and(eq(signInFailures.accountId, input.account), eq(signInFailures.userName, input.user)));
+  return { token, csrfToken, caller: found.caller, expiresAt };
+}
+
+const DUMMY_HASH = await Bun.password.hash("activity-log-dummy-password");
+
+export class SignInThrottled extends Error {
+  constructor() {
+    super(`Too many failed sign-in attempts. Wait ${SIGN_IN_FAILURE_WINDOW_MS / 60_000} minutes and try again.`);
+  }
+}
+
+export type OpenSession = { tokenHash: string; csrfToken: string; caller: Caller };
+
+/** The open, unexpired session of a cookie token, sliding its expiry; null otherwise. */
+export async function findSession(deps: AppDeps, token: string): Promise<OpenSession | null> {
+  const { db } = deps.database;
+  const now = deps.clock.now();
+  const tokenHash = hashSessionToken(token);
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.closedAt), gt(sessions.expiresAt, now)))
+    .limit(1);
+  if (!row) return null;
+  if (now.getTime() - row.createdAt.getTime() > SESSION_MAX_MS) return null;
+  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+    const expiresAt = new Date(Math.min(now.getTime() + SESSION_IDLE_MS, row.createdAt.getTime() + SESSION_MAX_MS));
+    await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.tokenHash, tokenHash));
+  }
+  const caller = await loadCaller(db, row.userId, null, null);
+  return { tokenHash, csrfToken: row.csrfToken, caller };
+}
+
+export async function closeSession(deps: AppDeps, tokenHash: string): Promise<void> {
+  await deps.database.db
+    .update(sessions)
+    .set({ closedAt: deps.clock.now() })
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.closedAt)));
+}
+
+/** Sessions past their idle expiry that nobody closed yet (for the worker's automatic sign-out). */
+export async function expiredOpenSessions(db: Db, now: Date) {
+  return db
+    .select({ tokenHash: sessions.tokenHash, accountId: sessions.accountId, userId: sessions.userId, sourceIp: sessions.sourceIp, userAgent: sessions.userAgent })
+    .from(sessions)
+    .where(and(isNull(sessions.closedAt), lt(sessions.expiresAt, now)));
+}
+
+export function setSessionCookie(c: Context, token: string): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: isTls(c),
+    path: "/api/v1",
+    maxAge: Math.floor(SESSION_MAX_MS / 1000),
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: "/api/v1", secure: isTls(c), httpOnly: true, sameSite: "Strict" });
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Requires a signed-in session: sets `caller` and the session, fills the call record with who is
+ * calling, and rejects state-changing requests without the session's CSRF token.
+ */
+export function requireSession(): MiddlewareHandler<AppEnv & { Variables: { session: OpenSession } }> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    const session = token ? await findSession(c.get("deps"), token) : null;
+    if (!session) {
+      throw new DomainError("UnauthorizedException", "You are not signed in, or your session has expired. Sign in again.");
+    }
+    const call = c.get("call");
+    call.accountId = session.caller.accountId;
+    call.userName = session.caller.userName;
+    call.project = session.caller.project;
+    call.accessKeyId = null;
+    c.set("caller", session.caller);
+    c.set("session", session);
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const given = c.req.header("x-csrf-token") ?? "";
+      if (!sameSecret(given, session.csrfToken)) {
+        throw new DomainError("AccessDeniedException", "The request is missing a valid X-CSRF-Token header. Reload the page and try again.");
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,187 @@
+// SigV4 and transport failures as real clients meet them: the JS SDK for wrong secrets, unknown keys,
+// skewed clocks and tampered bodies; hand-signed requests (signed like the AWS CLI) for the rest.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { ListTrailsCommand, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { setAccessKeyStatus } from "../db/iam.ts";
+import { cloudTrailClient, createTestUser, startHarness, TEST_REGION, type Harness, type TestUser } from "./test-harness.ts";
+
+let h: Harness;
+let throttled: Harness;
+let admin: TestUser;
+
+async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** Signs like the AWS CLI: content-type, host, x-amz-date, x-amz-target; no x-amz-content-sha256. */
+async function cliStyleRequest(
+  url: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+  target: string,
+  body: string,
+  tweak: { sendBody?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const u = new URL(url);
+  const signer = new SignatureV4({ credentials: key, region: TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: u.protocol,
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: "/",
+    query: {},
+    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": target },
+    body,
+  });
+  const headers = { ...(signed.headers as Record<string, string>), ...tweak.headers };
+  delete headers.host;
+  return fetch(url, { method: "POST", headers, body: tweak.sendBody ?? body });
+}
+
+beforeAll(async () => {
+  h = await startHarness({ storage: "local" });
+  admin = await createTestUser(h, "acme", "alice");
+  throttled = await startHarness({ storage: "local", database: h.deps.database, rateLimit: { ratePerSecond: 0.001, burst: 3 } });
+}, 60_000);
+
+afterAll(async () => {
+  await throttled?.close();
+  await h?.close();
+}, 30_000);
+
+describe("SigV4 through the JS SDK", () => {
+  test("a correct signature passes", async () => {
+    const client = cloudTrailClient(h, admin);
+    expect((await client.send(new ListTrailsCommand({}))).Trails).toEqual([]);
+    client.destroy();
+  });
+
+  test("a wrong secret is InvalidSignatureException", async () => {
+    const client = cloudTrailClient(h, { accessKeyId: admin.accessKeyId, secretAccessKey: `${admin.secretAccessKey}x` });
+    const e = await errorOf(client.send(new LookupEventsCommand({})));
+    client.destroy();
+    expect(e).toMatchObject({ name: "InvalidSignatureException", status: 403 });
+    expect(e.message).toContain("The request signature we calculated does not match the signature you provided.");
+  });
+
+  test("an unknown key is UnrecognizedClientException", async () => {
+    const client = cloudTrailClient(h, { accessKeyId: "AKIAUNKNOWN000000000", secretAccessKey: "whatever-secret" });
+    const e = await errorOf(client.send(new LookupEventsCommand({})));
+    client.destroy();
+    expect(e).toMatchObject({ name: "UnrecognizedClientException", message: "The security token included in the request is invalid.", status: 403 });
+  });
+
+  test("an inactive key is UnrecognizedClientException", async () => {
+    const frank = await createTestUser(h, "acme", "frank");
+    await setAccessKeyStatus(h.deps.database.db, "acme", frank.accessKeyId, "Inactive");
+    const client = cloudTrailClient(h, frank);
+    const e = await errorOf(client.send(new LookupEventsCommand({})));
+    client.destroy();
+    expect(e.name).toBe("UnrecognizedClientException");
+  });
+
+  test("a clock 20 minutes off either way is InvalidSignatureException with AWS's wording", async () => {
+    for (const [offset, wording] of [
+      [-20 * 60_000, /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/],
+      [20 * 60_000, /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$/],
+    ] as const) {
+      const client = cloudTrailClient(h, admin, { systemClockOffset: offset });
+      const e = await errorOf(client.send(new LookupEventsCommand({})));
+      client.destroy();
+      expect(e.name).toBe("InvalidSignatureException");
+      expect(e.message).toMatch(wording);
+    }
+    // 10 minutes off is within AWS's tolerance.
+    const client = cloudTrailClient(h, admin, { systemClockOffset: -10 * 60_000 });
+    await client.send(new ListTrailsCommand({}));
+    client.destroy();
+  });
+
+  test("a body changed after signing is InvalidSignatureException", async () => {
+    const client = cloudTrailClient(h, admin);
+    client.middlewareStack.addRelativeTo(
+      ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        const request = (args as { request: { body: string | Uint8Array } }).request;
+        const text = typeof request.body === "string" ? request.body : new TextDecoder().decode(request.body);
+        request.body = text.replace("50", "49");
+        return next(args);
+      }) as never,
+      { relation: "after", toMiddleware: "httpSigningMiddleware", name: "tamper" },
+    );
+    const e = await errorOf(client.send(new LookupEventsCommand({ MaxResults: 50 })));
+    client.destroy();
+    expect(e.name).toBe("InvalidSignatureException");
+  });
+});
+
+describe("hand-signed requests (AWS CLI style)", () => {
+  const target = (op: string) => `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.${op}`;
+
+  test("the CLI's long target and signed-header set work; an empty body is {}", async () => {
+    const response = await cliStyleRequest(h.url, admin, target("ListTrails"), "");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/x-amz-json-1.1");
+    expect(await response.json()).toEqual({ Trails: [] });
+    const spaced = await cliStyleRequest(h.url, admin, target("LookupEvents"), '{"MaxResults": 5}');
+    expect(spaced.status).toBe(200);
+    expect(Array.isArray(((await spaced.json()) as { Events: unknown[] }).Events)).toBe(true);
+  });
+
+  test("a tampered body without a content hash header fails the signature", async () => {
+    const response = await cliStyleRequest(h.url, admin, target("LookupEvents"), '{"MaxResults": 5}', { sendBody: '{"MaxResults": 6}' });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { __type: string }).__type).toBe("InvalidSignatureException");
+  });
+
+  test("a content hash header that does not match the body is InvalidSignatureException", async () => {
+    const response = await cliStyleRequest(h.url, admin, target("ListTrails"), "{}", { headers: { "x-amz-content-sha256": "0".repeat(64) } });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { message: string }).message).toContain("x-amz-content-sha256");
+  });
+
+  test("no Authorization is MissingAuthenticationTokenException", async () => {
+    const response = await fetch(h.url, { method: "POST", headers: { "x-amz-target": target("ListTrails"), "content-type": "application/x-amz-json-1.1" }, body: "{}" });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ __type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
+  });
+
+  test("a malformed Authorization is IncompleteSignatureException", async () => {
+    for (const authorization of ["AWS4-HMAC-SHA256 Credential=AKIA/20260101/ru-msk/cloudtrail/aws4_request", "Basic dXNlcjpwYXNz"]) {
+      const response = await fetch(h.url, {
+        method: "POST",
+        headers: { authorization, "x-amz-target": target("ListTrails"), "x-amz-date": "20260101T000000Z" },
+        body: "{}",
+      });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { __type: string }).__type).toBe("IncompleteSignatureException");
+    }
+  });
+
+  test("an unknown operation is UnknownOperationException; bad JSON SerializationException", async () => {
+    const unknown = await cliStyleRequest(h.url, admin, target("CreateEventDataStore"), "{}");
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { __type: string }).__type).toBe("UnknownOperationException");
+    for (const body of ["{not json", "[1,2]"]) {
+      const bad = await cliStyleRequest(h.url, admin, target("ListTrails"), body);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { __type: string }).__type).toBe("SerializationException");
+    }
+  });
+
+  test("the per-account rate limit answers ThrottlingException", async () => {
+    const statuses: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await cliStyleRequest(throttled.url, admin, target("ListTrails"), "{}");
+      statuses.push(response.status === 200 ? "ok" : ((await response.json()) as { __type: string }).__type);
+    }
+    expect(statuses).toEqual(["ok", "ok", "ok", "ThrottlingException", "ThrottlingException"]);
+  });
+});

@@ -1,0 +1,58 @@
+import { DomainError } from "@activity-log/core/errors";
+import type { AppDeps } from "../deps.ts";
+import type { Caller } from "../http-context.ts";
+import type { Trail } from "../trails/service.ts";
+
+/** One CloudTrail operation: the parsed JSON body in, the JSON response out (dates as epoch seconds). */
+export interface CloudTrailMethod {
+  name: string;
+  run(context: { deps: AppDeps; caller: Caller }, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+/** Timestamps travel as epoch seconds in AWS JSON 1.1. */
+export function epochSeconds(d: Date | null | undefined): number | undefined {
+  return d ? d.getTime() / 1000 : undefined;
+}
+
+/** The ISO-8601 strings GetTrailStatus uses for its *Attempt* and TimeLogging* fields. */
+export function isoString(d: Date | null | undefined): string | undefined {
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, "Z") : undefined;
+}
+
+/** The trail as DescribeTrails / GetTrail / CreateTrail show it. */
+export function trailShape(t: Trail): Record<string, unknown> {
+  return {
+    Name: t.name,
+    S3BucketName: t.bucket,
+    ...(t.prefix ? { S3KeyPrefix: t.prefix } : {}),
+    IncludeGlobalServiceEvents: true,
+    IsMultiRegionTrail: false,
+    HomeRegion: t.region,
+    TrailARN: t.arn,
+    LogFileValidationEnabled: true,
+    HasCustomEventSelectors: t.readWriteType !== "All" || !t.includeManagementEvents,
+    HasInsightSelectors: false,
+    IsOrganizationTrail: false,
+  };
+}
+
+/** A required trail name or ARN parameter (`Name`, `TrailName`). */
+export function trailRefParam(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (typeof value !== "string" || value.length === 0) {
+    throw new DomainError("InvalidTrailNameException", `${field} is required: give the trail's name or ARN.`);
+  }
+  return value;
+}
+
+/** Parameters of services Activity Log does not have: refused, rather than silently ignored. */
+export function refuseUnsupported(input: Record<string, unknown>, fields: string[]): void {
+  for (const field of fields) {
+    const value = input[field];
+    if (value !== undefined && value !== null && value !== "" && value !== false) {
+      throw new DomainError("InvalidParameterException", `${field} is not supported by Activity Log.`);
+    }
+  }
+}
+
+export const UNSUPPORTED_TRAIL_FIELDS = ["SnsTopicName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail"];

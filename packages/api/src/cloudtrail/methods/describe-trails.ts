@@ -1,0 +1,20 @@
+import { DomainError } from "@activity-log/core/errors";
+import { describeTrails as describe } from "../../trails/service.ts";
+import { trailShape, type CloudTrailMethod } from "../method.ts";
+
+/** DescribeTrails: all of the account's trails, or those named (unknown names are left out, as AWS does). */
+export const describeTrails: CloudTrailMethod = {
+  name: "DescribeTrails",
+  async run({ deps, caller }, input) {
+    const names = input.trailNameList;
+    if (names !== undefined && names !== null && (!Array.isArray(names) || !names.every((n) => typeof n === "string"))) {
+      throw new DomainError("InvalidParameterException", "trailNameList must be a list of trail names or ARNs.");
+    }
+    if (input.includeShadowTrails !== undefined && typeof input.includeShadowTrails !== "boolean") {
+      throw new DomainError("InvalidParameterException", "includeShadowTrails must be true or false.");
+    }
+    // Trails here are single-region, so there are no shadow trails to include.
+    const trails = await describe(deps, caller, (names as string[] | undefined | null) ?? undefined);
+    return { trailList: trails.map(trailShape) };
+  },
+};

@@ -1,0 +1,15 @@
+import { DomainError } from "@activity-log/core/errors";
+import { listTrails as list } from "../../trails/service.ts";
+import type { CloudTrailMethod } from "../method.ts";
+
+/** ListTrails: every trail of the account fits on one page (the quota is small), so no NextToken. */
+export const listTrails: CloudTrailMethod = {
+  name: "ListTrails",
+  async run({ deps, caller }, input) {
+    if (input.NextToken !== undefined && input.NextToken !== null) {
+      throw new DomainError("InvalidNextTokenException", "ListTrails never returns a NextToken, so none can be given back.");
+    }
+    const trails = await list(deps, caller);
+    return { Trails: trails.map((t) => ({ TrailARN: t.arn, Name: t.name, HomeRegion: t.region })) };
+  },
+};

@@ -1,0 +1,38 @@
+import { DomainError } from "@activity-log/core/errors";
+import { toLookupEvent } from "@activity-log/core/event";
+import { filterFromLookupAttributes, parseEpochSeconds, validateMaxResults } from "@activity-log/core/lookup";
+import { getQuotas } from "../../db/iam.ts";
+import { queryEventPage } from "../../events/query-service.ts";
+import { epochSeconds, type CloudTrailMethod } from "../method.ts";
+
+/** LookupEvents on the shared query engine: attributes ANDed, newest first, signed page tokens. */
+export const lookupEvents: CloudTrailMethod = {
+  name: "LookupEvents",
+  async run({ deps, caller }, input) {
+    const filter = filterFromLookupAttributes(input.LookupAttributes);
+    const start = parseEpochSeconds(input.StartTime, "StartTime");
+    const end = parseEpochSeconds(input.EndTime, "EndTime");
+    const maxResults = validateMaxResults(input.MaxResults);
+    const nextToken = input.NextToken;
+    if (nextToken !== undefined && nextToken !== null && typeof nextToken !== "string") {
+      throw new DomainError("InvalidNextTokenException", "NextToken must be the string a previous LookupEvents returned.");
+    }
+    if (input.EventCategory !== undefined && input.EventCategory !== null) {
+      throw new DomainError("InvalidParameterException", "EventCategory (Insights events) is not supported by Activity Log; omit it to look up management events.");
+    }
+    const quotas = await getQuotas(deps.database.db, caller.accountId);
+    const page = await queryEventPage(deps, {
+      accountId: caller.accountId,
+      retentionDays: quotas.retentionDays,
+      filter,
+      start,
+      end,
+      maxResults,
+      nextToken: nextToken ?? undefined,
+    });
+    return {
+      Events: page.events.map((e) => ({ ...toLookupEvent(e, deps.config.region), EventTime: epochSeconds(e.eventTime) })),
+      ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+    };
+  },
+};

@@ -1,0 +1,16 @@
+import { updateTrail as update } from "../../trails/service.ts";
+import { refuseUnsupported, trailRefParam, trailShape, UNSUPPORTED_TRAIL_FIELDS, type CloudTrailMethod } from "../method.ts";
+
+/** UpdateTrail: a new bucket (or prefix) is checked with the caller's key, which deliveries then use. */
+export const updateTrail: CloudTrailMethod = {
+  name: "UpdateTrail",
+  async run({ deps, caller }, input) {
+    refuseUnsupported(input, UNSUPPORTED_TRAIL_FIELDS);
+    const trail = await update(deps, caller, trailRefParam(input, "Name"), {
+      bucket: input.S3BucketName ?? undefined,
+      prefix: input.S3KeyPrefix ?? undefined,
+    });
+    const { HomeRegion: _home, HasCustomEventSelectors: _custom, HasInsightSelectors: _insight, ...shape } = trailShape(trail);
+    return shape;
+  },
+};

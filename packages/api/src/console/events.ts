@@ -1,0 +1,72 @@
+/**
+ * The Events view's queries. The page query is LookupEvents' own (events/query-service.ts): same
+ * window clamping to retention, same signed page tokens, same errors. Details and the histogram
+ * stay inside the retention window too, so the console never shows what LookupEvents would not.
+ */
+import { DomainError, resolveTimeWindow } from "@activity-log/core";
+import { getQuotas } from "../db/iam.ts";
+import { eventHistogram, getEvent } from "../db/events.ts";
+import type { AppDeps } from "../deps.ts";
+import { queryEventPage } from "../events/query-service.ts";
+import type { Caller } from "../http-context.ts";
+import { eventFilterOf, type FilterQuery } from "./validation.ts";
+import { type ConsoleEvent, type ConsoleEventDetails, toConsoleEvent, toConsoleEventDetails } from "./views.ts";
+
+export type EventsPage = {
+  events: ConsoleEvent[];
+  nextToken: string | null;
+  window: { start: string; end: string };
+  retentionDays: number;
+};
+
+export async function consoleEvents(
+  deps: AppDeps,
+  caller: Caller,
+  q: FilterQuery & { limit?: number | undefined; nextToken?: string | undefined },
+): Promise<EventsPage> {
+  const { retentionDays } = await getQuotas(deps.database.db, caller.accountId);
+  const page = await queryEventPage(deps, {
+    accountId: caller.accountId,
+    retentionDays,
+    filter: eventFilterOf(q),
+    start: q.start,
+    end: q.end,
+    maxResults: q.limit ?? 50,
+    nextToken: q.nextToken,
+  });
+  return {
+    events: page.events.map(toConsoleEvent),
+    nextToken: page.nextToken ?? null,
+    window: { start: page.window.start.toISOString(), end: page.window.end.toISOString() },
+    retentionDays,
+  };
+}
+
+export async function eventDetails(deps: AppDeps, caller: Caller, eventId: string): Promise<ConsoleEventDetails> {
+  const { retentionDays } = await getQuotas(deps.database.db, caller.accountId);
+  const event = await getEvent(deps.database, caller.accountId, eventId);
+  const window = resolveTimeWindow({}, deps.clock.now(), retentionDays);
+  if (!event || event.eventTime < window.start) {
+    throw new DomainError("NotFoundException", `Event ${eventId} was not found in the last ${retentionDays} days.`);
+  }
+  return toConsoleEventDetails(event, deps.config.region);
+}
+
+export type Histogram = {
+  bucketMs: number;
+  buckets: { start: string; readOnly: number; write: number }[];
+  window: { start: string; end: string };
+};
+
+export async function consoleHistogram(deps: AppDeps, caller: Caller, q: FilterQuery): Promise<Histogram> {
+  const { retentionDays } = await getQuotas(deps.database.db, caller.accountId);
+  const window = resolveTimeWindow({ start: q.start, end: q.end }, deps.clock.now(), retentionDays);
+  const span = { start: window.start.toISOString(), end: window.end.toISOString() };
+  if (window.empty) return { bucketMs: 0, buckets: [], window: span };
+  const h = await eventHistogram(deps.database, { accountId: caller.accountId, filter: eventFilterOf(q), window });
+  return {
+    bucketMs: h.bucketMs,
+    buckets: h.buckets.map((b) => ({ start: new Date(b.start).toISOString(), readOnly: b.readOnly, write: b.write })),
+    window: span,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Input checks of the console API, at the edge: valibot schemas wrapped in Hono validators, so the
+ * handlers get typed values and the typed client (`hc`) knows every parameter. A bad input is a 400
+ * ValidationException naming the field.
+ */
+import { DomainError, type EventFilter, validateSearch } from "@activity-log/core";
+import { validator } from "hono/validator";
+import * as v from "valibot";
+
+function fail(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): never {
+  const issue = issues[0];
+  const path = v.getDotPath(issue);
+  throw new DomainError("ValidationException", path ? `${path}: ${issue.message}` : issue.message);
+}
+
+export function jsonInput<S extends v.GenericSchema>(schema: S) {
+  return validator("json", (value): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? parsed.output : fail(parsed.issues);
+  });
+}
+
+export function queryInput<S extends v.GenericSchema<Record<string, string | undefined>, unknown>>(schema: S) {
+  return validator("query", (value): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? parsed.output : fail(parsed.issues);
+  });
+}
+
+export function paramInput<S extends v.GenericSchema>(schema: S) {
+  return validator("param", (value): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? parsed.output : fail(parsed.issues);
+  });
+}
+
+/** An empty form field means "no filter", not "match the empty string". */
+const optionalText = (what: string, max = 2000) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => (s === "" ? undefined : s)),
+      v.check((s) => s === undefined || s.length <= max, `${what} must be at most ${max} characters.`),
+    ),
+  );
+
+const optionalInstant = (what: string) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => (s === "" ? undefined : new Date(s))),
+      v.check((d) => d === undefined || !Number.isNaN(d.getTime()), `${what} must be an ISO-8601 time such as 2026-11-24T10:00:00Z.`),
+    ),
+  );
+
+/** The Events view's filters, as query parameters (GET /events, /histogram) or a report's filter. */
+export const FilterFields = {
+  start: optionalInstant("start"),
+  end: optionalInstant("end"),
+  /** Absent means "false": the console hides read-only calls by default. */
+  readOnly: v.optional(v.picklist(["false", "true", "all"], "readOnly must be false, true or all.")),
+  eventName: optionalText("eventName", 128),
+  userName: optionalText("userName", 128),
+  project: optionalText("project", 64),
+  resourceName: optionalText("resourceName"),
+  eventSource: optionalText("eventSource", 128),
+  errorsOnly: v.optional(v.picklist(["true", "false"], "errorsOnly must be true or false.")),
+  search: optionalText("search"),
+};
+
+export const FilterQuerySchema = v.object(FilterFields);
+export type FilterQuery = v.InferOutput<typeof FilterQuerySchema>;
+
+export const EventsQuerySchema = v.object({
+  ...FilterFields,
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000."),
+      v.transform(Number),
+      v.minValue(1, "limit must be a whole number from 1 to 1000."),
+      v.maxValue(1000, "limit must be a whole number from 1 to 1000."),
+    ),
+  ),
+  nextToken: optionalText("nextToken", 4096),
+});
+
+/** Filter fields to core's EventFilter (the same one LookupEvents builds from its attributes). */
+export function eventFilterOf(q: FilterQuery): EventFilter {
+  const filter: EventFilter = {};
+  const readOnly = q.readOnly ?? "false";
+  if (readOnly !== "all") filter.readOnly = readOnly === "true";
+  if (q.eventName) filter.eventName = q.eventName;
+  if (q.userName) filter.userName = q.userName;
+  if (q.project) filter.project = q.project;
+  if (q.resourceName) filter.resourceName = q.resourceName;
+  if (q.eventSource) filter.eventSource = q.eventSource;
+  if (q.errorsOnly === "true") filter.errorsOnly = true;
+  const search = validateSearch(q.search);
+  if (search) filter.search = search;
+  return filter;
+}
+
+export const SignInSchema = v.object({
+  account: v.pipe(v.string("account is required."), v.minLength(1, "account is required."), v.maxLength(63, "account is at most 63 characters.")),
+  user: v.pipe(v.string("user is required."), v.minLength(1, "user is required."), v.maxLength(128, "user is at most 128 characters.")),
+  password: v.pipe(v.string("password is required."), v.minLength(1, "password is required."), v.maxLength(1024, "password is at most 1024 characters.")),
+});
+
+/** The report request: a format and the Events view's filter (strings, exactly as in its URL). */
+export const ReportRequestSchema = v.object({
+  format: v.picklist(["csv", "json"], "format must be csv or json."),
+  filter: v.optional(v.object(FilterFields), {}),
+});
+
+export const TrailCreateSchema = v.object({
+  name: v.pipe(v.string("name is required."), v.minLength(1, "name is required."), v.maxLength(1024)),
+  bucket: v.pipe(v.string("bucket is required."), v.minLength(1, "bucket is required."), v.maxLength(255)),
+  project: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+  prefix: v.optional(v.pipe(v.string(), v.maxLength(1024)), ""),
+  readWriteType: v.optional(v.picklist(["All", "ReadOnly", "WriteOnly"], "readWriteType must be All, ReadOnly or WriteOnly.")),
+});
+
+export const TrailUpdateSchema = v.object({
+  bucket: v.optional(v.pipe(v.string(), v.minLength(1, "bucket must not be empty."), v.maxLength(255))),
+  project: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+  prefix: v.optional(v.pipe(v.string(), v.maxLength(1024))),
+  readWriteType: v.optional(v.picklist(["All", "ReadOnly", "WriteOnly"], "readWriteType must be All, ReadOnly or WriteOnly.")),
+});
+
+export const NameParam = v.object({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)) });
+export const IdParam = v.object({ id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,64}$/, "The id is not valid.")) });
+export const UuidParam = v.object({ id: v.pipe(v.string(), v.uuid("The report id is not valid.")) });

@@ -1,0 +1,363 @@
+/**
+ * IAM queries: accounts, projects, users, the ActivityLogAdministrators group, access keys,
+ * subscriptions and quota overrides. Every query carries the account id (the tenant boundary).
+ * Failures a caller can cause throw core DomainErrors (NotFound/Conflict/Validation), so the
+ * operator API and the CLI answer them with a clear message.
+ */
+import { ADMIN_GROUP } from "@activity-log/core/access";
+import { DomainError } from "@activity-log/core/errors";
+import { effectiveQuotas, type QuotaName, type Quotas } from "@activity-log/core/limits";
+import { and, asc, eq } from "drizzle-orm";
+import type { SecretBox } from "../auth/secret-box.ts";
+import type { Caller } from "../http-context.ts";
+import type { Db } from "./client.ts";
+import { accessKeys, accounts, groupMembers, projects, quotas, subscriptions, users } from "./schema/iam.ts";
+
+export { ADMIN_GROUP };
+export const DEFAULT_PROJECT = "default";
+export const SYSTEM_USER = "system";
+
+// Account names appear in ARNs, archive keys and recipientAccountId: the same rule as core's event schema.
+const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// IAM's own user-name alphabet.
+const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+// Imported pairs come from the cloud's object storage, whose ids need not follow the AKIA form.
+const ACCESS_KEY_ID = /^[A-Za-z0-9]{4,128}$/;
+const SECRET_ACCESS_KEY = /^[\x21-\x7e]{8,128}$/;
+const MIN_PASSWORD = 8;
+
+const UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// Passwords are read off a terminal: no look-alike characters.
+const PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/** Uniform characters from Web Crypto (rejection sampling, no modulo bias); this module also runs on the edge entry. */
+function randomString(alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length);
+  let s = "";
+  while (s.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
+      if (byte < limit && s.length < length) s += alphabet[byte % alphabet.length];
+    }
+  }
+  return s;
+}
+
+export const newAccessKeyId = () => `AKIA${randomString(UPPER_ALNUM, 16)}`;
+export const newSecretAccessKey = () => randomString(SECRET_ALPHABET, 40);
+export const newPassword = () => randomString(PASSWORD_ALPHABET, 20);
+
+function invalid(message: string): never {
+  throw new DomainError("ValidationException", message);
+}
+
+export function validateAccountName(accountId: string): void {
+  if (!ACCOUNT_NAME.test(accountId)) {
+    invalid(`Account name "${accountId}" is not valid: use 2–63 characters of a-z, 0-9 and '-', starting with a letter or digit.`);
+  }
+}
+
+function validateProjectName(project: string): void {
+  if (!PROJECT_NAME.test(project)) {
+    invalid(`Project name "${project}" is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
+  }
+}
+
+function validateUserName(userName: string): void {
+  if (!USER_NAME.test(userName)) {
+    invalid(`User name "${userName}" is not valid: use 1–64 letters, digits or + = , . @ _ -.`);
+  }
+}
+
+// ---------- accounts ----------
+
+export async function accountExists(db: Db, accountId: string): Promise<boolean> {
+  const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
+  return rows.length > 0;
+}
+
+/** Throws NotFoundException unless the account exists. */
+export async function requireAccount(db: Db, accountId: string): Promise<void> {
+  if (!(await accountExists(db, accountId))) throw new DomainError("NotFoundException", `Account ${accountId} does not exist.`);
+}
+
+export type CreatedAccount = { accountId: string; project: string; systemUser: string };
+
+/** Creates an account with its `default` project, its system user and an active subscription. */
+export async function createAccount(db: Db, accountId: string): Promise<CreatedAccount> {
+  validateAccountName(accountId);
+  return db.transaction(async (tx) => {
+    const inserted = await tx.insert(accounts).values({ id: accountId }).onConflictDoNothing().returning({ id: accounts.id });
+    if (inserted.length === 0) throw new DomainError("ConflictException", `Account ${accountId} already exists.`);
+    await tx.insert(projects).values({ accountId, name: DEFAULT_PROJECT });
+    await tx.insert(users).values({ accountId, name: SYSTEM_USER, isSystem: true, passwordHash: null });
+    await tx.insert(subscriptions).values({ accountId, active: true });
+    return { accountId, project: DEFAULT_PROJECT, systemUser: SYSTEM_USER };
+  });
+}
+
+/** True when no account exists yet (the demo seeds only an empty database). */
+export async function hasNoAccounts(db: Db): Promise<boolean> {
+  const rows = await db.select({ id: accounts.id }).from(accounts).limit(1);
+  return rows.length === 0;
+}
+
+// ---------- projects ----------
+
+export async function createProject(db: Db, accountId: string, project: string): Promise<{ accountId: string; project: string }> {
+  validateProjectName(project);
+  await requireAccount(db, accountId);
+  const inserted = await db
+    .insert(projects)
+    .values({ accountId, name: project })
+    .onConflictDoNothing()
+    .returning({ name: projects.name });
+  if (inserted.length === 0) throw new DomainError("ConflictException", `Project ${project} already exists in account ${accountId}.`);
+  return { accountId, project };
+}
+
+export async function listProjects(db: Db, accountId: string): Promise<string[]> {
+  const rows = await db.select({ name: projects.name }).from(projects).where(eq(projects.accountId, accountId)).orderBy(asc(projects.name));
+  return rows.map((r) => r.name);
+}
+
+async function requireProject(db: Db, accountId: string, project: string): Promise<void> {
+  const rows = await db
+    .select({ name: projects.name })
+    .from(projects)
+    .where(and(eq(projects.accountId, accountId), eq(projects.name, project)))
+    .limit(1);
+  if (rows.length === 0) throw new DomainError("NotFoundException", `Project ${project} does not exist in account ${accountId}.`);
+}
+
+// ---------- users ----------
+
+export type UserRow = typeof users.$inferSelect;
+
+/** Creates a console user; without a password one is generated. Returns the password once, in clear. */
+export async function createUser(
+  db: Db,
+  accountId: string,
+  userName: string,
+  password?: string,
+): Promise<{ user: string; password: string }> {
+  validateUserName(userName);
+  if (password !== undefined && password.length < MIN_PASSWORD) invalid(`The password must be at least ${MIN_PASSWORD} characters.`);
+  await requireAccount(db, accountId);
+  const clear = password ?? newPassword();
+  const passwordHash = await Bun.password.hash(clear);
+  const inserted = await db
+    .insert(users)
+    .values({ accountId, name: userName, passwordHash })
+    .onConflictDoNothing()
+    .returning({ id: users.id });
+  if (inserted.length === 0) throw new DomainError("ConflictException", `User ${userName} already exists in account ${accountId}.`);
+  return { user: userName, password: clear };
+}
+
+async function findUser(db: Db, accountId: string, userName: string): Promise<UserRow | undefined> {
+  const rows = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.accountId, accountId), eq(users.name, userName)))
+    .limit(1);
+  return rows[0];
+}
+
+async function requireUser(db: Db, accountId: string, userName: string): Promise<UserRow> {
+  await requireAccount(db, accountId);
+  const user = await findUser(db, accountId, userName);
+  if (!user) throw new DomainError("NotFoundException", `User ${userName} does not exist in account ${accountId}.`);
+  return user;
+}
+
+// ---------- groups ----------
+
+/** Adds the user to ActivityLogAdministrators of the project. Idempotent: `added` says whether it changed. */
+export async function addToGroup(
+  db: Db,
+  accountId: string,
+  userName: string,
+  project: string,
+  group: string = ADMIN_GROUP,
+): Promise<{ user: string; project: string; group: string; added: boolean }> {
+  const user = await requireUser(db, accountId, userName);
+  await requireProject(db, accountId, project);
+  const inserted = await db
+    .insert(groupMembers)
+    .values({ accountId, userId: user.id, project, groupName: group })
+    .onConflictDoNothing()
+    .returning({ project: groupMembers.project });
+  return { user: userName, project, group, added: inserted.length > 0 };
+}
+
+/** Removes the membership. Idempotent: `removed` says whether there was one. */
+export async function removeFromGroup(
+  db: Db,
+  accountId: string,
+  userName: string,
+  project: string,
+  group: string = ADMIN_GROUP,
+): Promise<{ user: string; project: string; group: string; removed: boolean }> {
+  const user = await requireUser(db, accountId, userName);
+  await requireProject(db, accountId, project);
+  const deleted = await db
+    .delete(groupMembers)
+    .where(and(eq(groupMembers.userId, user.id), eq(groupMembers.project, project), eq(groupMembers.groupName, group)))
+    .returning({ project: groupMembers.project });
+  return { user: userName, project, group, removed: deleted.length > 0 };
+}
+
+// ---------- access keys ----------
+
+export type AccessKeyPair = { AccessKeyId: string; SecretAccessKey: string };
+
+/**
+ * Issues a key pair for the user in the project, or imports an existing one (`imported`): the
+ * cloud shares key pairs between its services, so a customer's object-storage key can be registered.
+ */
+export async function createAccessKey(
+  db: Db,
+  secrets: SecretBox,
+  accountId: string,
+  userName: string,
+  project: string,
+  imported?: { accessKeyId: string; secretAccessKey: string },
+): Promise<AccessKeyPair> {
+  if (imported) {
+    if (!ACCESS_KEY_ID.test(imported.accessKeyId)) invalid("The access key id must be 4–128 letters and digits.");
+    if (!SECRET_ACCESS_KEY.test(imported.secretAccessKey)) {
+      invalid("The secret access key must be 8–128 printable characters without spaces.");
+    }
+  }
+  const user = await requireUser(db, accountId, userName);
+  await requireProject(db, accountId, project);
+  const pair = imported ?? { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
+  const inserted = await db
+    .insert(accessKeys)
+    .values({
+      accessKeyId: pair.accessKeyId,
+      accountId,
+      userId: user.id,
+      project,
+      secretEncrypted: secrets.encrypt(pair.secretAccessKey),
+    })
+    .onConflictDoNothing()
+    .returning({ id: accessKeys.accessKeyId });
+  if (inserted.length === 0) throw new DomainError("ConflictException", `Access key ${pair.accessKeyId} already exists.`);
+  return { AccessKeyId: pair.accessKeyId, SecretAccessKey: pair.secretAccessKey };
+}
+
+export type FoundAccessKey = {
+  accessKeyId: string;
+  secretAccessKey: string;
+  status: "Active" | "Inactive";
+  caller: Caller;
+};
+
+/** The key with its decrypted secret and its owner as a Caller; null when unknown (any account). */
+export async function findAccessKey(db: Db, secrets: SecretBox, accessKeyId: string): Promise<FoundAccessKey | null> {
+  const rows = await db.select().from(accessKeys).where(eq(accessKeys.accessKeyId, accessKeyId)).limit(1);
+  const key = rows[0];
+  if (!key) return null;
+  const caller = await loadCaller(db, key.userId, key.project, key.accessKeyId);
+  return { accessKeyId: key.accessKeyId, secretAccessKey: secrets.decrypt(key.secretEncrypted), status: key.status, caller };
+}
+
+export async function setAccessKeyStatus(db: Db, accountId: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
+  const updated = await db
+    .update(accessKeys)
+    .set({ status })
+    .where(and(eq(accessKeys.accountId, accountId), eq(accessKeys.accessKeyId, accessKeyId)))
+    .returning({ id: accessKeys.accessKeyId });
+  if (updated.length === 0) throw new DomainError("NotFoundException", `Access key ${accessKeyId} does not exist in account ${accountId}.`);
+}
+
+// ---------- callers ----------
+
+/**
+ * Everything access decisions need about a principal: its groups in every project and whether the
+ * account's subscription is active. `project` is the access key's project; null for a console
+ * session, which acts in the first project where the user is an administrator (else its first
+ * group's project, else `default`). Throws when the user id is unknown (a dangling reference is a bug).
+ */
+export async function loadCaller(db: Db, userId: string, project: string | null, accessKeyId: string | null): Promise<Caller> {
+  const rows = await db.select().from(users).where(eq(users.id, userId)).limit(1);
+  const user = rows[0];
+  if (!user) throw new Error(`user ${userId} does not exist`);
+  const groups = await db
+    .select({ project: groupMembers.project, group: groupMembers.groupName })
+    .from(groupMembers)
+    .where(eq(groupMembers.userId, userId))
+    .orderBy(asc(groupMembers.project), asc(groupMembers.groupName));
+  return {
+    accountId: user.accountId,
+    userId: user.id,
+    userName: user.name,
+    isSystem: user.isSystem,
+    project: project ?? consoleProject(groups),
+    accessKeyId,
+    groups,
+    subscriptionActive: await isSubscriptionActive(db, user.accountId),
+  };
+}
+
+function consoleProject(groups: { project: string; group: string }[]): string {
+  return groups.find((g) => g.group === ADMIN_GROUP)?.project ?? groups[0]?.project ?? DEFAULT_PROJECT;
+}
+
+/**
+ * The user a console sign-in names, with the password hash to verify and the Caller it would be.
+ * Null when the account or user is unknown; the system user is returned too (session.ts refuses it).
+ */
+export async function findUserForSignIn(
+  db: Db,
+  accountId: string,
+  userName: string,
+): Promise<{ user: UserRow; caller: Caller } | null> {
+  const user = await findUser(db, accountId, userName);
+  if (!user) return null;
+  return { user, caller: await loadCaller(db, user.id, null, null) };
+}
+
+/** Checks a console password; false for users without one (the system user). */
+export async function verifyPassword(user: UserRow, password: string): Promise<boolean> {
+  if (!user.passwordHash) return false;
+  return Bun.password.verify(password, user.passwordHash);
+}
+
+// ---------- subscriptions ----------
+
+export async function setSubscription(db: Db, accountId: string, active: boolean): Promise<{ accountId: string; subscription: "active" | "inactive" }> {
+  await requireAccount(db, accountId);
+  await db
+    .insert(subscriptions)
+    .values({ accountId, active })
+    .onConflictDoUpdate({ target: subscriptions.accountId, set: { active, changedAt: new Date() } });
+  return { accountId, subscription: active ? "active" : "inactive" };
+}
+
+/** An account without a subscription row (there should be none) counts as inactive. */
+export async function isSubscriptionActive(db: Db, accountId: string): Promise<boolean> {
+  const rows = await db.select({ active: subscriptions.active }).from(subscriptions).where(eq(subscriptions.accountId, accountId)).limit(1);
+  return rows[0]?.active ?? false;
+}
+
+// ---------- quotas ----------
+
+/** The account's effective quotas: core defaults with the operator's overrides on top. */
+export async function getQuotas(db: Db, accountId: string): Promise<Quotas> {
+  const rows = await db.select({ name: quotas.name, value: quotas.value }).from(quotas).where(eq(quotas.accountId, accountId));
+  return effectiveQuotas(Object.fromEntries(rows.map((r) => [r.name, r.value])));
+}
+
+/** Stores an override; the name and value are checked by the caller with core's parseQuotaName/validateQuotaValue. */
+export async function setQuota(db: Db, accountId: string, name: QuotaName, value: number): Promise<{ accountId: string; quota: QuotaName; value: number }> {
+  await requireAccount(db, accountId);
+  await db
+    .insert(quotas)
+    .values({ accountId, name, value })
+    .onConflictDoUpdate({ target: [quotas.accountId, quotas.name], set: { value, updatedAt: new Date() } });
+  return { accountId, quota: name, value };
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "trail_deliveries" ADD COLUMN "events_from" timestamp with time zone;

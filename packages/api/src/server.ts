@@ -1,0 +1,166 @@
+/**
+ * The Bun entry of the API: configuration → database (migrated) → object storage → app → Bun.serve,
+ * plus the console SPA from packages/web/dist (built on first start when missing). `bun run start`
+ * (packages/worker/src/start.ts) adds the worker loop and the demo seed around it.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Hono, type Context } from "hono";
+import { serveStatic } from "hono/bun";
+import { createApp } from "./app.ts";
+import { createSecretBox } from "./auth/secret-box.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { openDatabase, type Database } from "./db/client.ts";
+import type { AppDeps } from "./deps.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createStorage } from "./storage/index.ts";
+
+export const WEB_DIR = new URL("../../web", import.meta.url).pathname;
+const API_PATHS = /^\/(api|internal)(\/|$)|^\/healthz$/;
+
+export interface StartServerOptions {
+  /** The environment to configure from; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Overrides PORT (0 picks a free port, for tests). */
+  port?: number;
+  logger?: Logger;
+  clock?: Clock;
+  /** The SPA's directory (with dist/); null serves no console (tests). Default packages/web. */
+  webDir?: string | null;
+  /** An already open database (tests: one per file); by default the configured one is opened and closed with the server. */
+  database?: Database;
+}
+
+export interface RunningServer {
+  url: string;
+  deps: AppDeps;
+  /** Settles when the console's assets are in place (built now, found, or given up on). */
+  webReady: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** HOST: where to listen; 127.0.0.1 unless a deployment exposes the port on purpose. */
+export function listenHost(env: Record<string, string | undefined>): string {
+  const host = env.HOST || "127.0.0.1";
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(`Invalid configuration: HOST: must be a host name or IP address such as 127.0.0.1 or 0.0.0.0; got ${host}`);
+  return host;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+
+/** LOG_LEVEL: how much the service writes to stderr. */
+export function logLevel(env: Record<string, string | undefined>): (typeof LOG_LEVELS)[number] {
+  const level = env.LOG_LEVEL || "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`Invalid configuration: LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}; got ${level}`);
+  return level as (typeof LOG_LEVELS)[number];
+}
+
+/** Opens everything the app needs, from the configuration alone. */
+export async function openDeps(config: Config, logger: Logger, clock: Clock, database?: Database): Promise<AppDeps> {
+  mkdirSync(config.dataDir, { recursive: true });
+  database ??= await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, "pg") });
+  const secrets = createSecretBox(config.secretKey);
+  return { database, storage: createStorage(config, database, secrets), clock, config, logger, secrets };
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const hostname = listenHost(env);
+  const logger = options.logger ?? createLogger(logLevel(env));
+  const ownsDatabase = !options.database;
+  const deps = await openDeps(config, logger, options.clock ?? systemClock, options.database);
+  const closeDatabase = () => (ownsDatabase ? deps.database.close() : Promise.resolve());
+  const app = createApp(deps);
+  const webDir = options.webDir === undefined ? WEB_DIR : options.webDir;
+  const web = webDir ? consoleAssets(webDir, logger) : null;
+
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname,
+      port: options.port ?? config.port,
+      // Report downloads stream for a while; keep quiet connections open longer than Bun's 10 s.
+      idleTimeout: 120,
+      fetch(req) {
+        if (web && (req.method === "GET" || req.method === "HEAD") && !API_PATHS.test(new URL(req.url).pathname)) return web.app.fetch(req);
+        return app.fetch(req);
+      },
+    });
+  } catch (e) {
+    await closeDatabase();
+    const code = (e as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new ConfigError(`Port ${options.port ?? config.port} on ${hostname} is already in use: stop the other process or set PORT.`);
+    throw e;
+  }
+  const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${server.port}`;
+  return {
+    url,
+    deps,
+    webReady: web?.ready ?? Promise.resolve(),
+    async stop() {
+      web?.stop();
+      await server.stop(true);
+      // S3 clients keep sockets alive; let the process exit.
+      (deps.storage as { destroy?: () => void }).destroy?.();
+      await closeDatabase();
+    },
+  };
+}
+
+/**
+ * The console: files from dist/, index.html for any other path (history routing). When dist/ is
+ * missing but the web package has a vite config, it is built once in the background; until then
+ * pages say so instead of failing.
+ */
+function consoleAssets(webDir: string, logger: Logger): { app: Hono; ready: Promise<void>; stop(): void } {
+  const dist = join(webDir, "dist");
+  const index = join(dist, "index.html");
+  let state: "ready" | "building" | "missing" = existsSync(index) ? "ready" : "missing";
+  let ready = Promise.resolve();
+  let build: ReturnType<typeof Bun.spawn> | undefined;
+  const hasViteConfig = ["vite.config.ts", "vite.config.js", "vite.config.mjs"].some((f) => existsSync(join(webDir, f)));
+  if (state === "missing" && hasViteConfig) {
+    state = "building";
+    logger.info("building the web console (first start)", { dir: webDir });
+    build = Bun.spawn(["bun", "run", "build"], { cwd: webDir, stdout: "ignore", stderr: "ignore" });
+    ready = build.exited.then(
+      (code) => {
+        const ok = code === 0;
+        state = ok && existsSync(index) ? "ready" : "missing";
+        if (state === "ready") logger.info("web console built");
+        else logger.error("building the web console failed; run `bun run build:web` to see why");
+      },
+      () => {
+        state = "missing";
+      },
+    );
+  }
+  const notReady = (c: Context) =>
+    c.html(
+      state === "building"
+        ? `<!doctype html><meta http-equiv="refresh" content="3"><title>Activity Log</title><p>The console is being built on first start; this page reloads by itself.</p>`
+        : `<!doctype html><title>Activity Log</title><p>The console is not built. Run <code>bun run build:web</code> and reload.</p>`,
+      503,
+    );
+  const app = new Hono()
+    .use(async (c, next) => (state === "ready" ? next() : notReady(c)))
+    .use(serveStatic({ root: dist }))
+    .use(serveStatic({ root: dist, path: "index.html" }));
+  // A build still running when the server stops is abandoned, not orphaned.
+  return { app, ready, stop: () => build?.kill() };
+}
+
+if (import.meta.main) {
+  try {
+    const running = await startServer();
+    const shutdown = () => void running.stop().then(() => process.exit(0));
+    process.on("SIGINT", shutdown);
+    process.on("SIGTERM", shutdown);
+    console.log(`Activity Log API listening on ${running.url}`);
+  } catch (e) {
+    console.error(e instanceof ConfigError ? e.message : `Failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}

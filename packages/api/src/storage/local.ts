@@ -1,0 +1,111 @@
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { Readable } from "node:stream";
+import { StorageError, type ObjectStorage, type ObjectStore, type S3Credentials } from "./object-store.ts";
+
+/** Answers whether a key pair is one the storage knows (an Active key of this service with that secret). */
+export type CredentialCheck = (credentials: S3Credentials) => Promise<boolean>;
+
+const INVALID_ACCESS_KEY = "The AWS Access Key Id you provided does not exist in our records.";
+
+/**
+ * Object storage in a directory, for the embedded mode: `<root>/<bucket>/<key>`. It behaves like the
+ * S3 endpoints it stands in for where users can tell: unknown key pairs are refused with S3's
+ * InvalidAccessKeyId message, a missing bucket is NoSuchBucket (buckets appear only via createBucket),
+ * and writes are atomic (temp file + rename), so readers never see half an object.
+ */
+export function createLocalStorage(root: string, isKnown: CredentialCheck): ObjectStorage {
+  return {
+    withCredentials: (credentials) => localStore(root, async () => {
+      if (!(await isKnown(credentials))) throw new StorageError("InvalidAccessKeyId", INVALID_ACCESS_KEY, 403);
+    }),
+    // The service owns the directory; its own calls need no key pair.
+    service: () => localStore(root, async () => {}),
+  };
+}
+
+function localStore(root: string, authenticate: () => Promise<void>): ObjectStore {
+  const bucketDir = async (bucket: string) => {
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      throw new StorageError("InvalidBucketName", "The specified bucket is not valid.", 400);
+    }
+    await authenticate();
+    const dir = join(root, bucket);
+    const info = await stat(dir).catch(() => null);
+    if (!info?.isDirectory()) throw new StorageError("NoSuchBucket", "The specified bucket does not exist", 404);
+    return dir;
+  };
+  const objectPath = (dir: string, key: string) => {
+    const segments = key.split("/");
+    if (key.length === 0 || key.length > 1024 || segments.some((s) => s === ".." || s === "." || s === "") || key.includes("\0")) {
+      throw new StorageError("InvalidArgument", `The object key ${JSON.stringify(key)} is not supported by the local store.`, 400);
+    }
+    return join(dir, ...segments);
+  };
+  return {
+    async put(bucket, key, body) {
+      const dir = await bucketDir(bucket);
+      const path = objectPath(dir, key);
+      await mkdir(dirname(path), { recursive: true });
+      const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
+      const file = await open(temp, "w");
+      try {
+        if (body instanceof Uint8Array) {
+          await file.write(body);
+        } else {
+          for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) await file.write(chunk);
+        }
+        await file.sync();
+      } catch (error) {
+        await file.close();
+        await rm(temp, { force: true });
+        throw error;
+      }
+      await file.close();
+      await rename(temp, path);
+    },
+    async get(bucket, key) {
+      const path = objectPath(await bucketDir(bucket), key);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) return null;
+      return { body: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>, size: info.size };
+    },
+    async delete(bucket, key) {
+      await rm(objectPath(await bucketDir(bucket), key), { force: true });
+    },
+    async list(bucket, prefix) {
+      const dir = await bucketDir(bucket);
+      const found: { key: string; size: number }[] = [];
+      const walk = async (current: string) => {
+        for (const entry of await readdir(current, { withFileTypes: true })) {
+          const full = join(current, entry.name);
+          if (entry.isDirectory()) await walk(full);
+          else if (entry.isFile() && !(current === dir && entry.name.startsWith(".tmp-"))) {
+            const key = relative(dir, full).split(sep).join("/");
+            if (key.startsWith(prefix)) found.push({ key, size: (await stat(full)).size });
+          }
+        }
+      };
+      await walk(dir);
+      return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    async checkWritable(bucket) {
+      const dir = await bucketDir(bucket);
+      const probe = join(dir, `.tmp-probe-${crypto.randomUUID()}`);
+      try {
+        await (await open(probe, "w")).close();
+      } catch {
+        throw new StorageError("AccessDenied", "Access Denied", 403);
+      }
+      await rm(probe, { force: true });
+    },
+    async createBucket(bucket) {
+      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+        throw new StorageError("InvalidBucketName", "The specified bucket is not valid.", 400);
+      }
+      await authenticate();
+      await mkdir(join(root, bucket), { recursive: true });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// Both object stores behave alike where users can tell: S3's error codes and messages, overwrite,
+// streams, listing. s3rver stands in for S3; the local store is the embedded mode.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+// @ts-expect-error s3rver ships no types
+import S3rver from "s3rver";
+// @ts-expect-error s3rver ships no types
+import AWSAccount from "s3rver/lib/models/account.js";
+import { createLocalStorage } from "./local.ts";
+import { StorageError, type ObjectStorage } from "./object-store.ts";
+import { createS3Storage } from "./s3.ts";
+
+const UNKNOWN_KEY = "The AWS Access Key Id you provided does not exist in our records.";
+const known = { accessKeyId: "AKIATESTKNOWN", secretAccessKey: "known-secret" };
+const unknown = { accessKeyId: "AKIATESTUNKNOWN", secretAccessKey: "whatever" };
+
+const dir = mkdtempSync(join(tmpdir(), "al-storage-"));
+let s3rver: { run(): Promise<{ port: number }>; close(): Promise<void>; httpServer: { closeAllConnections(): void } };
+let s3: ObjectStorage & { destroy(): void };
+const local = createLocalStorage(join(dir, "objects"), async (c) => c.accessKeyId === known.accessKeyId && c.secretAccessKey === known.secretAccessKey);
+
+beforeAll(async () => {
+  s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: join(dir, "s3rver") });
+  const { port } = await s3rver.run();
+  AWSAccount.DUMMY_ACCOUNT.createKeyPair(known.accessKeyId, known.secretAccessKey);
+  s3 = createS3Storage({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", forcePathStyle: true, serviceCredentials: known });
+}, 30_000);
+
+afterAll(async () => {
+  s3.destroy();
+  s3rver.httpServer.closeAllConnections();
+  await s3rver.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(StorageError);
+    return { code: (error as StorageError).code, message: (error as StorageError).message };
+  }
+  throw new Error("expected a StorageError");
+}
+
+const text = async (body: ReadableStream<Uint8Array>) => new Response(body).text();
+
+for (const [kind, storage] of [["s3", () => s3], ["local", () => local]] as const) {
+  describe(`${kind} store`, () => {
+    test("write, overwrite, read, stream, list and delete", async () => {
+      const store = storage().withCredentials(known);
+      await store.createBucket("bucket-one");
+      await store.put("bucket-one", "a/b/one.json", new TextEncoder().encode("first"));
+      await store.put("bucket-one", "a/b/one.json", new TextEncoder().encode("second"));
+      const chunks = ["x".repeat(1000), "y".repeat(1000)];
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const c of chunks) controller.enqueue(new TextEncoder().encode(c));
+          controller.close();
+        },
+      });
+      await store.put("bucket-one", "a/streamed.bin", stream);
+      const got = await store.get("bucket-one", "a/b/one.json");
+      expect(got?.size).toBe(6);
+      expect(await text(got!.body)).toBe("second");
+      expect(await text((await store.get("bucket-one", "a/streamed.bin"))!.body)).toBe(chunks.join(""));
+      expect(await store.get("bucket-one", "a/missing")).toBeNull();
+      expect((await store.list("bucket-one", "a/")).map((o) => o.key)).toEqual(["a/b/one.json", "a/streamed.bin"]);
+      await store.delete("bucket-one", "a/b/one.json");
+      expect((await store.list("bucket-one", "")).map((o) => o.key)).toEqual(["a/streamed.bin"]);
+      await store.checkWritable("bucket-one");
+      expect((await store.list("bucket-one", "")).length).toBe(1); // the probe is gone
+    });
+
+    test("a missing bucket is NoSuchBucket; an unknown key pair InvalidAccessKeyId with S3's message", async () => {
+      const store = storage().withCredentials(known);
+      expect((await codeOf(store.checkWritable("no-such-bucket"))).code).toBe("NoSuchBucket");
+      expect((await codeOf(store.put("no-such-bucket", "k", new Uint8Array(1)))).code).toBe("NoSuchBucket");
+      await store.createBucket("bucket-two");
+      expect(await codeOf(storage().withCredentials(unknown).checkWritable("bucket-two"))).toEqual({ code: "InvalidAccessKeyId", message: UNKNOWN_KEY });
+    });
+  });
+}
+
+test("local writes are atomic: no temp files are left and keys cannot escape the bucket", async () => {
+  const store = local.withCredentials(known);
+  await store.createBucket("bucket-three");
+  await store.put("bucket-three", "k", new Uint8Array([1, 2, 3]));
+  expect(readdirSync(join(dir, "objects", "bucket-three"))).toEqual(["k"]);
+  expect((await codeOf(store.put("bucket-three", "../bucket-one/x", new Uint8Array(1)))).code).toBe("InvalidArgument");
+  expect((await codeOf(local.withCredentials(unknown).createBucket("bucket-four"))).code).toBe("InvalidAccessKeyId");
+});

@@ -1,0 +1,173 @@
+/**
+ * The Events view's filter state, which lives in the URL (shareable views): parsing and writing
+ * the search params, resolving a time preset to a period, and the query the API gets. Pure, so
+ * `bun run test:web` covers it without a browser.
+ */
+
+export const RANGE_PRESETS = [
+  { id: "1h", label: "Last hour", ms: 3_600_000 },
+  { id: "24h", label: "Last 24 hours", ms: 86_400_000 },
+  { id: "7d", label: "Last 7 days", ms: 7 * 86_400_000 },
+  { id: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
+] as const;
+export type RangePreset = (typeof RANGE_PRESETS)[number]["id"];
+export type Range = RangePreset | "custom";
+export const DEFAULT_RANGE: RangePreset = "24h";
+
+export type ReadOnlyChoice = "false" | "true" | "all";
+
+export type EventsFilter = {
+  range: Range;
+  /** ISO instants, only for a custom range. */
+  start?: string;
+  end?: string;
+  readOnly: ReadOnlyChoice;
+  eventName?: string;
+  userName?: string;
+  project?: string;
+  resourceName?: string;
+  eventSource?: string;
+  errorsOnly: boolean;
+  search?: string;
+};
+
+export const TEXT_FIELDS = ["eventName", "userName", "project", "resourceName", "eventSource", "search"] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+
+type Params = Partial<Record<string, string | string[] | undefined>>;
+const one = (x: string | string[] | undefined): string | undefined => (Array.isArray(x) ? x[0] : x) || undefined;
+
+const isPreset = (s: string | undefined): s is RangePreset => RANGE_PRESETS.some((p) => p.id === s);
+const isInstant = (s: string | undefined): s is string => s !== undefined && !Number.isNaN(Date.parse(s));
+
+/** URL → filter. Anything malformed falls back to the default instead of breaking the page. */
+export function filterFromParams(params: Params): EventsFilter {
+  const range = one(params.range);
+  const start = one(params.start);
+  const end = one(params.end);
+  const readOnly = one(params.readOnly);
+  const f: EventsFilter = {
+    range: range === "custom" && isInstant(start) ? "custom" : isPreset(range) ? range : DEFAULT_RANGE,
+    readOnly: readOnly === "true" || readOnly === "all" ? readOnly : "false",
+    errorsOnly: one(params.errorsOnly) === "true",
+  };
+  if (f.range === "custom") {
+    f.start = start;
+    if (isInstant(end)) f.end = end;
+  }
+  for (const k of TEXT_FIELDS) {
+    const value = one(params[k]);
+    if (value) f[k] = value;
+  }
+  return f;
+}
+
+/** Filter → URL params; `undefined` removes a param (useSearchParams semantics). Defaults are left out. */
+export function paramsFromFilter(f: EventsFilter): Record<string, string | undefined> {
+  const p: Record<string, string | undefined> = {
+    range: f.range === DEFAULT_RANGE ? undefined : f.range,
+    start: f.range === "custom" ? f.start : undefined,
+    end: f.range === "custom" ? f.end : undefined,
+    readOnly: f.readOnly === "false" ? undefined : f.readOnly,
+    errorsOnly: f.errorsOnly ? "true" : undefined,
+  };
+  for (const k of TEXT_FIELDS) p[k] = f[k] || undefined;
+  return p;
+}
+
+/** The period a filter covers as of `now`; a custom start never goes before the retention floor. */
+export function periodOf(f: EventsFilter, now: Date, retentionDays: number): { start: Date; end: Date } {
+  const floor = now.getTime() - retentionDays * 86_400_000;
+  if (f.range === "custom" && f.start) {
+    const start = Math.max(Date.parse(f.start), floor);
+    const end = f.end ? Math.min(Date.parse(f.end), now.getTime()) : now.getTime();
+    return { start: new Date(start), end: new Date(Math.max(end, start)) };
+  }
+  const preset = RANGE_PRESETS.find((p) => p.id === f.range) ?? RANGE_PRESETS[1];
+  return { start: new Date(Math.max(now.getTime() - preset.ms, floor)), end: now };
+}
+
+/** What GET /events, GET /histogram and a report request get. Presets leave `end` open (= now). */
+export type ApiFilter = {
+  start?: string;
+  end?: string;
+  readOnly: ReadOnlyChoice;
+  eventName?: string;
+  userName?: string;
+  project?: string;
+  resourceName?: string;
+  eventSource?: string;
+  errorsOnly?: "true" | "false";
+  search?: string;
+};
+
+export function apiFilterOf(f: EventsFilter, now: Date, retentionDays: number): ApiFilter {
+  const period = periodOf(f, now, retentionDays);
+  const q: ApiFilter = { readOnly: f.readOnly, start: period.start.toISOString() };
+  if (f.range === "custom") q.end = period.end.toISOString();
+  if (f.errorsOnly) q.errorsOnly = "true";
+  for (const k of TEXT_FIELDS) if (f[k]) q[k] = f[k];
+  return q;
+}
+
+/** Why a custom period cannot be used, in words for the form; null when it is fine. */
+export function customRangeProblem(start: string | undefined, end: string | undefined, now: Date, retentionDays: number): string | null {
+  if (!start) return "Choose the start of the period.";
+  const s = Date.parse(start);
+  if (Number.isNaN(s)) return "The start is not a valid date and time.";
+  const floor = now.getTime() - retentionDays * 86_400_000;
+  if (s < floor - 60_000) return `Events are kept for ${retentionDays} days: the start cannot be earlier than ${new Date(floor).toLocaleString()}.`;
+  if (end) {
+    const e = Date.parse(end);
+    if (Number.isNaN(e)) return "The end is not a valid date and time.";
+    if (e < s) return "The end must be after the start.";
+  }
+  if (s > now.getTime()) return "The start cannot be in the future.";
+  return null;
+}
+
+/** The search box is case-sensitive and needs 3 characters (as the API does). */
+export function searchProblem(s: string): string | null {
+  if (s === "") return null;
+  if ([...s].length < 3) return "Type at least 3 characters to search.";
+  if ([...s].length > 200) return "Search text is at most 200 characters.";
+  return null;
+}
+
+const LABELS: Record<string, string> = {
+  eventName: "Action",
+  userName: "User",
+  project: "Project",
+  resourceName: "Resource",
+  eventSource: "Source",
+  search: "Search",
+};
+
+/** One line describing a filter (report rows, empty states). */
+export function describeFilter(f: {
+  readOnly?: boolean | ReadOnlyChoice | undefined;
+  errorsOnly?: boolean | string | undefined;
+  eventName?: string | undefined;
+  userName?: string | undefined;
+  project?: string | undefined;
+  resourceName?: string | undefined;
+  eventSource?: string | undefined;
+  search?: string | undefined;
+}): string {
+  const parts: string[] = [];
+  const ro = f.readOnly;
+  if (ro === true || ro === "true") parts.push("Read only: Yes");
+  else if (ro === false || ro === "false") parts.push("Read only: No");
+  else parts.push("Read only: All");
+  for (const k of TEXT_FIELDS) {
+    const value = f[k];
+    if (value) parts.push(`${LABELS[k]}: ${k === "search" ? `“${value}”` : value}`);
+  }
+  if (f.errorsOnly === true || f.errorsOnly === "true") parts.push("Errors only");
+  return parts.join(" · ");
+}
+
+/** Zooming the histogram: a clicked bucket becomes the custom period. */
+export function zoomTo(f: EventsFilter, bucketStart: number, bucketMs: number): EventsFilter {
+  return { ...f, range: "custom", start: new Date(bucketStart).toISOString(), end: new Date(bucketStart + bucketMs).toISOString() };
+}

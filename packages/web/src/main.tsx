@@ -1,0 +1,27 @@
+import { Navigate, Route, Router } from "@solidjs/router";
+import { render } from "solid-js/web";
+import { Layout } from "./components/Layout.tsx";
+import { EventsPage } from "./routes/events.tsx";
+import { ReportsPage } from "./routes/reports.tsx";
+import { SignInPage } from "./routes/sign-in.tsx";
+import { TrailsPage } from "./routes/trails.tsx";
+import { loadMe } from "./session.ts";
+import "./styles.css";
+
+void loadMe();
+
+render(
+  () => (
+    <Router>
+      <Route path="/signin" component={SignInPage} />
+      <Route path="/" component={Layout}>
+        <Route path="/" component={() => <Navigate href="/events" />} />
+        <Route path="/events" component={EventsPage} />
+        <Route path="/reports" component={ReportsPage} />
+        <Route path="/trails" component={TrailsPage} />
+        <Route path="*" component={() => <Navigate href="/events" />} />
+      </Route>
+    </Router>
+  ),
+  document.getElementById("root")!,
+);

@@ -1,0 +1,192 @@
+import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { api, call, type Trail } from "../api.ts";
+import { ConfirmButton } from "../components/ConfirmButton.tsx";
+import { Empty, ErrorBox, Loading } from "../components/States.tsx";
+import { TrailForm, type TrailInput } from "../components/TrailForm.tsx";
+import { formatAgo, formatTime } from "../lib/format.ts";
+import { session } from "../session.ts";
+
+export function TrailsPage() {
+  const [list, { refetch }] = createResource(() => call(api.trails.$get()));
+  const [mode, setMode] = createSignal<{ kind: "create" } | { kind: "edit"; trail: Trail }>();
+  const [actionError, setActionError] = createSignal<string>();
+  const me = () => {
+    const s = session();
+    return s.status === "signed-in" ? s.me : undefined;
+  };
+  const atLimit = () => !!list.latest && list.latest.count >= list.latest.limit;
+
+  const create = async (input: TrailInput) => {
+    await call(api.trails.$post({ json: input }));
+    setMode(undefined);
+    await refetch();
+  };
+  const edit = async (name: string, input: TrailInput) => {
+    await call(
+      api.trails[":name"].$patch({ param: { name }, json: { bucket: input.bucket, project: input.project, prefix: input.prefix, readWriteType: input.readWriteType } }),
+    );
+    setMode(undefined);
+    await refetch();
+  };
+  const setLogging = async (name: string, on: boolean) => {
+    setActionError(undefined);
+    try {
+      await call(on ? api.trails[":name"].start.$post({ param: { name } }) : api.trails[":name"].stop.$post({ param: { name } }));
+      await refetch();
+    } catch (e) {
+      setActionError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  const remove = async (name: string) => {
+    await call(api.trails[":name"].$delete({ param: { name } }));
+    await refetch();
+  };
+
+  return (
+    <div class="page">
+      <div class="view-head">
+        <div>
+          <h1>Trails</h1>
+          <Show when={list.latest}>
+            {(l) => (
+              <p class="subtitle" data-testid="trail-count">
+                {l().count} of {l().limit} trails · archives every 5 minutes to your bucket
+              </p>
+            )}
+          </Show>
+        </div>
+        <div class="actions">
+          <button
+            type="button"
+            class="btn btn-primary"
+            disabled={atLimit() || !!mode()}
+            title={atLimit() ? `The account has ${list.latest?.count} of ${list.latest?.limit} trails: delete one to create another.` : undefined}
+            onClick={() => setMode({ kind: "create" })}
+          >
+            Create trail
+          </button>
+        </div>
+      </div>
+      <Show when={atLimit() && !mode()}>
+        <p class="alert alert-info">
+          This account has reached its limit of {list.latest?.limit} trails. Delete a trail to create another, or ask support to raise the limit.
+        </p>
+      </Show>
+      <Show when={actionError()}>
+        <p class="alert alert-error" role="alert">
+          {actionError()}
+        </p>
+      </Show>
+      <Show when={mode()}>
+        {(m) => (
+          <TrailForm
+            trail={m().kind === "edit" ? (m() as { trail: Trail }).trail : undefined}
+            projects={me()?.projects ?? []}
+            defaultProject={me()?.project ?? "default"}
+            onCancel={() => setMode(undefined)}
+            onSubmit={(input) => {
+              const current = m();
+              return current.kind === "edit" ? edit(current.trail.name, input) : create(input);
+            }}
+          />
+        )}
+      </Show>
+      <Switch>
+        <Match when={list.error}>
+          <ErrorBox error={list.error} retry={refetch} />
+        </Match>
+        <Match when={!list.latest}>
+          <Loading label="Loading trails…" />
+        </Match>
+        <Match when={list.latest?.trails.length === 0 && !mode()}>
+          <Empty title="No trails yet">
+            <p>
+              Events are kept for {me()?.quotas.retentionDays ?? 30} days. To keep them longer — a year of evidence for auditors — create a trail: it
+              saves every event to an object-storage bucket of yours.
+            </p>
+          </Empty>
+        </Match>
+        <Match when={list.latest && list.latest.trails.length > 0}>
+          <div class="table-wrap">
+            <table class="grid" aria-label="Trails">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Bucket</th>
+                  <th scope="col">Prefix</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Last delivery</th>
+                  <th scope="col">Last error</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={list.latest!.trails}>
+                  {(t) => (
+                    <tr data-trail={t.name}>
+                      <td>
+                        <strong>{t.name}</strong>
+                        <div class="muted small">
+                          project {t.project} · {t.readWriteType === "All" ? "all events" : t.readWriteType === "WriteOnly" ? "changes only" : "reads only"}
+                        </div>
+                      </td>
+                      <td class="mono">{t.bucket}</td>
+                      <td class="mono">{t.prefix || "—"}</td>
+                      <td>
+                        <span class={`status ${t.isLogging ? "status-ready" : "status-stopped"}`} data-testid="trail-status">
+                          {t.isLogging ? "Logging" : "Stopped"}
+                        </span>
+                        <div class="muted small">
+                          {t.isLogging ? `since ${formatTime(t.startLoggingTime)}` : t.stopLoggingTime ? `since ${formatTime(t.stopLoggingTime)}` : ""}
+                        </div>
+                      </td>
+                      <td class="nowrap" title={t.latestDeliveryTime ?? undefined}>
+                        {formatAgo(t.latestDeliveryTime, Date.now())}
+                      </td>
+                      <td class="error-cell">
+                        <Show when={t.latestDeliveryError} fallback={<span class="muted">—</span>}>
+                          <span class="error-text">{t.latestDeliveryError}</span>
+                        </Show>
+                      </td>
+                      <td class="row-actions">
+                        <Show
+                          when={t.isLogging}
+                          fallback={
+                            <button type="button" class="btn btn-small" onClick={() => void setLogging(t.name, true)} aria-label={`Start logging ${t.name}`}>
+                              Start
+                            </button>
+                          }
+                        >
+                          <button type="button" class="btn btn-small" onClick={() => void setLogging(t.name, false)} aria-label={`Stop logging ${t.name}`}>
+                            Stop
+                          </button>
+                        </Show>
+                        <button type="button" class="btn btn-small" disabled={!!mode()} onClick={() => setMode({ kind: "edit", trail: t })} aria-label={`Edit ${t.name}`}>
+                          Edit
+                        </button>
+                        <ConfirmButton
+                          label="Delete"
+                          ariaLabel={`Delete ${t.name}`}
+                          title={`Delete trail ${t.name}?`}
+                          message={
+                            <p>
+                              The trail stops saving events. Archives already in bucket <code>{t.bucket}</code> stay there.
+                            </p>
+                          }
+                          confirmLabel="Delete trail"
+                          onConfirm={() => remove(t.name)}
+                        />
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </div>
+        </Match>
+      </Switch>
+    </div>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Worker benchmarks (run by `bun run bench` after the api benchmarks; needs DATABASE_URL for the
+ * COPY baseline, otherwise runs on PGlite without it):
+ *  - report rows/s (CSV, gzip, local object store) vs `COPY (SELECT …) TO STDOUT CSV` in the same run,
+ *  - peak RSS while building the report,
+ *  - time to archive one 5-minute window of a trail.
+ * Sizes: BENCH_REPORT_ROWS (default 100,000) and BENCH_WINDOW_EVENTS (default 20,000); the targets
+ * are stated for 1 M rows and 100 k events per window. Writes the "Worker" section of BENCHMARKS.md.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
+import { nativeQuery } from "@activity-log/api/db/events";
+import { ensurePartitions } from "@activity-log/api/db/partitions";
+import { getReport, requestReport } from "@activity-log/api/db/reports";
+import { generateReports } from "../src/reports.ts";
+import { deliverTrails } from "../src/trails.ts";
+import { listDeliveries } from "../src/deliveries.ts";
+import { localDeps, seedAccountWithKey, seedTrail } from "../src/test/harness.ts";
+
+const REPORT_ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 100_000);
+const WINDOW_EVENTS = Number(process.env.BENCH_WINDOW_EVENTS ?? 20_000);
+const END = new Date("2026-11-24T12:00:00Z");
+const DAY_MS = 86_400_000;
+
+/** Inserts `count` varied events for an account between `from` and `to`, in the database itself. */
+async function generate(deps: Awaited<ReturnType<typeof localDeps>>, accountId: string, count: number, from: Date, to: Date) {
+  await ensurePartitions(deps.database, from, to);
+  const span = to.getTime() - from.getTime();
+  const chunk = 50_000;
+  for (let offset = 0; offset < count; offset += chunk) {
+    const n = Math.min(chunk, count - offset);
+    await nativeQuery(
+      deps.database,
+      `insert into events (account_id, project, event_time, event_id, event_name, event_type, event_source, read_only, user_name,
+         access_key_id, source_ip, user_agent, request_id, request_parameters, response_elements, resources, resource_ids, search_text)
+       select $1, (array['default','web','db'])[1 + g % 3],
+         $2::timestamptz + (g::float8 / $4 * $5::float8) * interval '1 millisecond',
+         'ev-' || $3 || '-' || g, (array['RunInstances','DescribeInstances','StopInstances','PutObject'])[1 + g % 4],
+         'AwsApiCall', 'ec2.amazonaws.com', g % 4 = 1, 'user-' || (g % 17), 'AKIA' || lpad((g % 97)::text, 16, '0'),
+         '10.0.' || (g % 250) || '.' || (g % 200), 'aws-cli/2.15.0 Python/3.11 Linux/6.1', 'req-' || g,
+         jsonb_build_object('instanceId', 'i-' || lpad(to_hex(g), 17, '0'), 'note', '=cmd|"x",y'),
+         case when g % 4 = 1 then null else jsonb_build_object('ok', true) end,
+         jsonb_build_array(jsonb_build_object('type', 'AWS::EC2::Instance', 'name', 'i-' || lpad(to_hex(g), 17, '0'))),
+         array['i-' || lpad(to_hex(g), 17, '0')], ''
+       from generate_series($6::int, $7::int) g`,
+      [accountId, from.toISOString(), accountId, count, span, offset, offset + n - 1],
+    );
+  }
+  await nativeQuery(deps.database, `analyze events`);
+}
+
+async function main() {
+  const deps = await localDeps(END);
+  const lines: string[] = [];
+  try {
+    const server = deps.database.kind === "postgres" ? (await nativeQuery<{ v: string }>(deps.database, `select version() as v`))[0]!.v.split(" on ")[0] : "PGlite";
+    const t0 = performance.now();
+    const step = (s: string) => process.stderr.write(`[bench] ${s} ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
+    await nativeQuery(deps.database, `insert into accounts (id) values ('bench-report')`);
+    await generate(deps, "bench-report", REPORT_ROWS, new Date(END.getTime() - 30 * DAY_MS), END);
+    const loadS = (performance.now() - t0) / 1000;
+    step("generated");
+
+    // --- report ---
+    const window = { start: new Date(END.getTime() - 30 * DAY_MS), end: END };
+    const report = await requestReport(deps.database, { accountId: "bench-report", createdBy: "bench", format: "csv", filter: {}, window, quotas: DEFAULT_QUOTAS, now: END });
+    let peakRss = process.memoryUsage.rss();
+    const baseRss = peakRss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    }, 20);
+    const r0 = performance.now();
+    await generateReports(deps, () => END, { workerId: "bench" });
+    const reportS = (performance.now() - r0) / 1000;
+    clearInterval(sampler);
+    step("report built");
+    const row = (await getReport(deps.database, "bench-report", report.id))!;
+    if (row.status !== "ready" || row.rowsDone !== REPORT_ROWS) throw new Error(`report ended ${row.status} with ${row.rowsDone} rows: ${row.error}`);
+    const ours = REPORT_ROWS / reportS;
+
+    let copyRate: number | undefined;
+    if (deps.database.pg) {
+      const c0 = performance.now();
+      const stream = await deps.database.pg
+        .unsafe(
+          `copy (select event_time, event_name, user_name, project, event_source, read_only, error_code, error_message, source_ip, user_agent,
+             resource_ids, access_key_id, event_id, request_id, event_type, request_parameters, response_elements
+           from events where account_id = 'bench-report' and event_time >= '${window.start.toISOString()}' and event_time <= '${window.end.toISOString()}'
+           order by event_time desc, event_id desc) to stdout csv`,
+        )
+        .readable();
+      let bytes = 0;
+      for await (const chunk of stream) bytes += (chunk as Uint8Array).byteLength;
+      copyRate = REPORT_ROWS / ((performance.now() - c0) / 1000);
+      if (bytes === 0) throw new Error("COPY returned nothing");
+    }
+
+    step("copy done");
+    // --- archive of one window ---
+    const key = await seedAccountWithKey(deps, "bench-trail");
+    await deps.storage.service().createBucket("bench-bucket");
+    const windowStart = new Date("2026-11-24T11:50:00Z");
+    await generate(deps, "bench-trail", WINDOW_EVENTS, windowStart, new Date(windowStart.getTime() + 299_000));
+    const trail = await seedTrail(deps, { accountId: "bench-trail", name: "bench", bucket: "bench-bucket", accessKeyId: key.accessKeyId, startAt: windowStart });
+    const a0 = performance.now();
+    const summary = await deliverTrails(deps, new Date(windowStart.getTime() + 300_000), { settleMs: 0 });
+    const archiveS = (performance.now() - a0) / 1000;
+    const [delivery] = await listDeliveries(deps.database, trail.id);
+    if (summary.delivered !== 1 || delivery?.eventCount !== WINDOW_EVENTS) throw new Error(`archive: ${JSON.stringify(summary)} ${delivery?.eventCount}`);
+
+    const fmt = (x: number) => Math.round(x).toLocaleString("en");
+    const mb = (x: number) => `${Math.round(x / 1048576)} MB`;
+    const ratio = copyRate ? ours / copyRate : undefined;
+    lines.push(
+      "## Worker (packages/worker/bench)",
+      "",
+      `Run ${new Date().toISOString()} · ${cpus().length} CPUs · ${Math.round(totalmem() / 2 ** 30)} GiB RAM · ${server} · ${fmt(REPORT_ROWS)} report rows (generated in ${loadS.toFixed(1)} s) · ${fmt(WINDOW_EVENTS)} events in the archived window. Sizes: BENCH_REPORT_ROWS, BENCH_WINDOW_EVENTS.`,
+      "",
+      "| measure | result | target |",
+      "|---|---|---|",
+      `| report (CSV, gzip, object store), rows/s | ${fmt(ours)} | ≥ 100,000 ${ours >= 100_000 ? "✅" : "❌ miss"} |`,
+      copyRate
+        ? `| \`COPY (SELECT …) TO STDOUT CSV\`, rows/s | ${fmt(copyRate)} (ours = ${ratio!.toFixed(2)} ×) | ours ≥ 0.3 × ${ratio! >= 0.3 ? "✅" : "❌ miss"} |`
+        : "| `COPY … TO STDOUT CSV` | not measured (PGlite; set DATABASE_URL) | |",
+      `| peak RSS while building the report | ${mb(peakRss)} (start ${mb(baseRss)}; ${fmt(REPORT_ROWS)} rows) | < 256 MB for 1 M rows ${peakRss < 256 * 2 ** 20 ? "✅" : "❌ miss"} |`,
+      `| archive of one 5-minute window (${fmt(WINDOW_EVENTS)} events, read + render + tar.gz + store) | ${archiveS.toFixed(2)} s (${(delivery.bytes! / 1048576).toFixed(1)} MB) | ≤ 5 s for 100 k ${archiveS * (100_000 / WINDOW_EVENTS) <= 5 ? "✅ (scaled)" : "❌ miss (scaled)"} |`,
+      "",
+    );
+    process.stdout.write(`${lines.join("\n")}\n`);
+    writeSection(lines.join("\n"));
+  } finally {
+    await deps.cleanup();
+  }
+}
+
+/** Replaces this benchmark's section of BENCHMARKS.md (from its heading to the next "## "). */
+function writeSection(section: string) {
+  const file = join(import.meta.dir, "../../../BENCHMARKS.md");
+  const heading = "## Worker (packages/worker/bench)";
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nWritten by `bun run bench`.\n\n";
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const rest = text.indexOf("\n## ", start + heading.length);
+    text = text.slice(0, start) + section + (rest >= 0 ? text.slice(rest + 1) : "");
+  } else {
+    text = `${text.trimEnd()}\n\n${section}`;
+  }
+  writeFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
+}
+
+await main();

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { nativeQuery } from "@activity-log/api/db/events";
+import { createAccount, createUser, setQuota } from "@activity-log/api/db/iam";
+import { listPartitions } from "@activity-log/api/db/partitions";
+import { parseWorkerArgs, runOnce, startWorkerLoop } from "./main.ts";
+import { largestRetentionDays } from "./retention.ts";
+import { localDeps, T0, type TestDeps } from "./test/harness.ts";
+
+let deps: TestDeps;
+beforeAll(async () => {
+  deps = await localDeps();
+});
+afterAll(() => deps.cleanup());
+
+test("runOnce: partitions ahead, old ones dropped past the largest retention", async () => {
+  await nativeQuery(deps.database, `select activity_log_ensure_event_partition('2026-09-01'::date)`);
+  await createAccount(deps.database.db, "ret-acct");
+  await setQuota(deps.database.db, "ret-acct", "retentionDays", 60);
+  expect(await largestRetentionDays(deps)).toBe(60);
+  await nativeQuery(deps.database, `select activity_log_ensure_event_partition('2026-09-30'::date)`);
+  const summary = await runOnce(deps, T0, { settleMs: 0 });
+  expect(summary.retention.droppedPartitions).toEqual(["events_20260901"]);
+  const days = (await listPartitions(deps.database)).map((p) => p.name);
+  expect(days).toContain("events_20260930"); // 55 days old: kept for the 60-day account
+  for (const d of ["events_20261123", "events_20261124", "events_20261125", "events_20261126", "events_20261127"]) expect(days).toContain(d);
+});
+
+test("expired console sessions are closed with one AwsConsoleAutoSignOut event each", async () => {
+  await createAccount(deps.database.db, "sess-acct");
+  await createUser(deps.database.db, "sess-acct", "bob", "correct-horse-battery");
+  const [user] = await nativeQuery<{ id: string }>(deps.database, `select id from users where account_id = 'sess-acct' and name = 'bob'`);
+  const expiry = new Date(T0.getTime() - 60_000);
+  await nativeQuery(
+    deps.database,
+    `insert into sessions (token_hash, account_id, user_id, csrf_token, source_ip, user_agent, expires_at)
+     values ('expired-1', 'sess-acct', $1, 'c', '10.1.1.1', 'Firefox', $2), ('live-1', 'sess-acct', $1, 'c', null, null, $3)`,
+    [user!.id, expiry.toISOString(), new Date(T0.getTime() + 600_000).toISOString()],
+  );
+  const [a, b] = await Promise.all([runOnce(deps, T0, { settleMs: 0 }), runOnce(deps, T0, { settleMs: 0 })]);
+  expect(a.retention.closedSessions + b.retention.closedSessions).toBe(1);
+  const events = await nativeQuery<{ event_type: string; user_name: string; event_time: Date; source_ip: string }>(
+    deps.database,
+    `select event_type, user_name, event_time, source_ip from events where account_id = 'sess-acct'`,
+  );
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ event_type: "AwsConsoleAutoSignOut", user_name: "bob", source_ip: "10.1.1.1" });
+  expect(new Date(events[0]!.event_time)).toEqual(expiry);
+  const open = await nativeQuery<{ token_hash: string }>(deps.database, `select token_hash from sessions where closed_at is null`);
+  expect(open.map((s) => s.token_hash)).toEqual(["live-1"]);
+});
+
+test("the loop runs the jobs and stops promptly", async () => {
+  const loop = startWorkerLoop(deps, { trailsEveryMs: 10, reportsEveryMs: 10, retentionEveryMs: 10 });
+  await Bun.sleep(100);
+  const t = performance.now();
+  await loop.stop();
+  expect(performance.now() - t).toBeLessThan(5000);
+});
+
+test("CLI arguments: --once, --now ISO; bad input is a clear error", () => {
+  expect(parseWorkerArgs([])).toEqual({ once: false });
+  expect(parseWorkerArgs(["--once", "--now", "2026-11-24T10:05:00Z"])).toEqual({ once: true, now: new Date("2026-11-24T10:05:00Z") });
+  expect(parseWorkerArgs(["--once", "--now=2026-11-24T10:05:00Z"]).now).toEqual(new Date("2026-11-24T10:05:00Z"));
+  expect(() => parseWorkerArgs(["--once", "--now", "yesterday"])).toThrow(/ISO-8601/);
+  expect(() => parseWorkerArgs(["--now", "2026-11-24T10:05:00Z"])).toThrow(/--once/);
+  expect(() => parseWorkerArgs(["--fast"])).toThrow(/Unknown option --fast/);
+});

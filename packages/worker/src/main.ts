@@ -1,0 +1,157 @@
+/**
+ * The worker: trail archives every 5 minutes, reports, retention.
+ *
+ *   bun run worker                              loop until SIGINT/SIGTERM
+ *   bun run worker -- --once [--now <ISO-8601>] do all work due at that instant, then exit
+ *
+ * Any number of workers may run at once (also inside `bun run start`): reports are claimed with
+ * FOR UPDATE SKIP LOCKED, trails under an exclusive lock per trail, sessions by a conditional
+ * UPDATE, so no job is done twice. Time comes from the injected clock.
+ */
+import { hostname } from "node:os";
+import { fixedClock, systemClock, type Clock } from "@activity-log/api/clock";
+import { ConfigError, loadConfig } from "@activity-log/api/config";
+import type { AppDeps } from "@activity-log/api/deps";
+import { createLogger } from "@activity-log/api/logger";
+import { openDeps } from "@activity-log/api/server";
+import { generateReports, type ReportRunSummary } from "./reports.ts";
+import { runRetention, type RetentionSummary } from "./retention.ts";
+import { deliverTrails, type TrailDeliverySummary } from "./trails.ts";
+
+export interface RunSummary {
+  retention: RetentionSummary;
+  trails: TrailDeliverySummary;
+  reports: ReportRunSummary;
+}
+
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Does all work due as of `now` — retention, every closed trail window, every queued report — once. */
+export async function runOnce(deps: AppDeps, now: Date, options: { workerId?: string; settleMs?: number } = {}): Promise<RunSummary> {
+  const workerId = options.workerId ?? newWorkerId();
+  const retention = await runRetention(deps, now);
+  const trails = await deliverTrails(deps, now, options.settleMs === undefined ? {} : { settleMs: options.settleMs });
+  const reports = await generateReports(deps, () => now, { workerId });
+  return { retention, trails, reports };
+}
+
+export interface WorkerLoopOptions {
+  /** How often trails are checked (a window closes every 5 minutes; delivery follows within this). */
+  trailsEveryMs?: number;
+  /** How often the report queue is polled when idle. */
+  reportsEveryMs?: number;
+  retentionEveryMs?: number;
+  /** Reports built at once by this process. */
+  reportSlots?: number;
+}
+
+export interface WorkerLoop {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the jobs on their own timers, so a long report never delays a trail's archive. Errors are
+ * logged and retried on the next tick. stop() waits for the work in flight to finish.
+ */
+export function startWorkerLoop(deps: AppDeps, options: WorkerLoopOptions = {}): WorkerLoop {
+  const workerId = newWorkerId();
+  let stopped = false;
+  // Sleeping loops, woken early by stop().
+  const sleepers = new Set<() => void>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  const every = (name: string, ms: number, job: () => Promise<unknown>) =>
+    (async () => {
+      while (!stopped) {
+        try {
+          await job();
+        } catch (error) {
+          deps.logger.error(`worker ${name} failed`, { error: error instanceof Error ? error.message : String(error) });
+        }
+        if (!stopped) await sleep(ms);
+      }
+    })();
+
+  const loops = [
+    every("retention", options.retentionEveryMs ?? 60_000, () => runRetention(deps, deps.clock.now())),
+    every("trails", options.trailsEveryMs ?? 5_000, () => deliverTrails(deps, deps.clock.now(), { maxWindowsPerTrail: 48 })),
+    ...Array.from({ length: options.reportSlots ?? 2 }, (_, i) =>
+      every(`reports[${i}]`, options.reportsEveryMs ?? 1_000, () => generateReports(deps, () => deps.clock.now(), { workerId, maxReports: 1 })),
+    ),
+  ];
+  return {
+    async stop() {
+      stopped = true;
+      for (const wake of [...sleepers]) wake();
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** Parses `--once` and `--now <ISO-8601>`; a bad value is a one-line error. */
+export function parseWorkerArgs(argv: string[]): { once: boolean; now?: Date } {
+  const out: { once: boolean; now?: Date } = { once: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--once") out.once = true;
+    else if (arg === "--now" || arg.startsWith("--now=")) {
+      const value = arg === "--now" ? argv[++i] : arg.slice("--now=".length);
+      const t = value ? Date.parse(value) : Number.NaN;
+      if (!value || Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new ConfigError(`--now needs an ISO-8601 time such as 2026-11-24T10:05:00Z; got ${value ?? "nothing"}`);
+      out.now = new Date(t);
+    } else if (arg === "--help" || arg === "-h") {
+      throw new ConfigError("usage: bun run worker [-- --once [--now <ISO-8601>]]");
+    } else throw new ConfigError(`Unknown option ${arg}. Usage: bun run worker [-- --once [--now <ISO-8601>]]`);
+  }
+  if (out.now && !out.once) throw new ConfigError("--now is only meaningful with --once");
+  return out;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseWorkerArgs(argv);
+  const config = loadConfig(process.env);
+  const logger = createLogger((process.env.LOG_LEVEL as "info" | undefined) ?? "info");
+  const clock: Clock = args.now ? fixedClock(args.now) : systemClock;
+  const deps = await openDeps(config, logger, clock);
+  const close = async () => {
+    (deps.storage as { destroy?: () => void }).destroy?.();
+    await deps.database.close();
+  };
+  if (args.once) {
+    try {
+      const summary = await runOnce(deps, clock.now());
+      process.stdout.write(`${JSON.stringify({ now: clock.now().toISOString(), ...summary })}\n`);
+    } finally {
+      await close();
+    }
+    return;
+  }
+  const loop = startWorkerLoop(deps);
+  logger.info("worker started", { database: deps.database.kind });
+  const shutdown = async () => {
+    await loop.stop();
+    await close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown());
+  process.on("SIGTERM", () => void shutdown());
+}
+
+if (import.meta.main) {
+  try {
+    await main(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${e instanceof ConfigError ? e.message : `Worker failed: ${e instanceof Error ? e.message : String(e)}`}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,148 @@
+import type { EventType, StoredEvent } from "@activity-log/core/event";
+import { nativeQuery } from "@activity-log/api/db/events";
+import type { Database } from "@activity-log/api/db/client";
+
+/**
+ * The events of one delivery window of a trail, as fixed by its horizons (see trails.ts for why
+ * this set is the same on every read). Ordered by (event_time, event_id) so a retry renders the
+ * same bytes of JSON.
+ */
+export interface WindowContent {
+  accountId: string;
+  /** [windowStart, windowEnd): the 5-minute window being closed. */
+  windowStart: Date;
+  windowEnd: Date;
+  /** Lower bound of event_time considered (chain start, or retention). */
+  eventsFrom: Date;
+  /** Previous window's horizon; null at the start of a chain. */
+  horizonFrom: string | null;
+  horizonTo: string;
+}
+
+const COLUMNS = `account_id, project, event_id, event_time, event_name, event_type, event_source, read_only,
+  user_name, access_key_id, source_ip, user_agent, request_id, error_code, error_message, request_parameters,
+  response_elements, additional_event_data, resources, to_json(resource_ids) as resource_ids`;
+
+interface Row {
+  account_id: string;
+  project: string;
+  event_id: string;
+  event_time: Date | string;
+  event_name: string;
+  event_type: string;
+  event_source: string;
+  read_only: boolean;
+  user_name: string;
+  access_key_id: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  request_parameters: unknown;
+  response_elements: unknown;
+  additional_event_data: unknown;
+  resources: unknown;
+  resource_ids: unknown;
+}
+
+const json = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
+
+function toEvent(r: Row): StoredEvent {
+  return {
+    eventId: r.event_id,
+    accountId: r.account_id,
+    project: r.project,
+    eventTime: r.event_time instanceof Date ? r.event_time : new Date(r.event_time),
+    eventName: r.event_name,
+    eventType: r.event_type as EventType,
+    eventSource: r.event_source,
+    readOnly: r.read_only,
+    userName: r.user_name,
+    accessKeyId: r.access_key_id,
+    sourceIp: r.source_ip,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    requestParameters: json(r.request_parameters),
+    responseElements: json(r.response_elements),
+    additionalEventData: json(r.additional_event_data),
+    resources: json(r.resources) ?? [],
+    resourceIds: json(r.resource_ids) ?? [],
+    searchText: "",
+  };
+}
+
+/**
+ * Two disjoint parts (UNION ALL), each pruned to its partitions:
+ *  - events timed in the window itself that were visible at the window's horizon;
+ *  - events timed before the window (down to eventsFrom) that became visible between the previous
+ *    horizon and this one — the late commits the previous windows could not have seen.
+ */
+export async function readWindowEvents(database: Database, w: WindowContent): Promise<StoredEvent[]> {
+  const params: unknown[] = [w.accountId, w.windowStart.toISOString(), w.windowEnd.toISOString(), w.horizonTo];
+  let text = `select ${COLUMNS} from events
+    where account_id = $1 and event_time >= $2::timestamptz and event_time < $3::timestamptz and ingest_xid < $4::xid8`;
+  if (w.horizonFrom !== null && w.eventsFrom < w.windowStart) {
+    params.push(w.eventsFrom.toISOString(), w.horizonFrom);
+    text += `
+    union all
+    select ${COLUMNS} from events
+    where account_id = $1 and event_time >= $5::timestamptz and event_time < $2::timestamptz
+      and ingest_xid >= $6::xid8 and ingest_xid < $4::xid8`;
+  }
+  text += `
+    order by event_time, event_id`;
+  const rows = await nativeQuery<Row>(database, text, params);
+  return rows.map(toEvent);
+}
+
+/**
+ * The horizon: every transaction of this database with an id below it has finished (committed or
+ * aborted), so the set of rows with ingest_xid below it can never change again. It is the snapshot's
+ * xmin, except that transactions proven to run in *other* databases of the cluster are ignored
+ * (they cannot write this database's events; a long COPY next door must not stall deliveries here).
+ * A transaction that cannot be attributed (finished meanwhile, background process) counts as ours:
+ * the horizon can only come out lower — later delivery — never too high. Ingest stamps rows with
+ * the top-level id (pg_current_xact_id), which is what pg_stat_activity.backend_xid shows.
+ */
+export const HORIZON_SQL = `select coalesce(
+    (select x from pg_snapshot_xip(s.snap) as x
+      where not exists (
+          select 1 from pg_stat_activity a
+          where a.datid is not null and a.datname <> current_database()
+            and a.backend_xid::text = (x::text::numeric % 4294967296)::text)
+        and not exists (
+          select 1 from pg_prepared_xacts p
+          where p.database <> current_database() and p.transaction::text = (x::text::numeric % 4294967296)::text)
+      order by x limit 1),
+    pg_snapshot_xmax(s.snap))::text as h
+  from (select pg_current_snapshot() as snap) s`;
+
+export async function currentHorizon(database: Database): Promise<string> {
+  const [row] = await nativeQuery<{ h: string }>(database, HORIZON_SQL);
+  return row!.h;
+}
+
+/** The next transaction id to be assigned: the horizon once everything running now has finished. */
+export async function currentXmax(database: Database): Promise<string> {
+  const [row] = await nativeQuery<{ h: string }>(database, `select pg_snapshot_xmax(pg_current_snapshot())::text as h`);
+  return row!.h;
+}
+
+export function maxXid(a: string, b: string): string {
+  return BigInt(a) >= BigInt(b) ? a : b;
+}
+
+/**
+ * Waits (briefly) until transactions running now have finished, so ordinary ingest commits that
+ * raced with a window's close make it into that window rather than the next. Purely a latency
+ * nicety: correctness never depends on it (a transaction still open afterwards lands later).
+ */
+export async function settleHorizon(database: Database, maxWaitMs: number): Promise<void> {
+  if (!database.pg || maxWaitMs <= 0) return;
+  const target = BigInt(await currentXmax(database));
+  const deadline = Date.now() + maxWaitMs;
+  while (BigInt(await currentHorizon(database)) < target && Date.now() < deadline) await Bun.sleep(25);
+}
