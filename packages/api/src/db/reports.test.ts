@@ -72,7 +72,7 @@ test("5 stored: a new report replaces the oldest finished one; none finished →
   }
   const sixth = await requestReport(database, request(acc, new Date(T0.getTime() + 10 * 60_000)));
   const listed = await listReports(database, acc);
-  expect(listed.map((r) => r.id)).toEqual([sixth.id, ids[4], ids[3], ids[2], ids[1]]);
+  expect(listed.map((r) => r.id)).toEqual([sixth.id, ids[4]!, ids[3]!, ids[2]!, ids[1]!]);
   expect(await getReport(database, acc, ids[0]!)).toBeNull();
   // The replaced report's object is deleted by the retention job.
   const expired = await expireReports(database, T0);
