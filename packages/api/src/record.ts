@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { insertEvents } from "./db/events.ts";
 import type { AppDeps } from "./deps.ts";
 import type { AppEnv } from "./http-context.ts";
+import { sourceIpOf } from "./source-ip.ts";
 
 /**
  * Every call of this service's own APIs becomes an event, like any other service's calls. Routers
@@ -87,30 +88,6 @@ export async function recordEvent(deps: Pick<AppDeps, "database" | "clock">, e: 
   );
   await insertEvents(deps.database, [stored]);
   return stored;
-}
-
-/**
- * The client address: the socket peer that Bun.serve hands in as `c.env.remoteAddress` (server.ts).
- * X-Forwarded-For is believed only when that peer is a loopback or private address, i.e. a proxy of
- * ours; a client on the internet cannot forge the address its call is recorded with.
- */
-function sourceIpOf(c: Context<AppEnv>): string | null {
-  const peer = (c.env as { remoteAddress?: string } | undefined)?.remoteAddress ?? null;
-  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-  if (forwarded && (peer === null || isInternalAddress(peer))) return forwarded;
-  return peer;
-}
-
-function isInternalAddress(ip: string): boolean {
-  const v4 = ip.replace(/^::ffff:/, "");
-  return (
-    v4 === "::1" ||
-    /^127\./.test(v4) ||
-    /^10\./.test(v4) ||
-    /^192\.168\./.test(v4) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(v4) ||
-    /^f[cd][0-9a-f]{2}:/i.test(v4)
-  );
 }
 
 /** Middleware: records the call described by `c.get("call")` after the handler ran. */

@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/client.ts";
 import type { AppDeps } from "./deps.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import type { ServerBindings } from "./source-ip.ts";
 import { createStorage } from "./storage/index.ts";
 
 export const WEB_DIR = new URL("../../web", import.meta.url).pathname;
@@ -85,7 +86,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       idleTimeout: 120,
       fetch(req) {
         if (web && (req.method === "GET" || req.method === "HEAD") && !API_PATHS.test(new URL(req.url).pathname)) return web.app.fetch(req);
-        return app.fetch(req);
+        return app.fetch(req, { remoteAddress: server.requestIP(req)?.address } satisfies ServerBindings);
       },
     });
   } catch (e) {

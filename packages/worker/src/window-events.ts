@@ -1,5 +1,5 @@
-import type { EventType, StoredEvent } from "@activity-log/core/event";
-import { nativeQuery } from "@activity-log/api/db/events";
+import type { StoredEvent } from "@activity-log/core/event";
+import { nativeQuery, SELECT_COLUMNS, toEvent, type EventRow } from "@activity-log/api/db/events";
 import type { Database } from "@activity-log/api/db/client";
 
 /**
@@ -19,61 +19,6 @@ export interface WindowContent {
   horizonTo: string;
 }
 
-const COLUMNS = `account_id, project, event_id, event_time, event_name, event_type, event_source, read_only,
-  user_name, access_key_id, source_ip, user_agent, request_id, error_code, error_message, request_parameters,
-  response_elements, additional_event_data, resources, to_json(resource_ids) as resource_ids`;
-
-interface Row {
-  account_id: string;
-  project: string;
-  event_id: string;
-  event_time: Date | string;
-  event_name: string;
-  event_type: string;
-  event_source: string;
-  read_only: boolean;
-  user_name: string;
-  access_key_id: string | null;
-  source_ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  request_parameters: unknown;
-  response_elements: unknown;
-  additional_event_data: unknown;
-  resources: unknown;
-  resource_ids: unknown;
-}
-
-const json = <T>(v: unknown): T => (typeof v === "string" ? JSON.parse(v) : v) as T;
-
-function toEvent(r: Row): StoredEvent {
-  return {
-    eventId: r.event_id,
-    accountId: r.account_id,
-    project: r.project,
-    eventTime: r.event_time instanceof Date ? r.event_time : new Date(r.event_time),
-    eventName: r.event_name,
-    eventType: r.event_type as EventType,
-    eventSource: r.event_source,
-    readOnly: r.read_only,
-    userName: r.user_name,
-    accessKeyId: r.access_key_id,
-    sourceIp: r.source_ip,
-    userAgent: r.user_agent,
-    requestId: r.request_id,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
-    requestParameters: json(r.request_parameters),
-    responseElements: json(r.response_elements),
-    additionalEventData: json(r.additional_event_data),
-    resources: json(r.resources) ?? [],
-    resourceIds: json(r.resource_ids) ?? [],
-    searchText: "",
-  };
-}
-
 /**
  * Two disjoint parts (UNION ALL), each pruned to its partitions:
  *  - events timed in the window itself that were visible at the window's horizon;
@@ -82,19 +27,20 @@ function toEvent(r: Row): StoredEvent {
  */
 export async function readWindowEvents(database: Database, w: WindowContent): Promise<StoredEvent[]> {
   const params: unknown[] = [w.accountId, w.windowStart.toISOString(), w.windowEnd.toISOString(), w.horizonTo];
-  let text = `select ${COLUMNS} from events
+  let text = `select ${SELECT_COLUMNS} from events
     where account_id = $1 and event_time >= $2::timestamptz and event_time < $3::timestamptz and ingest_xid < $4::xid8`;
   if (w.horizonFrom !== null && w.eventsFrom < w.windowStart) {
     params.push(w.eventsFrom.toISOString(), w.horizonFrom);
     text += `
     union all
-    select ${COLUMNS} from events
+    select ${SELECT_COLUMNS} from events
     where account_id = $1 and event_time >= $5::timestamptz and event_time < $2::timestamptz
       and ingest_xid >= $6::xid8 and ingest_xid < $4::xid8`;
   }
+  // A union sorts by its output columns; the fixed-width UTC text sorts as the time does.
   text += `
-    order by event_time, event_id`;
-  const rows = await nativeQuery<Row>(database, text, params);
+    order by event_time_text, event_id`;
+  const rows = await nativeQuery<EventRow>(database, text, params);
   return rows.map(toEvent);
 }
 

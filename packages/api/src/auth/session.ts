@@ -39,18 +39,6 @@ function isTls(c: Context): boolean {
   return new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
 }
 
-export function sourceIpOf(c: Context): string | null {
-  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-  if (forwarded) return forwarded;
-  try {
-    // Bun.serve passes its server as env; absent in app.request() tests.
-    const server = (c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined) ?? undefined;
-    return server?.requestIP?.(c.req.raw)?.address ?? null;
-  } catch {
-    return null;
-  }
-}
-
 export type SignInInput = { account: string; user: string; password: string };
 
 export type SignedIn = { token: string; csrfToken: string; caller: Caller; expiresAt: Date };

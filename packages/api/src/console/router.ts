@@ -16,9 +16,9 @@ import {
   setSessionCookie,
   signIn,
   SignInThrottled,
-  sourceIpOf,
 } from "../auth/session.ts";
 import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
+import { sourceIpOf } from "../source-ip.ts";
 import type { AppEnv } from "../http-context.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleEvents, consoleHistogram, eventDetails } from "./events.ts";

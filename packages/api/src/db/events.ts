@@ -1,4 +1,4 @@
-import type { EventFilter, EventType, StoredEvent } from "@activity-log/core";
+import { searchTextOf, type EventFilter, type EventType, type StoredEvent } from "@activity-log/core";
 import type { Database } from "./client.ts";
 import { ensurePartitions, forgetPartitions } from "./partitions.ts";
 
@@ -107,14 +107,15 @@ export async function insertEvents(database: Database, events: StoredEvent[]): P
 /**
  * Selected columns; the time as text with microseconds, so keyset cursors are exact. (Aliased to
  * another name: ORDER BY event_time would otherwise sort by the text and never use an index.)
+ * search_text is not read back: it only repeats the other fields, so `toEvent` rebuilds it.
  */
-const SELECT_COLUMNS = `account_id, project, event_id,
+export const SELECT_COLUMNS = `account_id, project, event_id,
   to_char(event_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as event_time_text,
   event_name, event_type, event_source, read_only, user_name, access_key_id, source_ip, user_agent, request_id,
   error_code, error_message, request_parameters, response_elements, additional_event_data, resources,
-  to_json(resource_ids) as resource_ids, search_text`;
+  to_json(resource_ids) as resource_ids`;
 
-interface EventRow {
+export interface EventRow {
   account_id: string;
   project: string;
   event_id: string;
@@ -135,7 +136,6 @@ interface EventRow {
   additional_event_data: unknown;
   resources: unknown;
   resource_ids: unknown;
-  search_text: string;
 }
 
 /** json/jsonb arrive parsed from both drivers; accept text too in case a parser is swapped. */
@@ -149,8 +149,9 @@ export interface EventWithCursor {
   cursor: { time: string; id: string };
 }
 
-function toEvent(r: EventRow): StoredEvent {
-  return {
+/** A row selected with SELECT_COLUMNS as the core event record. */
+export function toEvent(r: EventRow): StoredEvent {
+  const event: Omit<StoredEvent, "searchText"> = {
     eventId: r.event_id,
     accountId: r.account_id,
     project: r.project,
@@ -171,8 +172,8 @@ function toEvent(r: EventRow): StoredEvent {
     additionalEventData: json(r.additional_event_data),
     resources: json(r.resources) ?? [],
     resourceIds: json(r.resource_ids) ?? [],
-    searchText: r.search_text,
   };
+  return { ...event, searchText: searchTextOf(event) };
 }
 
 /** One event by id within an account (newest, should a service reuse an id at another time). */

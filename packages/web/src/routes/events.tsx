@@ -195,8 +195,8 @@ export function EventsPage() {
             </Show>
           </Show>
         </section>
-        <Show when={params.event as string | undefined}>
-          {(id) => <EventDetails id={id()} onClose={() => selectEvent(undefined)} />}
+        <Show when={params.event as string | undefined} keyed>
+          {(id) => <EventDetails id={id} onClose={() => selectEvent(undefined)} />}
         </Show>
       </div>
     </div>

@@ -1,6 +1,6 @@
 import { A, useSearchParams } from "@solidjs/router";
 import { createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
-import { api, call, type Report, type ReportsList } from "../api.ts";
+import { api, ApiError, call, type Report, type ReportsList } from "../api.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { describeFilter } from "../lib/filters.ts";
@@ -22,6 +22,7 @@ export function ReportsPage() {
       setLatest(await call(api.reports.$get()));
       setError(undefined);
     } catch (e) {
+      if (!(e instanceof ApiError)) console.error(e);
       setError(e);
     } finally {
       fetching = false;
@@ -147,12 +148,13 @@ function ReportRow(props: { report: Report; now: number; highlight: boolean; onD
       <td class="status-cell">
         <span class={`status status-${r().status}`}>{STATUS_LABEL[r().status]}</span>
         <Show when={r().status === "queued" || r().status === "generating"}>
-          <progress
-            max="1"
-            value={r().progress ?? undefined}
-            aria-label={`Progress of the ${r().format.toUpperCase()} report`}
-            data-testid="report-progress"
-          />
+          {/* No estimate yet: an indeterminate bar (a progress element without a value). */}
+          <Show
+            when={r().progress !== null}
+            fallback={<progress aria-label={`Progress of the ${r().format.toUpperCase()} report`} data-testid="report-progress" />}
+          >
+            <progress max="1" value={r().progress ?? 0} aria-label={`Progress of the ${r().format.toUpperCase()} report`} data-testid="report-progress" />
+          </Show>
           <span class="muted small">{r().progress !== null ? `${Math.round((r().progress ?? 0) * 100)} %` : "starting…"}</span>
         </Show>
         <Show when={r().status === "failed"}>

@@ -77,17 +77,15 @@ export function TrailsPage() {
           {actionError()}
         </p>
       </Show>
-      <Show when={mode()}>
+      {/* keyed: the form belongs to one mode value and never reads a stale one after it closes */}
+      <Show when={mode()} keyed>
         {(m) => (
           <TrailForm
-            trail={m().kind === "edit" ? (m() as { trail: Trail }).trail : undefined}
+            trail={m.kind === "edit" ? m.trail : undefined}
             projects={me()?.projects ?? []}
             defaultProject={me()?.project ?? "default"}
             onCancel={() => setMode(undefined)}
-            onSubmit={(input) => {
-              const current = m();
-              return current.kind === "edit" ? edit(current.trail.name, input) : create(input);
-            }}
+            onSubmit={(input) => (m.kind === "edit" ? edit(m.trail.name, input) : create(input))}
           />
         )}
       </Show>

@@ -1,0 +1,56 @@
+// Unit tests of the SPA's pure logic (src/lib/*.ts); here because bunfig ignores packages/web/** for `bun test`.
+import { expect, test } from "bun:test";
+import { apiFilterOf, customRangeProblem, filterFromParams, paramsFromFilter, periodOf, searchProblem, zoomTo } from "../src/lib/filters.ts";
+import { formatBytes, formatCountdown } from "../src/lib/format.ts";
+import { nearEnd, visibleRows } from "../src/lib/virtual-rows.ts";
+
+const now = new Date("2026-11-24T12:00:00Z");
+
+test("filters round-trip through the URL; defaults stay out of it", () => {
+  const f = filterFromParams({ range: "7d", eventName: "StopInstances", readOnly: "all", errorsOnly: "true" });
+  expect(f).toEqual({ range: "7d", readOnly: "all", errorsOnly: true, eventName: "StopInstances" });
+  expect(filterFromParams(paramsFromFilter(f))).toEqual(f);
+  expect(paramsFromFilter(filterFromParams({}))).toEqual({
+    range: undefined, start: undefined, end: undefined, readOnly: undefined, errorsOnly: undefined,
+    eventName: undefined, userName: undefined, project: undefined, resourceName: undefined, eventSource: undefined, search: undefined,
+  });
+});
+
+test("malformed URL values fall back to defaults: Read only No, 24 h", () => {
+  const f = filterFromParams({ range: "9y", readOnly: "maybe", start: "not a date" });
+  expect([f.range, f.readOnly, f.start]).toEqual(["24h", "false", undefined]);
+});
+
+test("a period never starts before retention", () => {
+  const custom = filterFromParams({ range: "custom", start: "2020-01-01T00:00:00Z" });
+  expect(periodOf(custom, now, 30).start.toISOString()).toBe("2026-10-25T12:00:00.000Z");
+  expect(customRangeProblem("2020-01-01T00:00:00Z", undefined, now, 30)).toContain("30 days");
+  expect(customRangeProblem("2026-11-20T00:00:00Z", "2026-11-19T00:00:00Z", now, 30)).toContain("after the start");
+  expect(customRangeProblem("2026-11-20T00:00:00Z", undefined, now, 30)).toBeNull();
+});
+
+test("the API query: presets leave the end open, custom ranges pin it", () => {
+  expect(apiFilterOf(filterFromParams({ range: "1h" }), now, 30)).toEqual({ readOnly: "false", start: "2026-11-24T11:00:00.000Z" });
+  const zoomed = zoomTo(filterFromParams({}), Date.parse("2026-11-24T09:00:00Z"), 3_600_000);
+  expect(apiFilterOf(zoomed, now, 30)).toMatchObject({ start: "2026-11-24T09:00:00.000Z", end: "2026-11-24T10:00:00.000Z" });
+});
+
+test("search needs 3 characters", () => {
+  expect(searchProblem("ab")).toContain("3");
+  expect(searchProblem("abc")).toBeNull();
+  expect(searchProblem("")).toBeNull();
+});
+
+test("virtual rows render only what is in view", () => {
+  expect(visibleRows(0, 400, 40, 10_000, 5)).toEqual({ start: 0, end: 15, padTop: 0, padBottom: 9985 * 40 });
+  const mid = visibleRows(40_000, 400, 40, 10_000, 5);
+  expect([mid.start, mid.end]).toEqual([995, 1015]);
+  expect(nearEnd(900, 400, 1500)).toBe(true);
+  expect(nearEnd(0, 400, 5000)).toBe(false);
+});
+
+test("formatting", () => {
+  expect(formatBytes(1536)).toBe("1.5 KB");
+  expect(formatCountdown("2026-11-27T12:00:00Z", now.getTime())).toBe("3 d 0 h");
+  expect(formatCountdown("2026-11-24T11:00:00Z", now.getTime())).toBe("expired");
+});
