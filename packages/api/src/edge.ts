@@ -13,30 +13,12 @@
  * - clock: `systemClock`; logger: any `Logger`; config: values from the runtime's bindings.
  * The console SPA, operator API and worker stay on the Bun server (they need files and long jobs).
  */
-import { Hono } from "hono";
 import { cloudtrailRouter } from "./cloudtrail/router.ts";
 import type { AppDeps } from "./deps.ts";
-import { handleError } from "./http-errors.ts";
-import type { AppEnv } from "./http-context.ts";
-import { recordCalls } from "./record.ts";
+import { serviceBase } from "./service-base.ts";
 
 export function createEdgeApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>()
-    .use(async (c, next) => {
-      c.set("deps", deps);
-      c.set("requestId", crypto.randomUUID());
-      c.set("call", {});
-      await next();
-      c.header("x-amzn-RequestId", c.get("requestId"));
-    })
-    .get("/healthz", (c) => {
-      c.get("call").record = false;
-      return c.json({ status: "ok" });
-    })
-    .use(recordCalls())
-    .route("/", cloudtrailRouter());
-  app.onError(handleError);
-  return app;
+  return serviceBase(deps).route("/", cloudtrailRouter());
 }
 
 let edgeApp: ReturnType<typeof createEdgeApp> | undefined;
