@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  eventTimeProblem,
   formatEventTime,
   MAX_INGEST_BATCH,
   toCloudTrailRecord,
@@ -220,5 +221,20 @@ describe("rendering", () => {
     expect(l.EventTime).toEqual(stored.eventTime);
     expect(JSON.parse(l.CloudTrailEvent).eventID).toBe("ev-1");
     expect("AccessKeyId" in toLookupEvent({ ...stored, accessKeyId: null }, "r")).toBe(false);
+  });
+});
+
+describe("eventTimeProblem", () => {
+  const now = new Date("2026-11-24T12:00:00Z");
+  test.each([
+    ["now", "2026-11-24T12:00:00Z", null],
+    ["within clock skew ahead", "2026-11-24T12:14:59Z", null],
+    ["too far ahead", "2026-11-24T12:15:01Z", "more than 15 minutes in the future"],
+    ["at the retention edge", "2026-10-25T12:00:00Z", null],
+    ["older than retention", "2026-10-25T11:59:59Z", "older than the account's retention of 30 days"],
+  ])("%s", (_label, time, problem) => {
+    const got = eventTimeProblem(new Date(time), now, 30);
+    if (problem === null) expect(got).toBeNull();
+    else expect(got).toContain(problem);
   });
 });

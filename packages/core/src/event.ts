@@ -252,3 +252,21 @@ export function toLookupEvent(e: StoredEvent, region: string): LookupEvent {
   if (e.accessKeyId !== null) out.AccessKeyId = e.accessKeyId;
   return out;
 }
+
+/** How far ahead of the service's clock a sender's eventTime may be (clock skew between hosts). */
+export const MAX_EVENT_TIME_AHEAD_MS = 15 * 60_000;
+
+/**
+ * Why an event's time cannot be stored, or null. Events from the future (beyond clock skew) or
+ * older than the account's retention would be invisible — and the old ones dropped with their
+ * partition — so ingest refuses them rather than acknowledge what no one could ever see.
+ */
+export function eventTimeProblem(eventTime: Date, now: Date, retentionDays: number): string | null {
+  if (eventTime.getTime() > now.getTime() + MAX_EVENT_TIME_AHEAD_MS) {
+    return `eventTime ${eventTime.toISOString()} is more than ${MAX_EVENT_TIME_AHEAD_MS / 60_000} minutes in the future`;
+  }
+  if (eventTime.getTime() < now.getTime() - retentionDays * 86_400_000) {
+    return `eventTime ${eventTime.toISOString()} is older than the account's retention of ${retentionDays} days`;
+  }
+  return null;
+}

@@ -156,8 +156,8 @@ describe("object keys", () => {
     test(`archiveKey prefix=${JSON.stringify(prefix)}`, () =>
       expect(archiveKey({ prefix, accountId: "acme", region: "eu-1", windowStart, id: "abc" })).toBe(key));
   test("digestKey", () =>
-    expect(digestKey({ prefix: "logs", accountId: "acme", region: "eu-1", hourStart: new Date("2026-11-24T10:00:00Z") })).toBe(
-      "logs/AWSLogs/acme/CloudTrail-Digest/eu-1/2026/11/24/acme_CloudTrail-Digest_eu-1_20261124T1000Z.json",
+    expect(digestKey({ prefix: "logs", accountId: "acme", region: "eu-1", trailName: "main", hourStart: new Date("2026-11-24T10:00:00Z") })).toBe(
+      "logs/AWSLogs/acme/CloudTrail-Digest/eu-1/2026/11/24/acme_CloudTrail-Digest_eu-1_main_eu-1_20261124T1000Z.json",
     ));
 });
 

@@ -110,8 +110,12 @@ export function archiveKey(a: { prefix: string; accountId: string; region: strin
   return `${keyPrefix(a.prefix, a.accountId, "CloudTrail", a.region, a.windowStart)}${a.accountId}_CloudTrail_${a.region}_${compactUtc(a.windowStart)}_${a.id}.tar.gz`;
 }
 
-export function digestKey(a: { prefix: string; accountId: string; region: string; hourStart: Date }): string {
-  return `${keyPrefix(a.prefix, a.accountId, "CloudTrail-Digest", a.region, a.hourStart)}${a.accountId}_CloudTrail-Digest_${a.region}_${compactUtc(a.hourStart)}.json`;
+/**
+ * The hourly digest of one trail. Like CloudTrail's, the name carries the trail's name, so two
+ * trails of an account writing to the same bucket and prefix never overwrite each other's digests.
+ */
+export function digestKey(a: { prefix: string; accountId: string; region: string; trailName: string; hourStart: Date }): string {
+  return `${keyPrefix(a.prefix, a.accountId, "CloudTrail-Digest", a.region, a.hourStart)}${a.accountId}_CloudTrail-Digest_${a.region}_${a.trailName}_${a.region}_${compactUtc(a.hourStart)}.json`;
 }
 
 export const READ_WRITE_TYPES = ["All", "ReadOnly", "WriteOnly"] as const;

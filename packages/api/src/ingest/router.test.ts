@@ -124,3 +124,25 @@ describe("batches", () => {
     expect(await res.json()).toEqual({ accepted: 1000, duplicates: 0 });
   });
 });
+
+describe("event times", () => {
+  test("a batch with an event older than retention or far in the future is refused whole", async () => {
+    const before = await count();
+    const now = eventsTestDeps(database).clock.now();
+    const res = await post({
+      events: [
+        event({ eventID: "time-ok" }),
+        event({ eventID: "time-old", eventTime: new Date(now.getTime() - 31 * 86_400_000).toISOString() }),
+        event({ eventID: "time-ahead", eventTime: new Date(now.getTime() + 3_600_000).toISOString() }),
+      ],
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.errors.map((e: { index: number; field: string }) => [e.index, e.field])).toEqual([
+      [1, "eventTime"],
+      [2, "eventTime"],
+    ]);
+    expect(body.message).toContain("older than the account's retention of 30 days");
+    expect(await count()).toBe(before);
+  });
+});

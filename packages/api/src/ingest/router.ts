@@ -1,9 +1,11 @@
-import { MAX_INGEST_BATCH, toStoredEvent, validateIngestBatch, type IngestIssue, type StoredEvent } from "@activity-log/core";
+import { eventTimeProblem, MAX_INGEST_BATCH, toStoredEvent, validateIngestBatch, type IngestIssue, type StoredEvent } from "@activity-log/core";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { insertEvents, nativeQuery } from "../db/events.ts";
 import type { Database } from "../db/client.ts";
+import { getQuotas } from "../db/iam.ts";
+import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 
 /**
@@ -56,6 +58,21 @@ function parseBody(text: string, contentType: string): Parsed {
   if (typeof body !== "object" || body === null || !Array.isArray(events))
     return { ok: false, message: "The body must be a JSON object {\"events\": [...]}." };
   return { ok: true, items: events };
+}
+
+/** Events timed outside what the account can ever see (core eventTimeProblem), with their index. */
+async function eventTimeIssues(deps: AppDeps, events: StoredEvent[]): Promise<IngestIssue[]> {
+  const now = deps.clock.now();
+  const retention = new Map<string, number>();
+  for (const accountId of new Set(events.map((e) => e.accountId))) {
+    retention.set(accountId, (await getQuotas(deps.database.db, accountId)).retentionDays);
+  }
+  const issues: IngestIssue[] = [];
+  events.forEach((e, index) => {
+    const message = eventTimeProblem(e.eventTime, now, retention.get(e.accountId)!);
+    if (message) issues.push({ index, field: "eventTime", message });
+  });
+  return issues;
 }
 
 /** Postgres text cannot hold NUL; refuse it here with the event's index rather than fail the insert. */
@@ -128,6 +145,10 @@ export function ingestRouter() {
       const unknown = await unknownRecipients(database, events);
       if (unknown.length > 0)
         return fail(c, 422, "UnknownRecipientException", `The batch was refused; nothing was stored: ${unknown.join("; ")}.`, { unknown });
+
+      const tooOld = await eventTimeIssues(c.get("deps"), events);
+      if (tooOld.length > 0)
+        return fail(c, 400, "ValidationException", `The batch was refused; nothing was stored. ${tooOld.slice(0, 20).map((e) => `events[${e.index}].eventTime: ${e.message}`).join("; ")}`, { errors: tooOld });
 
       const result = await insertEvents(database, events);
       return c.json(result);

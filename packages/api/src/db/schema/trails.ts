@@ -56,3 +56,21 @@ export const trailDeliveries = pgTable(
   },
   (t) => [primaryKey({ columns: [t.trailId, t.windowStart] }), index("trail_deliveries_status").on(t.status)],
 );
+
+/**
+ * One row per hourly digest file written for a trail (see worker/digests.ts): its key and the sha256
+ * of its bytes, which the next hour's digest chains to. Recorded after the upload; a crash before
+ * the record re-renders the same bytes (the inputs are settled) and overwrites the same key.
+ */
+export const trailDigests = pgTable(
+  "trail_digests",
+  {
+    trailId: uuid("trail_id").notNull().references(() => trails.id, { onDelete: "cascade" }),
+    hourStart: timestamp("hour_start", { withTimezone: true }).notNull(),
+    objectKey: text("object_key").notNull(),
+    sha256: text("sha256").notNull(),
+    archiveCount: integer("archive_count").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.trailId, t.hourStart] })],
+);
