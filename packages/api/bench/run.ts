@@ -7,9 +7,7 @@
  * Writes the "Events" section of BENCHMARKS.md (other sections are left as they are).
  * BENCH_EXPLAIN=1 prints the plan of every first-page query.
  */
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
 import postgres from "postgres";
 import type { EventFilter } from "@activity-log/core";
 import { createApp } from "../src/app.ts";
@@ -22,6 +20,7 @@ import { ensurePartitions } from "../src/db/partitions.ts";
 import type { AppDeps } from "../src/deps.ts";
 import { queryEventPage } from "../src/events/query-service.ts";
 import { silentLogger } from "../src/logger.ts";
+import { writeBenchmarkSection } from "./benchmarks-file.ts";
 import { BENCH_ACCOUNTS, BENCH_DAYS, BENCH_PROJECTS, copyEvents, generateEvents } from "./generate-events.ts";
 
 const url = process.env.DATABASE_URL;
@@ -193,7 +192,7 @@ async function main() {
     `| 1 day, all events | ${ms(hist1.p50)} | ${ms(hist1.p95)} |`,
     ``,
   ].join("\n");
-  writeSection(section);
+  writeBenchmarkSection("## Events (packages/api/bench)", section);
   console.log(section);
 }
 
@@ -223,19 +222,4 @@ async function timeIt(f: () => Promise<unknown>, runs = RUNS) {
 
 function ms(x: number): string {
   return x < 10 ? x.toFixed(2) : x.toFixed(1);
-}
-
-/** Replaces this benchmark's section of BENCHMARKS.md (from its heading to the next "## "). */
-function writeSection(section: string) {
-  const file = join(import.meta.dir, "../../../BENCHMARKS.md");
-  const heading = "## Events (packages/api/bench)";
-  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nWritten by `bun run bench`.\n\n";
-  const start = text.indexOf(heading);
-  if (start >= 0) {
-    const rest = text.indexOf("\n## ", start + heading.length);
-    text = text.slice(0, start) + section + (rest >= 0 ? text.slice(rest + 1) : "");
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
 }

@@ -7,13 +7,12 @@
  * Sizes: BENCH_REPORT_ROWS (default 100,000) and BENCH_WINDOW_EVENTS (default 20,000); the targets
  * are stated for 1 M rows and 100 k events per window. Writes the "Worker" section of BENCHMARKS.md.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
 import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
 import { nativeQuery } from "@activity-log/api/db/events";
 import { ensurePartitions } from "@activity-log/api/db/partitions";
 import { getReport, requestReport } from "@activity-log/api/db/reports";
+import { writeBenchmarkSection } from "@activity-log/api/bench/benchmarks-file";
 import { generateReports } from "../src/reports.ts";
 import { deliverTrails } from "../src/trails.ts";
 import { listDeliveries } from "../src/deliveries.ts";
@@ -129,25 +128,10 @@ async function main() {
       "",
     );
     process.stdout.write(`${lines.join("\n")}\n`);
-    writeSection(lines.join("\n"));
+    writeBenchmarkSection("## Worker (packages/worker/bench)", lines.join("\n"));
   } finally {
     await deps.cleanup();
   }
-}
-
-/** Replaces this benchmark's section of BENCHMARKS.md (from its heading to the next "## "). */
-function writeSection(section: string) {
-  const file = join(import.meta.dir, "../../../BENCHMARKS.md");
-  const heading = "## Worker (packages/worker/bench)";
-  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\nWritten by `bun run bench`.\n\n";
-  const start = text.indexOf(heading);
-  if (start >= 0) {
-    const rest = text.indexOf("\n## ", start + heading.length);
-    text = text.slice(0, start) + section + (rest >= 0 ? text.slice(rest + 1) : "");
-  } else {
-    text = `${text.trimEnd()}\n\n${section}`;
-  }
-  writeFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
 }
 
 await main();
