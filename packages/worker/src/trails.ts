@@ -43,13 +43,14 @@
  * window, never loses them. `settleHorizon` waits briefly for transactions running at the start of
  * a run so that ordinary ingest racing a window's close is not needlessly pushed to the next one.
  */
-import { createHash } from "node:crypto";
-import { archiveKey, selectorsAdmit, WINDOW_MS, windowOf, type ReadWriteType, type DeliveryWindow as Window } from "@activity-log/core/trail";
+import { selectorsAdmit, WINDOW_MS, windowOf, type ReadWriteType, type DeliveryWindow as Window } from "@activity-log/core/trail";
 import type { AppDeps } from "@activity-log/api/deps";
 import { getQuotas, isSubscriptionActive } from "@activity-log/api/db/iam";
 import { findKeySecret, listDueTrails } from "@activity-log/api/db/trails";
 import { StorageError, type S3Credentials } from "@activity-log/api/storage/object-store";
+import { windowObjectKey } from "@activity-log/api/trails/keys";
 import { buildTrailArchive } from "./archive.ts";
+import { writeDueDigests } from "./digests.ts";
 import {
   fixWindow,
   loadTrail,
@@ -65,6 +66,8 @@ import {
 import { withExclusive } from "./exclusive.ts";
 import { readWindowEvents, settleHorizon } from "./window-events.ts";
 
+export { windowObjectKey };
+
 export const SUBSCRIPTION_INACTIVE = "subscription inactive";
 const UNKNOWN_KEY = "The AWS Access Key Id you provided does not exist in our records.";
 
@@ -75,6 +78,8 @@ export interface TrailDeliveryOptions {
   settleMs?: number;
   /** Test hook: runs after an archive is uploaded and before it is recorded (simulates a crash). */
   afterUpload?: (trail: TrailRow, delivery: DeliveryRow) => void | Promise<void>;
+  /** Test hook: runs after a digest is uploaded and before it is recorded. */
+  afterDigestUpload?: (trail: TrailRow, digest: { key: string; hourStart: Date }) => void | Promise<void>;
 }
 
 export interface TrailDeliverySummary {
@@ -96,17 +101,29 @@ export async function deliverTrails(deps: AppDeps, now: Date, options: TrailDeli
   return summary;
 }
 
-/** The deterministic object key of a trail's window: a retry overwrites, never duplicates. */
-export function windowObjectKey(trail: Pick<TrailRow, "id" | "prefix" | "accountId" | "region">, window: Window): string {
-  const id = createHash("sha256").update(`${trail.id}:${window.start.toISOString()}`).digest("hex").slice(0, 16);
-  return archiveKey({ prefix: trail.prefix, accountId: trail.accountId, region: trail.region, windowStart: window.start, id });
+async function deliverTrail(deps: AppDeps, trailId: string, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<void> {
+  const trail = await deliverWindows(deps, trailId, now, options, summary);
+  // Like archives, digests are not written while the subscription is inactive; they catch up after.
+  if (trail && (await isSubscriptionActive(deps.database.db, trail.accountId))) await deliverDigests(deps, trail, now, options, summary);
 }
 
-async function deliverTrail(deps: AppDeps, trailId: string, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<void> {
+/** Hourly digests of the hours now settled (digests.ts); a storage failure backs off like a window. */
+async function deliverDigests(deps: AppDeps, trail: TrailRow, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<void> {
+  try {
+    await writeDueDigests(deps, trail.id, async () => deps.storage.withCredentials(await trailCredentials(deps, trail)), now, (d) => options.afterDigestUpload?.(trail, d));
+  } catch (error) {
+    if (!(error instanceof StorageError)) throw error;
+    await recordFailure(deps.database, trail, error.message, now);
+    summary.failed++;
+  }
+}
+
+/** The trail's closed windows; returns the trail when its digests may be written (no failure). */
+async function deliverWindows(deps: AppDeps, trailId: string, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<TrailRow | null> {
   // Re-read under the lock: another worker may have just done this work.
   const trail = await loadTrail(deps.database, trailId);
-  if (!trail || !trail.isLogging) return;
-  if (trail.nextAttemptAt && trail.nextAttemptAt > now) return;
+  if (!trail || !trail.isLogging) return null;
+  if (trail.nextAttemptAt && trail.nextAttemptAt > now) return null;
   const db = deps.database.db;
   const [quotas, active] = await Promise.all([getQuotas(db, trail.accountId), isSubscriptionActive(db, trail.accountId)]);
 
@@ -127,7 +144,7 @@ async function deliverTrail(deps: AppDeps, trailId: string, now: Date, options: 
       continue;
     }
     if (!pending) {
-      if (cursor.getTime() + WINDOW_MS > now.getTime()) return; // the next window has not closed yet
+      if (cursor.getTime() + WINDOW_MS > now.getTime()) return trail; // the next window has not closed yet
       const window: Window = { start: cursor, end: new Date(cursor.getTime() + WINDOW_MS) };
       const fixed = await fixWindow(deps.database, {
         trailId: trail.id,
@@ -145,8 +162,9 @@ async function deliverTrail(deps: AppDeps, trailId: string, now: Date, options: 
       if (fixed.status !== "pending") continue;
       pending = fixed;
     }
-    if (!(await deliverWindow(deps, trail, pending, now, options, summary))) return;
+    if (!(await deliverWindow(deps, trail, pending, now, options, summary))) return null;
   }
+  return trail;
 }
 
 /** Delivers one fixed window; false when it failed (the trail then waits for its backoff). */
@@ -177,7 +195,7 @@ async function deliverWindow(
       return true;
     }
     eventCount = admitted.length;
-    archive = await buildTrailArchive(d.objectKey!, admitted, trail.region);
+    archive = await buildTrailArchive(d.objectKey!, admitted, trail.region, new Date(d.windowStart.getTime() + WINDOW_MS));
     const store = deps.storage.withCredentials(await trailCredentials(deps, trail));
     await store.put(trail.bucket, d.objectKey!, archive.bytes, { contentType: "application/gzip" });
   } catch (error) {

@@ -76,8 +76,11 @@ export async function runCli(
     return args.length === 0 ? 2 : 0;
   }
   try {
-    const body = await send(parseCommand(args), env);
+    const request = parseCommand(args);
+    const body = await send(request, env);
     out(`${JSON.stringify(body, null, 2)}\n`);
+    // validate-trail answers 200 either way; the exit status says whether the trail is intact.
+    if (request.validation && (body as { valid?: unknown }).valid !== true) return 1;
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {

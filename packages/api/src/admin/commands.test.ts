@@ -21,7 +21,7 @@ describe("parseCommand", () => {
     [["quota", "set", "acme", "bogus", "5"], { method: "PUT", path: "/accounts/acme/quotas/bogus", body: { value: 5 } }],
     [
       ["validate-trail", "acme", "t1", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-02T00:00:00Z"],
-      { method: "POST", path: "/accounts/acme/trails/t1/validate", body: { from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z" } },
+      { method: "POST", path: "/accounts/acme/trails/t1/validate", body: { from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z" }, validation: true },
     ],
   ])("%p", (argv, expected) => {
     expect(parseCommand(argv as string[])).toEqual(expected as never);

@@ -3,7 +3,13 @@
  * usage error is tested without a server.
  */
 
-export type OperatorRequest = { method: "GET" | "POST" | "PUT" | "DELETE"; path: string; body?: Record<string, unknown> };
+export type OperatorRequest = {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  body?: Record<string, unknown>;
+  /** validate-trail: the CLI exits 1 when the answer is `valid: false`. */
+  validation?: true;
+};
 
 export class UsageError extends Error {}
 
@@ -111,6 +117,7 @@ export function parseCommand(argv: string[]): OperatorRequest {
       method: "POST",
       path: `/accounts/${seg(account!)}/trails/${seg(trail!)}/validate`,
       body: { from: options.from, ...(options.to !== undefined ? { to: options.to } : {}) },
+      validation: true,
     };
   }
   throw new UsageError(`Unknown command: ${argv.join(" ")}.`);

@@ -25,6 +25,7 @@ import {
   validateAccountName,
 } from "../db/iam.ts";
 import type { AppEnv } from "../http-context.ts";
+import { validateTrail } from "../trails/validate.ts";
 import { requireBearer } from "./auth.ts";
 import { jsonBody } from "./validate.ts";
 
@@ -173,11 +174,9 @@ export function operatorRouter() {
       const body = c.req.valid("json");
       const call = c.get("call");
       call.requestParameters = { trailName: c.req.param("trail"), ...body };
-      // Digest files are not produced yet, so there is nothing to prove completeness against.
-      const message = "validate-trail is not available yet: this version does not write trail digest files.";
-      call.errorCode = "NotImplementedException";
-      call.errorMessage = message;
-      return c.json({ error: "NotImplementedException", message }, 501);
+      const result = await validateTrail(c.get("deps"), c.req.param("account"), c.req.param("trail"), new Date(body.from), body.to === undefined ? undefined : new Date(body.to));
+      call.responseElements = { valid: result.valid, digests: result.digests, archives: result.archives, problems: result.problems.length };
+      return c.json(result);
     })
     .all("*", () => {
       throw new DomainError("NotFoundException", "There is no such operator endpoint; see `bun run admin -- help`.");
