@@ -166,6 +166,14 @@ export function checkChain(digests: readonly ReadDigest[], known: ReadonlyMap<st
   return problems;
 }
 
+/**
+ * Windows of the range for which the trail recorded nothing: it was stopped (or not yet created).
+ * Reported apart from problems — a stopped trail is a choice, not tampering — as ISO window starts.
+ */
+export function notLoggingWindows(windowStarts: readonly number[], records: ReadonlyMap<number, WindowRecord>): string[] {
+  return windowStarts.filter((start) => !records.has(start)).map((start) => new Date(start).toISOString());
+}
+
 /** What the trail's bookkeeping says about a window. */
 export interface WindowRecord {
   status: "pending" | "delivered" | "empty" | "skipped";
@@ -173,8 +181,8 @@ export interface WindowRecord {
 }
 
 /**
- * Coverage: every window in [from, to) must be accounted for — delivered with its archive listed
- * in a digest, or recorded empty/skipped — and every archive of the range in the bucket must be
+ * Coverage: every window in [from, to) the trail recorded must be accounted for — delivered with
+ * its archive listed in a digest, or recorded empty/skipped — and every archive of the range in the bucket must be
  * listed by a digest. `listed` maps archive keys listed by valid digests to their window start (ms);
  * `bucketArchives` are the archive keys found in the bucket for the range (other trails' removed).
  */
@@ -189,9 +197,9 @@ export function checkCoverage(input: {
   for (const start of input.windowStarts) {
     const window = new Date(start).toISOString();
     const r = input.records.get(start);
-    if (!r) {
-      problems.push({ kind: "missing-window", window, message: `No delivery is recorded for the window starting ${window} (the trail was not logging then, or the record is gone).` });
-    } else if (r.status === "pending") {
+    // No record: the trail was not logging then (see notLoggingWindows) — a gap, not a defect.
+    if (!r) continue;
+    if (r.status === "pending") {
       problems.push({ kind: "undelivered-window", window, ...(r.objectKey ? { key: r.objectKey } : {}), message: `The window starting ${window} is not delivered yet.` });
     } else if (r.status === "delivered" && !listedWindows.has(start)) {
       problems.push({ kind: "missing-window", window, ...(r.objectKey ? { key: r.objectKey } : {}), message: `The window starting ${window} was delivered but no valid digest lists its archive.` });

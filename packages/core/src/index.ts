@@ -8,3 +8,4 @@ export * from "./access.ts";
 export * from "./limits.ts";
 export * from "./trail.ts";
 export * from "./report.ts";
+export * from "./digest.ts";

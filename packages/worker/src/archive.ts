@@ -35,7 +35,7 @@ function tarOf(name: string, content: Buffer, mtime: Date): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const p = pack();
     const chunks: Buffer[] = [];
-    p.on("data", (c: Buffer) => chunks.push(c));
+    p.on("data", (c: unknown) => chunks.push(c as Buffer));
     p.on("end", () => resolve(Buffer.concat(chunks)));
     p.on("error", reject);
     p.entry({ name, size: content.length, mtime, mode: 0o644, uid: 0, gid: 0, uname: "root", gname: "root", type: "file" }, content, (err) => {

@@ -130,7 +130,8 @@ for (const backend of backends) {
       await expect(deliverTrails(d, at("10:06:00"), { settleMs: 0, afterUpload: () => { throw crash; } })).rejects.toBe(crash);
       const [pending] = await listDeliveries(d.database, trail.id);
       expect(pending?.status).toBe("pending");
-      const before = await readArchive(await readObject(store, BUCKET, pending!.objectKey!));
+      const beforeBytes = await readObject(store, BUCKET, pending!.objectKey!);
+      const before = await readArchive(beforeBytes);
 
       // Meanwhile more events arrive, timed in the same window: they must not change the retried archive.
       const late = event(accountId, at("10:03:00"));
@@ -138,10 +139,14 @@ for (const backend of backends) {
       expect(await deliverTrails(d, at("10:07:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
       const objects = await store.list(BUCKET, `p-${accountId}/`);
       expect(objects.map((o) => o.key)).toEqual([pending!.objectKey!]);
-      const after = await readArchive(await readObject(store, BUCKET, pending!.objectKey!));
-      expect(after).toEqual(before);
+      const afterBytes = await readObject(store, BUCKET, pending!.objectKey!);
+      expect(await readArchive(afterBytes)).toEqual(before);
+      // The archive is a pure function of the window's content: the very same bytes and SHA-256.
+      expect(Buffer.from(afterBytes).equals(Buffer.from(beforeBytes))).toBe(true);
+      const sha = (b: Uint8Array) => new Bun.CryptoHasher("sha256").update(b).digest("hex");
+      expect(sha(afterBytes)).toBe(sha(beforeBytes));
       const [done] = await listDeliveries(d.database, trail.id);
-      expect(done).toMatchObject({ status: "delivered", eventCount: 2, horizonTo: pending!.horizonTo });
+      expect(done).toMatchObject({ status: "delivered", eventCount: 2, horizonTo: pending!.horizonTo, sha256: sha(beforeBytes) });
 
       // The late one goes out with the next window, exactly once.
       await deliverTrails(d, at("10:11:00"), { settleMs: 0 });

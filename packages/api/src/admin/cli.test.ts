@@ -118,7 +118,7 @@ describe("admin CLI against a running service", () => {
     expectOneLineError(await admin(["quota", "set", "acme", "bogus", "3"]), 1, /ValidationException: .*trails, retentionDays, reportsStored, reportsGenerating, reportTtlHours/);
     expectOneLineError(await admin(["quota", "set", "acme", "trails", "0"]), 1, /ValidationException/);
     expectOneLineError(await admin(["account", "create", "Bad Name"]), 1, /ValidationException: Account name/);
-    expectOneLineError(await admin(["validate-trail", "acme", "t1", "--from", "2026-11-01T00:00:00Z"]), 1, /not available yet/);
+    expectOneLineError(await admin(["validate-trail", "acme", "t1", "--from", "2026-11-01T00:00:00Z"]), 1, /^NotFoundException: Trail t1 does not exist in account acme\.$/m);
   });
 
   test("usage errors exit 2; help exits 0", async () => {

@@ -177,8 +177,8 @@ describe("errors", () => {
     await expectError(await call("PUT", "/accounts/acme/projects/default/administrators/nobody"), 404, "NotFoundException", "User nobody does not exist in account acme.");
   });
 
-  test("validate-trail answers that it is not available yet", async () => {
-    await expectError(await call("POST", "/accounts/acme/trails/t1/validate", { from: "2026-11-01T00:00:00Z" }), 501, "NotImplementedException", /not available yet/);
+  test("validate-trail: unknown trail is 404; times must be ISO-8601 (digest checks: worker/digests.test.ts)", async () => {
+    await expectError(await call("POST", "/accounts/acme/trails/t1/validate", { from: "2026-11-01T00:00:00Z" }), 404, "NotFoundException", "Trail t1 does not exist in account acme.");
     await expectError(await call("POST", "/accounts/acme/trails/t1/validate", { from: "yesterday" }), 400, "ValidationException", /ISO-8601/);
   });
 
