@@ -9,3 +9,4 @@ export * from "./limits.ts";
 export * from "./trail.ts";
 export * from "./report.ts";
 export * from "./digest.ts";
+export * from "./console-session.ts";

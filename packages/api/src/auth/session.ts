@@ -6,7 +6,15 @@
  * closes expired ones and records AwsConsoleAutoSignOut.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { DomainError } from "@activity-log/core";
+import {
+  DomainError,
+  isSessionAlive,
+  isSignInThrottled,
+  SESSION_MAX_MS,
+  sessionExpiresAt,
+  SIGN_IN_THROTTLED_MESSAGE,
+  signInFailureWindowStart,
+} from "@activity-log/core";
 import { and, count, eq, gt, isNull, lt } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -17,14 +25,8 @@ import type { AppDeps } from "../deps.ts";
 import type { AppEnv, Caller } from "../http-context.ts";
 
 export const SESSION_COOKIE = "al_session";
-/** Idle lifetime: a session unused this long is closed (sliding). */
-export const SESSION_IDLE_MS = 12 * 3_600_000;
-/** Absolute lifetime: even a busy session signs in again after this. */
-export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
 /** Refresh last_seen_at at most this often, so reads do not each cost a write. */
 const TOUCH_EVERY_MS = 60_000;
-export const SIGN_IN_MAX_FAILURES = 5;
-export const SIGN_IN_FAILURE_WINDOW_MS = 15 * 60_000;
 
 export const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -44,7 +46,7 @@ export type SignInInput = { account: string; user: string; password: string };
 export type SignedIn = { token: string; csrfToken: string; caller: Caller; expiresAt: Date };
 
 async function recentFailures(db: Db, accountId: string, userName: string, now: Date): Promise<number> {
-  const since = new Date(now.getTime() - SIGN_IN_FAILURE_WINDOW_MS);
+  const since = signInFailureWindowStart(now);
   const [row] = await db
     .select({ n: count() })
     .from(signInFailures)
@@ -65,7 +67,7 @@ export async function signIn(
 ): Promise<SignedIn> {
   const { db } = deps.database;
   const now = deps.clock.now();
-  if ((await recentFailures(db, input.account, input.user, now)) >= SIGN_IN_MAX_FAILURES) {
+  if (isSignInThrottled(await recentFailures(db, input.account, input.user, now))) {
     throw new SignInThrottled();
   }
   const found = await findUserForSignIn(db, input.account, input.user);
@@ -78,7 +80,7 @@ export async function signIn(
   }
   const token = randomBytes(32).toString("base64url");
   const csrfToken = randomBytes(24).toString("base64url");
-  const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+  const expiresAt = sessionExpiresAt(now, now);
   await db.insert(sessions).values({
     tokenHash: hashSessionToken(token),
     accountId: found.caller.accountId,
@@ -99,7 +101,7 @@ const DUMMY_HASH = await Bun.password.hash("activity-log-dummy-password");
 
 export class SignInThrottled extends Error {
   constructor() {
-    super(`Too many failed sign-in attempts. Wait ${SIGN_IN_FAILURE_WINDOW_MS / 60_000} minutes and try again.`);
+    super(SIGN_IN_THROTTLED_MESSAGE);
   }
 }
 
@@ -116,9 +118,9 @@ export async function findSession(deps: AppDeps, token: string): Promise<OpenSes
     .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.closedAt), gt(sessions.expiresAt, now)))
     .limit(1);
   if (!row) return null;
-  if (now.getTime() - row.createdAt.getTime() > SESSION_MAX_MS) return null;
+  if (!isSessionAlive(row, now)) return null;
   if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-    const expiresAt = new Date(Math.min(now.getTime() + SESSION_IDLE_MS, row.createdAt.getTime() + SESSION_MAX_MS));
+    const expiresAt = sessionExpiresAt(row.createdAt, now);
     await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.tokenHash, tokenHash));
   }
   const caller = await loadCaller(db, row.userId, null, null);
