@@ -107,7 +107,7 @@ export async function insertEvents(database: Database, events: StoredEvent[]): P
 /**
  * Selected columns; the time as text with microseconds, so keyset cursors are exact. (Aliased to
  * another name: ORDER BY event_time would otherwise sort by the text and never use an index.)
- * search_text is not read back: it only repeats the other fields, so `toEvent` rebuilds it.
+ * search_text is not read back: it only repeats the other fields, so `toEvent` derives it on demand.
  */
 export const SELECT_COLUMNS = `account_id, project, event_id,
   to_char(event_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as event_time_text,
@@ -173,7 +173,12 @@ export function toEvent(r: EventRow): StoredEvent {
     resources: json(r.resources) ?? [],
     resourceIds: json(r.resource_ids) ?? [],
   };
-  return { ...event, searchText: searchTextOf(event) };
+  // Derived on first read: reports and archives never read it, so they do not pay for it.
+  let searchText: string | undefined;
+  return Object.defineProperty(event, "searchText", {
+    enumerable: true,
+    get: () => (searchText ??= searchTextOf(event)),
+  }) as StoredEvent;
 }
 
 /** One event by id within an account (newest, should a service reuse an id at another time). */
