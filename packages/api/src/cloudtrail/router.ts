@@ -18,14 +18,6 @@ export interface CloudTrailRouterOptions {
 }
 
 /**
- * Optional extension of AppDeps: the per-account rate limit of this API (default 20 rps, burst 50).
- * Read on the first request, so createApp(deps) needs no option of its own.
- */
-export interface CloudTrailDeps {
-  cloudtrailRateLimit?: RateLimit;
-}
-
-/**
  * The CloudTrail API (AWS JSON 1.1 on `POST /`): SigV4 → method from X-Amz-Target → access and
  * subscription → per-account rate limit → JSON body → method. Every step fills the call record, so
  * failures after authentication are recorded as events with their error code.
@@ -34,7 +26,7 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
   let limiter: RateLimiter | undefined;
   return new Hono<AppEnv>().post("/", async (c) => {
     const deps = c.get("deps");
-    limiter ??= createRateLimiter(options.rateLimit ?? (deps as CloudTrailDeps).cloudtrailRateLimit ?? DEFAULT_RATE_LIMIT);
+    limiter ??= createRateLimiter(options.rateLimit ?? deps.cloudtrailRateLimit ?? DEFAULT_RATE_LIMIT);
     const call = c.get("call");
     const target = c.req.header("x-amz-target") ?? "";
     // The CLI sends com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.X, the JS SDK CloudTrail_20131101.X.

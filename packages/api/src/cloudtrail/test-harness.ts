@@ -21,7 +21,6 @@ import { addToGroup, createAccessKey, createAccount, createUser } from "../db/ia
 import type { AppDeps } from "../deps.ts";
 import { silentLogger } from "../logger.ts";
 import { createStorage } from "../storage/index.ts";
-import type { CloudTrailDeps } from "./router.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import type { ObjectStorage } from "../storage/object-store.ts";
 import { createTestDatabase } from "../test/database.ts";
@@ -69,7 +68,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const database = options.database ?? (await createTestDatabase());
   const secrets = createSecretBox(config.secretKey);
   const storage: ObjectStorage & { destroy?: () => void } = createStorage(config, database, secrets);
-  const deps: AppDeps & CloudTrailDeps = {
+  const deps: AppDeps = {
     database,
     storage,
     clock: options.clock ?? systemClock,
