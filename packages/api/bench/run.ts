@@ -14,7 +14,9 @@ import { createApp } from "../src/app.ts";
 import { createSecretBox } from "../src/auth/secret-box.ts";
 import { systemClock } from "../src/clock.ts";
 import type { Config } from "../src/config.ts";
-import { openDatabase } from "../src/db/client.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MIGRATIONS_FOLDER, openDatabase } from "../src/db/client.ts";
 import { buildWhere, eventHistogram } from "../src/db/events.ts";
 import { ensurePartitions } from "../src/db/partitions.ts";
 import type { AppDeps } from "../src/deps.ts";
@@ -61,12 +63,21 @@ async function main() {
   }
   await ensurePartitions(database, new Date(now.getTime() - (BENCH_DAYS + 1) * 86_400_000), new Date(now.getTime() + 86_400_000));
 
+  // Bulk load as one restores a dump: COPY with only the primary key, then the secondary indexes
+  // built in one pass each, then VACUUM ANALYZE (what autovacuum does after a load; it also
+  // leaves the GIN indexes without pending lists, as they are in steady state).
+  const indexes = secondaryIndexes();
+  for (const ix of indexes) await raw.unsafe(`drop index if exists "${ix.name}"`);
   log(`loading ${TOTAL} events with COPY…`);
   let t = performance.now();
   const loaded = await copyEvents(raw, generateEvents({ count: TOTAL, end: now, seed: 1 }));
+  const copySeconds = (performance.now() - t) / 1000;
+  log(`loaded ${loaded} in ${copySeconds.toFixed(1)} s; building ${indexes.length} indexes…`);
+  await raw.unsafe(`set maintenance_work_mem = '1GB'`);
+  for (const ix of indexes) await raw.unsafe(ix.ddl);
+  await raw.unsafe(`vacuum analyze events`);
   const loadSeconds = (performance.now() - t) / 1000;
-  log(`loaded ${loaded} in ${loadSeconds.toFixed(1)} s; analyzing…`);
-  await pg`analyze events`;
+  log(`load, index build and vacuum took ${loadSeconds.toFixed(1)} s`);
 
   // Ingest: the same number of rows both ways, generated up front (generation is not measured).
   const viaHttp = [...generateEvents({ count: INGEST, end: now, seed: 2, idPrefix: "h-" }, 1000)];
@@ -165,7 +176,7 @@ async function main() {
   const section = [
     `## Events (packages/api/bench)`,
     ``,
-    `Run ${now.toISOString()} · ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · PostgreSQL ${version} · ${TOTAL.toLocaleString("en")} events (3 accounts, 30 days; loaded by COPY in ${loadSeconds.toFixed(0)} s) · first pages on the largest account (${Math.round(BENCH_ACCOUNTS[0].share * 100)} %), ${RUNS} runs each.`,
+    `Run ${now.toISOString()} · ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}) · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · PostgreSQL ${version} · ${TOTAL.toLocaleString("en")} events (3 accounts, 30 days; COPY ${copySeconds.toFixed(0)} s, then indexes built and VACUUM ANALYZE: ${loadSeconds.toFixed(0)} s in all) · first pages on the largest account (${Math.round(BENCH_ACCOUNTS[0].share * 100)} %), ${RUNS} runs each.`,
     ``,
     `### Ingest (same table, same indexes)`,
     ``,
@@ -181,7 +192,7 @@ async function main() {
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     ``,
     `Targets: first page p50 ≤ 25 ms and p95 ≤ 1.5 × raw for every filter ${firstPageOk ? "✅" : "❌ (see rows)"}; resource-id miss p95 ≤ 50 ms: ${pageRow("ResourceName (miss)")[2]} ms ${Number(pageRow("ResourceName (miss)")[2]) <= 50 ? "✅" : "❌"}; search p95 ≤ 1.5 × raw LIKE: ${rows.filter((r) => r[0]!.startsWith("search")).map((r) => `${r[0]} ${r[5]}×`).join(", ")}.`,
-    `"raw SQL" is the same WHERE clause run directly through postgres.js; "ours" is queryEventPage (validation, token signing, rare-value probe).`,
+    `"raw SQL" is the same WHERE clause run directly through postgres.js; "ours" is queryEventPage (validation, token signing; resource-id pages use the GIN bitmap plan).`,
     ``,
     `### Histogram — ms`,
     ``,
@@ -194,6 +205,18 @@ async function main() {
   ].join("\n");
   writeBenchmarkSection("## Events (packages/api/bench)", section);
   console.log(section);
+}
+
+/** The secondary indexes of `events` exactly as the committed migrations create them. */
+function secondaryIndexes(): { name: string; ddl: string }[] {
+  const found: { name: string; ddl: string }[] = [];
+  for (const file of readdirSync(MIGRATIONS_FOLDER).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(join(MIGRATIONS_FOLDER, file), "utf8").split("--> statement-breakpoint")) {
+      const m = /CREATE INDEX (?:IF NOT EXISTS )?"([^"]+)" ON "events"[^;]*/i.exec(statement);
+      if (m) found.push({ name: m[1]!, ddl: m[0] });
+    }
+  }
+  return found;
 }
 
 function benchDeps(): AppDeps {

@@ -234,12 +234,12 @@ export function buildWhere(q: EventQuery, params: unknown[] = []): { where: stri
 
 /**
  * A resource id is usually rare, and the planner cannot know that a value is absent: with a LIMIT
- * it may prefer walking the time index hoping to meet matches early — which, for a miss, reads
- * the whole period. So we first count matches through the GIN index alone (bounded; cheap, as an
- * element lookup is exact); when there are few, the page is fetched by a plan that cannot walk the
- * time index (the sort key is an expression), i.e. bitmap scan of the GIN index + top-N sort.
+ * it may prefer walking the time index hoping to meet matches early — which, for a miss, reads the
+ * whole period. So a resource-id page is always fetched by a plan that cannot walk the time index
+ * (the sort key is an expression): a bitmap scan of the GIN index plus a top-N sort, whose cost
+ * follows the number of matches, never the length of the period.
  */
-const RARE_PROBE_LIMIT = 2000;
+const TIME_INDEX_PROOF_ORDER = `event_time + interval '0 s' desc, event_id desc`;
 
 export interface PageQuery extends EventQuery {
   limit: number;
@@ -257,26 +257,13 @@ export async function findEventPage(database: Database, q: PageQuery): Promise<E
   }
   // A literal LIMIT: as a parameter, a generic prepared plan would assume 10 % of the rows and sort.
   const limit = Math.max(1, Math.floor(q.limit));
-  let order = `event_time desc, event_id desc`;
-  if (q.filter.resourceName !== undefined && (await countUpTo(database, cond, params, RARE_PROBE_LIMIT)) < RARE_PROBE_LIMIT) {
-    order = `event_time + interval '0 s' desc, event_id desc`;
-  }
+  const order = q.filter.resourceName !== undefined ? TIME_INDEX_PROOF_ORDER : `event_time desc, event_id desc`;
   const rows = await nativeQuery<EventRow>(
     database,
     `select ${SELECT_COLUMNS} from events where ${cond} order by ${order} limit ${limit}`,
     params,
   );
   return rows.map((r) => ({ event: toEvent(r), cursor: { time: r.event_time_text, id: r.event_id } }));
-}
-
-/** Counts matches up to `cap` without ordering, which lets the planner use a bitmap of the GIN index. */
-async function countUpTo(database: Database, where: string, params: unknown[], cap: number): Promise<number> {
-  const rows = await nativeQuery<{ n: number | string }>(
-    database,
-    `select count(*) as n from (select 1 from events where ${where} limit ${cap}) x`,
-    params,
-  );
-  return Number(rows[0]?.n ?? 0);
 }
 
 // ---------------------------------------------------------------------------------------------
