@@ -123,7 +123,7 @@ export function EventsTable(props: {
             </button>
           </Show>
           <Show when={!props.hasMore && props.events.length > 0}>
-            {props.events.length.toLocaleString("en-US")} events · end of the period
+            {props.events.length.toLocaleString("en-US")} {props.events.length === 1 ? "event" : "events"} · end of the period
           </Show>
         </div>
       </div>
