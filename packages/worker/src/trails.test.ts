@@ -1,3 +1,4 @@
+import { skippedWindowsOf } from "@activity-log/api/db/trails";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -302,6 +303,8 @@ describe("trail rules", () => {
       ["skipped", SUBSCRIPTION_INACTIVE],
       ["delivered", null],
     ]);
+    // The gap the trail's status shows in the console.
+    expect((await skippedWindowsOf(d.database.db, [trail.id])).get(trail.id)).toEqual({ windows: 2, first: at("10:00:00"), last: at("10:05:00") });
   });
 
   test("the horizon columns are stored and chain", async () => {

@@ -4,6 +4,7 @@
  * trail in one step.
  */
 import { getQuotas } from "../db/iam.ts";
+import { skippedWindowsOf, type SkippedWindows } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
 import type { Caller } from "../http-context.ts";
 import {
@@ -31,10 +32,12 @@ export type ConsoleTrail = {
   latestDeliveryTime: string | null;
   latestDeliveryAttemptTime: string | null;
   latestDeliveryError: string | null;
+  /** Windows not delivered while the subscription was inactive: the gap SPEC says the status shows. */
+  skippedWindows: { windows: number; first: string; last: string } | null;
   createdAt: string;
 };
 
-export function toConsoleTrail(t: Trail): ConsoleTrail {
+export function toConsoleTrail(t: Trail, skipped?: SkippedWindows): ConsoleTrail {
   return {
     name: t.name,
     arn: t.arn,
@@ -48,13 +51,15 @@ export function toConsoleTrail(t: Trail): ConsoleTrail {
     latestDeliveryTime: iso(t.latestDeliveryTime),
     latestDeliveryAttemptTime: iso(t.latestDeliveryAttemptTime),
     latestDeliveryError: t.latestDeliveryError,
+    skippedWindows: skipped ? { windows: skipped.windows, first: skipped.first.toISOString(), last: skipped.last.toISOString() } : null,
     createdAt: t.createdAt.toISOString(),
   };
 }
 
 export async function listConsoleTrails(deps: AppDeps, caller: Caller) {
   const [trails, quotas] = await Promise.all([listTrails(deps, caller), getQuotas(deps.database.db, caller.accountId)]);
-  return { trails: trails.map(toConsoleTrail), limit: quotas.trails, count: trails.length };
+  const skipped = await skippedWindowsOf(deps.database.db, trails.map((t) => t.id));
+  return { trails: trails.map((t) => toConsoleTrail(t, skipped.get(t.id))), limit: quotas.trails, count: trails.length };
 }
 
 type ReadWrite = ConsoleTrail["readWriteType"];

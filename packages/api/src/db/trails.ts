@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { accessKeys, accounts } from "./schema/iam.ts";
-import { trails } from "./schema/trails.ts";
+import { trailDeliveries, trails } from "./schema/trails.ts";
 
 /** A trail as stored. Every query below carries the account id: that is the tenant boundary. */
 export type TrailRow = typeof trails.$inferSelect;
@@ -121,4 +121,26 @@ export async function findKeySecret(db: Db, accountId: string, accessKeyId: stri
     .where(and(eq(accessKeys.accountId, accountId), eq(accessKeys.accessKeyId, accessKeyId)))
     .limit(1);
   return row ?? null;
+}
+
+/** Windows a trail did not deliver because the subscription was inactive (SPEC: the status shows the gap). */
+export interface SkippedWindows {
+  windows: number;
+  first: Date;
+  last: Date;
+}
+
+export async function skippedWindowsOf(db: Db, trailIds: string[]): Promise<Map<string, SkippedWindows>> {
+  if (trailIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      trailId: trailDeliveries.trailId,
+      windows: sql<number>`count(*)::int`,
+      first: sql<Date>`min(${trailDeliveries.windowStart})`.mapWith(trailDeliveries.windowStart),
+      last: sql<Date>`max(${trailDeliveries.windowStart})`.mapWith(trailDeliveries.windowStart),
+    })
+    .from(trailDeliveries)
+    .where(and(inArray(trailDeliveries.trailId, trailIds), eq(trailDeliveries.status, "skipped")))
+    .groupBy(trailDeliveries.trailId);
+  return new Map(rows.map((r) => [r.trailId, { windows: Number(r.windows), first: r.first, last: r.last }]));
 }

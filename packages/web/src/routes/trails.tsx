@@ -139,6 +139,13 @@ export function TrailsPage() {
                         <div class="muted small">
                           {t.isLogging ? `since ${formatTime(t.startLoggingTime)}` : t.stopLoggingTime ? `since ${formatTime(t.stopLoggingTime)}` : ""}
                         </div>
+                        <Show when={t.skippedWindows}>
+                          {(gap) => (
+                            <div class="muted small" data-testid="trail-gap">
+                              {gap().windows} {gap().windows === 1 ? "window" : "windows"} not delivered while the subscription was inactive ({formatTime(gap().first)} – {formatTime(gap().last)})
+                            </div>
+                          )}
+                        </Show>
                       </td>
                       <td class="nowrap" title={t.latestDeliveryTime ?? undefined}>
                         {formatAgo(t.latestDeliveryTime, Date.now())}
