@@ -42,9 +42,9 @@ export function isoSeconds(t: Date): string {
   return t.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** The bytes the signature is computed over: fixed field order, no whitespace, versioned. */
-export function canonicalDigest(b: DigestBody): string {
-  const body = {
+/** The body with its fields in a fixed order: what is signed and what is written. */
+function orderedBody(b: DigestBody) {
+  return {
     version: DIGEST_VERSION,
     digestStartTime: b.digestStartTime,
     digestEndTime: b.digestEndTime,
@@ -55,21 +55,17 @@ export function canonicalDigest(b: DigestBody): string {
     previousDigestSha256: b.previousDigestSha256,
     archives: b.archives.map((a) => ({ key: a.key, sha256: a.sha256, eventCount: a.eventCount, windowStart: a.windowStart })),
   };
-  return `activity-log-digest\n${JSON.stringify(body)}`;
+}
+
+/** The bytes the signature is computed over: fixed field order, no whitespace, versioned. */
+export function canonicalDigest(b: DigestBody): string {
+  return `activity-log-digest\n${JSON.stringify(orderedBody(b))}`;
 }
 
 /** The file's text: a pure function of the body and the signature (so a retry writes the same bytes). */
 export function renderDigest(b: DigestBody, signature: string): string {
   const file: DigestFile = {
-    version: DIGEST_VERSION,
-    digestStartTime: b.digestStartTime,
-    digestEndTime: b.digestEndTime,
-    trailARN: b.trailARN,
-    bucket: b.bucket,
-    key: b.key,
-    previousDigestKey: b.previousDigestKey,
-    previousDigestSha256: b.previousDigestSha256,
-    archives: b.archives.map((a) => ({ key: a.key, sha256: a.sha256, eventCount: a.eventCount, windowStart: a.windowStart })),
+    ...orderedBody(b),
     signatureAlgorithm: DIGEST_SIGNATURE_ALGORITHM,
     signature,
   };
