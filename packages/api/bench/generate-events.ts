@@ -37,6 +37,8 @@ const hex = (r: () => number, n: number) => Array.from({ length: n }, () => Math
 export interface GeneratorOptions {
   count: number;
   end: Date;
+  /** Days the times spread over, ending at `end` (default BENCH_DAYS). */
+  days?: number;
   seed?: number;
   idPrefix?: string;
 }
@@ -44,7 +46,7 @@ export interface GeneratorOptions {
 /** Yields events in chunks (oldest to newest is not guaranteed; times are uniform over 30 days). */
 export function* generateEvents(o: GeneratorOptions, chunk = 10_000): Generator<StoredEvent[]> {
   const r = rng(o.seed ?? 42);
-  const span = BENCH_DAYS * 86_400_000;
+  const span = (o.days ?? BENCH_DAYS) * 86_400_000;
   const endMs = o.end.getTime();
   const pools = new Map<string, { instances: string[]; volumes: string[]; users: string[]; keys: string[] }>();
   for (const a of BENCH_ACCOUNTS) {

@@ -184,3 +184,19 @@ test("json report is valid JSON", () => {
   expect(parsed.Records.map((r: { eventID: string }) => r.eventID)).toEqual(["ev-1", "ev-2"]);
   expect(JSON.parse(jsonReportOpen + jsonReportClose)).toEqual({ Records: [] });
 });
+
+test("serialised rows render the same bytes as stored events", async () => {
+  const { csvLineSerialized, jsonReportRecordSerialized, toSerializedReportEvent } = await import("./report.ts");
+  const base = {
+    eventId: "ev-1", accountId: "acc", project: "p", eventTime: new Date("2026-11-24T09:30:00.123Z"), eventName: "PutObject",
+    eventType: "AwsApiCall", eventSource: "s3", readOnly: false, userName: "=u", accessKeyId: null, sourceIp: "-1", userAgent: "\u0001requestParameters",
+    requestId: null, errorCode: null, errorMessage: '"requestParameters":"\u0001requestParameters"',
+    requestParameters: { a: [1, { b: '"x,' }] }, responseElements: null, additionalEventData: { z: 1.5 },
+    resources: [{ type: "t", name: "n" }, { type: "t2", name: "n2" }], resourceIds: [], searchText: "",
+  } as unknown as StoredEvent;
+  for (const e of [base, { ...base, requestParameters: null, responseElements: { ok: true }, additionalEventData: null, resources: [] }]) {
+    const s = toSerializedReportEvent(e);
+    expect(csvLineSerialized(s, "eu-1")).toBe(csvLine(e, "eu-1"));
+    expect(jsonReportRecordSerialized(s, "eu-1", false)).toBe(jsonReportRecord(e, "eu-1", false));
+  }
+});

@@ -16,12 +16,14 @@ import { createLogger } from "@activity-log/api/logger";
 import { openDeps } from "@activity-log/api/server";
 import { generateReports, type ReportRunSummary } from "./reports.ts";
 import { runRetention, type RetentionSummary } from "./retention.ts";
+import { rollUp, type RollupRunSummary } from "./rollups.ts";
 import { deliverTrails, type TrailDeliverySummary } from "./trails.ts";
 
 export interface RunSummary {
   retention: RetentionSummary;
   trails: TrailDeliverySummary;
   reports: ReportRunSummary;
+  rollups: RollupRunSummary;
 }
 
 export function newWorkerId(): string {
@@ -34,7 +36,9 @@ export async function runOnce(deps: AppDeps, now: Date, options: { workerId?: st
   const retention = await runRetention(deps, now);
   const trails = await deliverTrails(deps, now, options.settleMs === undefined ? {} : { settleMs: options.settleMs });
   const reports = await generateReports(deps, () => now, { workerId });
-  return { retention, trails, reports };
+  // Trails settled the horizon just now: no need to wait again.
+  const rollups = await rollUp(deps, { settleMs: 0 });
+  return { retention, trails, reports, rollups };
 }
 
 export interface WorkerLoopOptions {
@@ -43,6 +47,8 @@ export interface WorkerLoopOptions {
   /** How often the report queue is polled when idle. */
   reportsEveryMs?: number;
   retentionEveryMs?: number;
+  /** How often the histogram's rollups catch up with new events. */
+  rollupsEveryMs?: number;
   /** Reports built at once by this process. */
   reportSlots?: number;
 }
@@ -84,6 +90,7 @@ export function startWorkerLoop(deps: AppDeps, options: WorkerLoopOptions = {}):
 
   const loops = [
     every("retention", options.retentionEveryMs ?? 60_000, () => runRetention(deps, deps.clock.now())),
+    every("rollups", options.rollupsEveryMs ?? 10_000, () => rollUp(deps)),
     every("trails", options.trailsEveryMs ?? 5_000, () => deliverTrails(deps, deps.clock.now(), { maxWindowsPerTrail: 48 })),
     ...Array.from({ length: options.reportSlots ?? 2 }, (_, i) =>
       every(`reports[${i}]`, options.reportsEveryMs ?? 1_000, () => generateReports(deps, () => deps.clock.now(), { workerId, maxReports: 1 })),

@@ -7,10 +7,18 @@
  * second and doubles as the heartbeat: a report whose worker died is claimed again by another.
  */
 import type { EventFilter } from "@activity-log/core/lookup";
-import { CSV_BOM, csvHeaderLine, csvLine, jsonReportClose, jsonReportOpen, jsonReportRecord, type ReportFormat } from "@activity-log/core/report";
-import type { StoredEvent } from "@activity-log/core/event";
+import {
+  CSV_BOM,
+  csvHeaderLine,
+  csvLineSerialized,
+  jsonReportClose,
+  jsonReportOpen,
+  jsonReportRecordSerialized,
+  type ReportFormat,
+  type SerializedReportEvent,
+} from "@activity-log/core/report";
 import type { AppDeps } from "@activity-log/api/deps";
-import { estimateEventCount, streamEvents } from "@activity-log/api/db/events";
+import { estimateEventCount, streamReportEvents } from "@activity-log/api/db/events";
 import { claimNextReport, failReport, finishReport, updateReportProgress, type ReportRow } from "@activity-log/api/db/reports";
 import type { ObjectStore } from "@activity-log/api/storage/object-store";
 
@@ -67,7 +75,7 @@ export async function generateReport(
 
     const progressEvery = options.progressEveryMs ?? 1000;
     let lastProgress = performance.now();
-    const rows = streamEvents(deps.database, { ...query, batchSize: options.batchSize ?? 2000 });
+    const rows = streamReportEvents(deps.database, { ...query, batchSize: options.batchSize ?? 2000 });
     const text = renderReport(rows, format, deps.config.region, async (done) => {
       rowsDone = done;
       if (performance.now() - lastProgress < progressEvery) return;
@@ -110,7 +118,7 @@ export async function generateReport(
  * gzip + upload pipeline) wants more — backpressure all the way down to the database cursor.
  */
 export function renderReport(
-  batches: AsyncIterable<StoredEvent[]>,
+  batches: AsyncIterable<SerializedReportEvent[]>,
   format: ReportFormat,
   region: string,
   onProgress: (rowsDone: number) => Promise<void>,
@@ -150,8 +158,8 @@ export function renderReport(
       return;
     }
     let chunk = "";
-    if (format === "csv") for (const e of next.value) chunk += csvLine(e, region);
-    else for (const e of next.value) chunk += jsonReportRecord(e, region, done++ === 0);
+    if (format === "csv") for (const e of next.value) chunk += csvLineSerialized(e, region);
+    else for (const e of next.value) chunk += jsonReportRecordSerialized(e, region, done++ === 0);
     if (format === "csv") done += next.value.length;
     controller.enqueue(chunk);
     await onProgress(done);

@@ -6,6 +6,7 @@
 import { and, eq, isNull, lt, max } from "drizzle-orm";
 import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
 import type { AppDeps } from "@activity-log/api/deps";
+import { deleteRollupsBefore } from "@activity-log/api/db/event-rollups";
 import { dropPartitionsBefore, ensurePartitions } from "@activity-log/api/db/partitions";
 import { expireReports, purgeReport } from "@activity-log/api/db/reports";
 import { quotas, sessions, users } from "@activity-log/api/db/schema/iam";
@@ -36,10 +37,16 @@ export async function largestRetentionDays(deps: AppDeps): Promise<number> {
   return Math.max(DEFAULT_QUOTAS.retentionDays, Number(row?.days ?? 0));
 }
 
-/** Drops whole days older than now − largest retention − one day of slack (the window is inclusive). */
+/**
+ * Drops whole days older than now − largest retention − one day of slack (the window is inclusive),
+ * and the histogram rollups of exactly those days (so rollups and events keep agreeing).
+ */
 export async function dropExpiredPartitions(deps: AppDeps, now: Date): Promise<string[]> {
   const days = await largestRetentionDays(deps);
-  return dropPartitionsBefore(deps.database, new Date(now.getTime() - (days + 1) * DAY_MS));
+  const cutoff = new Date(now.getTime() - (days + 1) * DAY_MS);
+  const dropped = await dropPartitionsBefore(deps.database, cutoff);
+  await deleteRollupsBefore(deps.database, cutoff);
+  return dropped;
 }
 
 /** Expired and replaced reports: the object first, then the row (a retry finds the row again). */

@@ -1,4 +1,12 @@
-import { searchTextOf, type EventFilter, type EventType, type StoredEvent } from "@activity-log/core";
+import {
+  searchTextOf,
+  toSerializedReportEvent,
+  type EventFilter,
+  type EventType,
+  type Resource,
+  type SerializedReportEvent,
+  type StoredEvent,
+} from "@activity-log/core";
 import type { Database } from "./client.ts";
 import { ensurePartitions, forgetPartitions } from "./partitions.ts";
 
@@ -288,16 +296,7 @@ export interface Histogram {
 /** Event counts per time bucket (UTC-aligned), split read/write; empty buckets included. */
 export async function eventHistogram(database: Database, q: EventQuery): Promise<Histogram> {
   const bucketMs = histogramBucketMs(q.window);
-  const { where, params } = buildWhere(q);
-  params.push(String(bucketMs));
-  const b = `$${params.length}::int8`;
-  const rows = await nativeQuery<{ b: string | number; ro: string | number; w: string | number }>(
-    database,
-    `select (floor(extract(epoch from event_time) * 1000 / ${b}) * ${b})::int8 as b,
-            count(*) filter (where read_only) as ro, count(*) filter (where not read_only) as w
-     from events where ${where} group by 1`,
-    params,
-  );
+  const rows = (await rollupHistogramRows(database, q, bucketMs)) ?? (await liveHistogramRows(database, q, bucketMs));
   const counts = new Map(rows.map((r) => [Number(r.b), r]));
   const first = Math.floor(q.window.start.getTime() / bucketMs) * bucketMs;
   const buckets: Histogram["buckets"] = [];
@@ -306,6 +305,82 @@ export async function eventHistogram(database: Database, q: EventQuery): Promise
     buckets.push({ start: new Date(t), readOnly: Number(r?.ro ?? 0), write: Number(r?.w ?? 0) });
   }
   return { bucketMs, buckets };
+}
+
+type HistogramRow = { b: string | number; ro: string | number; w: string | number };
+
+/** The bucket (epoch ms) of `column`, for a bucket-size parameter `b`. */
+const bucketOf = (column: string, b: string) => `(floor(extract(epoch from ${column}) * 1000 / ${b}) * ${b})::int8`;
+
+/** Counts every matching row (used when the rollups cannot answer the filter). */
+export async function liveHistogramRows(database: Database, q: EventQuery, bucketMs: number): Promise<HistogramRow[]> {
+  const { where, params } = buildWhere(q);
+  params.push(String(bucketMs));
+  const b = `$${params.length}::int8`;
+  return nativeQuery<HistogramRow>(
+    database,
+    `select ${bucketOf("event_time", b)} as b,
+            count(*) filter (where read_only) as ro, count(*) filter (where not read_only) as w
+     from events where ${where} group by 1`,
+    params,
+  );
+}
+
+const ROLLUP_MS = 5 * 60_000; // event_rollups' bucket (db/event-rollups.ts)
+const ROLLUP_FILTER_KEYS = new Set(["readOnly", "errorsOnly"]);
+
+/**
+ * The same counts from event_rollups (see db/event-rollups.ts), or null when they cannot answer:
+ * a filter other than readOnly/errorsOnly, buckets finer than the rollups', no 5-minute bucket
+ * wholly inside the window, or no rollup run yet. In ONE statement (one snapshot, so consistent
+ * with a rollup run committing meanwhile):
+ *  - rollups of the 5-minute buckets wholly inside the window, [lo, hi);
+ *  - live rows in [lo, hi) with ingest_xid ≥ the stored horizon (not rolled up yet);
+ *  - live rows at the window's edges, [start, lo) and [hi, end].
+ * The horizon is read first so the planner sees its value; the statement returns the horizon it saw
+ * and is retried should a rollup run have committed in between.
+ */
+export async function rollupHistogramRows(database: Database, q: EventQuery, bucketMs: number): Promise<HistogramRow[] | null> {
+  if (bucketMs < ROLLUP_MS || bucketMs % ROLLUP_MS !== 0) return null;
+  for (const [k, v] of Object.entries(q.filter)) if (v !== undefined && !ROLLUP_FILTER_KEYS.has(k)) return null;
+  const lo = Math.ceil(q.window.start.getTime() / ROLLUP_MS) * ROLLUP_MS;
+  const hi = Math.floor(q.window.end.getTime() / ROLLUP_MS) * ROLLUP_MS;
+  if (hi <= lo) return null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [state] = await nativeQuery<{ h: string }>(database, `select horizon::text as h from event_rollup_state`);
+    if (!state) return null;
+    const { where, params } = buildWhere(q);
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const b = `${p(String(bucketMs))}::int8`;
+    const loP = `${p(new Date(lo).toISOString())}::timestamptz`;
+    const hiP = `${p(new Date(hi).toISOString())}::timestamptz`;
+    const hP = `${p(state.h)}::xid8`;
+    const rollupConds = [`account_id = $1` /* buildWhere's first parameter */, `bucket_start >= ${loP}`, `bucket_start < ${hiP}`];
+    if (q.filter.readOnly !== undefined) rollupConds.push(q.filter.readOnly ? `read_only` : `not read_only`);
+    if (q.filter.errorsOnly) rollupConds.push(`errors`);
+    const live = (cond: string) =>
+      `select ${bucketOf("event_time", b)} as b, count(*) filter (where read_only) as ro, count(*) filter (where not read_only) as w
+       from events where ${where} and ${cond} group by 1`;
+    const rows = await nativeQuery<HistogramRow & { h: string | null }>(
+      database,
+      `select null::int8 as b, 0::int8 as ro, 0::int8 as w, (select horizon::text from event_rollup_state) as h
+       union all
+       select b, sum(ro)::int8, sum(w)::int8, null from (
+         select ${bucketOf("bucket_start", b)} as b, sum(n) filter (where read_only) as ro, sum(n) filter (where not read_only) as w
+         from event_rollups where ${rollupConds.join(" and ")} group by 1
+         union all ${live(`event_time >= ${loP} and event_time < ${hiP} and ingest_xid >= ${hP}`)}
+         union all ${live(`event_time < ${loP}`)}
+         union all ${live(`event_time >= ${hiP}`)}
+       ) parts group by b`,
+      params,
+    );
+    // Not rows[0]: a parallel append may return the branches in any order.
+    if (rows.find((r) => r.b === null)?.h === state.h) return rows.filter((r) => r.b !== null);
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,4 +426,146 @@ export async function estimateEventCount(database: Database, q: EventQuery): Pro
 
 function inlineParams(text: string, params: unknown[]): string {
   return text.replace(/\$(\d+)/g, (_, n: string) => `'${String(params[Number(n) - 1]).replace(/'/g, "''")}'`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report rows
+
+/**
+ * What reports read: only the columns a report shows, and the jsonb columns as text — the driver
+ * would otherwise JSON.parse what the report serialises again at once.
+ */
+const REPORT_COLUMNS = `account_id, project, event_id,
+  to_char(event_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as event_time_text,
+  event_name, event_type, event_source, read_only, user_name, access_key_id, source_ip, user_agent, request_id,
+  error_code, error_message, request_parameters::text as request_parameters, response_elements::text as response_elements,
+  additional_event_data::text as additional_event_data, resources::text as resources`;
+
+interface ReportEventRow {
+  account_id: string;
+  project: string;
+  event_id: string;
+  event_time_text: string;
+  event_name: string;
+  event_type: string;
+  event_source: string;
+  read_only: boolean;
+  user_name: string;
+  access_key_id: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  request_parameters: string | null;
+  response_elements: string | null;
+  additional_event_data: string | null;
+  resources: string | null;
+}
+
+function toReportEvent(r: ReportEventRow): SerializedReportEvent {
+  return {
+    eventId: r.event_id,
+    accountId: r.account_id,
+    project: r.project,
+    eventTime: new Date(r.event_time_text),
+    eventName: r.event_name,
+    eventType: r.event_type as EventType,
+    eventSource: r.event_source,
+    readOnly: r.read_only,
+    userName: r.user_name,
+    accessKeyId: r.access_key_id,
+    sourceIp: r.source_ip,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    requestParametersJson: compactJsonb(r.request_parameters),
+    responseElementsJson: compactJsonb(r.response_elements),
+    additionalEventDataJson: compactJsonb(r.additional_event_data),
+    resources: r.resources === null ? [] : (JSON.parse(r.resources) as Resource[]),
+  };
+}
+
+/**
+ * jsonb's text output as `JSON.stringify(JSON.parse(text))` would write it, without building the
+ * value. Postgres writes jsonb with one space after each `,` and `:` outside strings, escapes
+ * strings the way JSON.stringify does, and orders keys by (length, bytes); the spaces are dropped
+ * here. The two cases where a parse/stringify round trip would change more than spacing take
+ * that round trip instead: a number JavaScript writes differently (`1.50`, `1e+21`, `-0`, past
+ * 2^53), and an all-digit key (JavaScript puts integer keys first).
+ */
+export function compactJsonb(text: string | null): string | null {
+  if (text === null) return null;
+  const n = text.length;
+  let out = "";
+  let from = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      const start = ++i;
+      let digits = true;
+      for (;;) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) (i += 2), (digits = false);
+        else if (d === 34) break;
+        else if (i >= n) return JSON.stringify(JSON.parse(text));
+        else {
+          if (d < 48 || d > 57) digits = false;
+          i++;
+        }
+      }
+      i++;
+      if (digits && i > start + 1 && text.charCodeAt(i) === 58 /* : */) return JSON.stringify(JSON.parse(text));
+    } else if (c === 32 /* space */) {
+      out += text.slice(from, i);
+      from = ++i;
+    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+      }
+      const token = text.slice(i, j);
+      if (String(Number(token)) !== token) return JSON.stringify(JSON.parse(text));
+      i = j;
+    } else i++;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/**
+ * streamEvents for reports: the same rows in the same order, as SerializedReportEvent. On
+ * postgres.js the next batch is requested before the current one is handed out, so the server
+ * reads it while the report renders this one (at most two batches in memory).
+ */
+export async function* streamReportEvents(database: Database, q: StreamQuery): AsyncIterable<SerializedReportEvent[]> {
+  const batchSize = q.batchSize ?? 1000;
+  if (!database.pg) {
+    for await (const batch of streamEvents(database, q)) yield batch.map(toSerializedReportEvent);
+    return;
+  }
+  const { where, params } = buildWhere(q);
+  const cursor = database.pg
+    .unsafe(`select ${REPORT_COLUMNS} from events where ${where} order by event_time desc, event_id desc`, params as never[], { prepare: false })
+    .cursor(batchSize);
+  const iterator = cursor[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<unknown[]>> | undefined = iterator.next() as Promise<IteratorResult<unknown[]>>;
+  try {
+    for (;;) {
+      const next = await pending;
+      pending = undefined;
+      if (next.done) return;
+      pending = iterator.next() as Promise<IteratorResult<unknown[]>>;
+      yield (next.value as ReportEventRow[]).map(toReportEvent);
+    }
+  } finally {
+    // Stopped early: let a batch already asked for arrive, then close the portal (postgres.js
+    // would otherwise wait for the next request forever and keep the connection).
+    if (pending) {
+      const last = await pending.catch(() => ({ done: true as const, value: undefined }));
+      if (!last.done) await iterator.return?.();
+    }
+  }
 }
