@@ -113,17 +113,20 @@ export async function insertEvents(database: Database, events: StoredEvent[]): P
 // Reading rows back
 
 /**
- * Selected columns; the time as text with microseconds, so keyset cursors are exact. (Aliased to
- * another name: ORDER BY event_time would otherwise sort by the text and never use an index.)
- * search_text is not read back: it only repeats the other fields, so `toEvent` derives it on demand.
+ * The plain columns every read selects; the time as text with microseconds, so keyset cursors are
+ * exact. (Aliased to another name: ORDER BY event_time would otherwise sort by the text and never
+ * use an index.) search_text is not read back: it only repeats the other fields, so `toEvent`
+ * derives it on demand.
  */
-export const SELECT_COLUMNS = `account_id, project, event_id,
+const SCALAR_COLUMNS = `account_id, project, event_id,
   to_char(event_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as event_time_text,
   event_name, event_type, event_source, read_only, user_name, access_key_id, source_ip, user_agent, request_id,
-  error_code, error_message, request_parameters, response_elements, additional_event_data, resources,
+  error_code, error_message`;
+
+export const SELECT_COLUMNS = `${SCALAR_COLUMNS}, request_parameters, response_elements, additional_event_data, resources,
   to_json(resource_ids) as resource_ids`;
 
-export interface EventRow {
+interface ScalarRow {
   account_id: string;
   project: string;
   event_id: string;
@@ -139,6 +142,29 @@ export interface EventRow {
   request_id: string | null;
   error_code: string | null;
   error_message: string | null;
+}
+
+function scalarFields(r: ScalarRow) {
+  return {
+    eventId: r.event_id,
+    accountId: r.account_id,
+    project: r.project,
+    eventTime: new Date(r.event_time_text),
+    eventName: r.event_name,
+    eventType: r.event_type as EventType,
+    eventSource: r.event_source,
+    readOnly: r.read_only,
+    userName: r.user_name,
+    accessKeyId: r.access_key_id,
+    sourceIp: r.source_ip,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+  };
+}
+
+export interface EventRow extends ScalarRow {
   request_parameters: unknown;
   response_elements: unknown;
   additional_event_data: unknown;
@@ -160,21 +186,7 @@ export interface EventWithCursor {
 /** A row selected with SELECT_COLUMNS as the core event record. */
 export function toEvent(r: EventRow): StoredEvent {
   const event: Omit<StoredEvent, "searchText"> = {
-    eventId: r.event_id,
-    accountId: r.account_id,
-    project: r.project,
-    eventTime: new Date(r.event_time_text),
-    eventName: r.event_name,
-    eventType: r.event_type as EventType,
-    eventSource: r.event_source,
-    readOnly: r.read_only,
-    userName: r.user_name,
-    accessKeyId: r.access_key_id,
-    sourceIp: r.source_ip,
-    userAgent: r.user_agent,
-    requestId: r.request_id,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
+    ...scalarFields(r),
     requestParameters: json(r.request_parameters),
     responseElements: json(r.response_elements),
     additionalEventData: json(r.additional_event_data),
@@ -430,28 +442,11 @@ function inlineParams(text: string, params: unknown[]): string {
  * What reports read: only the columns a report shows, and the jsonb columns as text — the driver
  * would otherwise JSON.parse what the report serialises again at once.
  */
-const REPORT_COLUMNS = `account_id, project, event_id,
-  to_char(event_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as event_time_text,
-  event_name, event_type, event_source, read_only, user_name, access_key_id, source_ip, user_agent, request_id,
-  error_code, error_message, request_parameters::text as request_parameters, response_elements::text as response_elements,
-  additional_event_data::text as additional_event_data, resources::text as resources`;
+const REPORT_COLUMNS = `${SCALAR_COLUMNS}, request_parameters::text as request_parameters,
+  response_elements::text as response_elements, additional_event_data::text as additional_event_data,
+  resources::text as resources`;
 
-interface ReportEventRow {
-  account_id: string;
-  project: string;
-  event_id: string;
-  event_time_text: string;
-  event_name: string;
-  event_type: string;
-  event_source: string;
-  read_only: boolean;
-  user_name: string;
-  access_key_id: string | null;
-  source_ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  error_code: string | null;
-  error_message: string | null;
+interface ReportEventRow extends ScalarRow {
   request_parameters: string | null;
   response_elements: string | null;
   additional_event_data: string | null;
@@ -460,21 +455,7 @@ interface ReportEventRow {
 
 function toReportEvent(r: ReportEventRow): SerializedReportEvent {
   return {
-    eventId: r.event_id,
-    accountId: r.account_id,
-    project: r.project,
-    eventTime: new Date(r.event_time_text),
-    eventName: r.event_name,
-    eventType: r.event_type as EventType,
-    eventSource: r.event_source,
-    readOnly: r.read_only,
-    userName: r.user_name,
-    accessKeyId: r.access_key_id,
-    sourceIp: r.source_ip,
-    userAgent: r.user_agent,
-    requestId: r.request_id,
-    errorCode: r.error_code,
-    errorMessage: r.error_message,
+    ...scalarFields(r),
     requestParametersJson: compactJsonb(r.request_parameters),
     responseElementsJson: compactJsonb(r.response_elements),
     additionalEventDataJson: compactJsonb(r.additional_event_data),
