@@ -13,7 +13,10 @@ export function writeBenchmarkSection(heading: string, section: string): void {
   const start = text.indexOf(heading);
   if (start >= 0) {
     const rest = text.indexOf("\n## ", start + heading.length);
-    text = text.slice(0, start) + section + (rest >= 0 ? text.slice(rest + 1) : "");
+    // Blank lines around the section, or a heading reads as part of the table above it.
+    const before = text.slice(0, start).trimEnd();
+    const after = rest >= 0 ? `\n${text.slice(rest + 1)}` : "";
+    text = `${before}\n\n${section.trimEnd()}\n${after}`;
   } else {
     text = `${text.trimEnd()}\n\n${section}`;
   }
