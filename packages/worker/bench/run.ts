@@ -7,6 +7,7 @@
  * Sizes: BENCH_REPORT_ROWS (default 100,000) and BENCH_WINDOW_EVENTS (default 20,000); the targets
  * are stated for 1 M rows and 100 k events per window. Writes the "Worker" section of BENCHMARKS.md.
  */
+import { once } from "node:events";
 import { cpus, totalmem } from "node:os";
 import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
 import { nativeQuery } from "@activity-log/api/db/events";
@@ -95,11 +96,8 @@ async function main() {
       // Flowing mode: under Bun, pulling this stream (for await) sometimes stalls for good —
       // postgres.js pauses the socket on backpressure and the resume can be lost.
       let bytes = 0;
-      await new Promise<void>((resolve, reject) => {
-        stream.on("data", (chunk: Uint8Array) => (bytes += chunk.byteLength));
-        stream.on("end", resolve);
-        stream.on("error", reject);
-      });
+      stream.on("data", (chunk: Uint8Array) => (bytes += chunk.byteLength));
+      await once(stream, "end"); // rejects on "error"
       copyRate = REPORT_ROWS / ((performance.now() - c0) / 1000);
       if (bytes === 0) throw new Error("COPY returned nothing");
     }
