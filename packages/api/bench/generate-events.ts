@@ -15,9 +15,40 @@ export const BENCH_ACCOUNTS = [
 export const BENCH_PROJECTS = ["default", "web", "db", "ml"];
 export const BENCH_DAYS = 30;
 
-const READS = ["DescribeInstances", "DescribeVolumes", "DescribeSecurityGroups", "DescribeImages", "ListBuckets", "GetObject", "DescribeSnapshots", "LookupEvents", "GetTrailStatus", "ListUsers"];
-const WRITES = ["RunInstances", "StopInstances", "StartInstances", "TerminateInstances", "CreateVolume", "AttachVolume", "DeleteVolume", "AuthorizeSecurityGroupIngress", "CreateBucket", "PutObject", "CreateSnapshot", "CreateUser"];
-const SOURCE: Record<string, string> = { Bucket: "s3.amazonaws.com", Object: "s3.amazonaws.com", User: "iam.amazonaws.com", Users: "iam.amazonaws.com", Events: "cloudtrail.amazonaws.com", Status: "cloudtrail.amazonaws.com" };
+const READS = [
+  "DescribeInstances",
+  "DescribeVolumes",
+  "DescribeSecurityGroups",
+  "DescribeImages",
+  "ListBuckets",
+  "GetObject",
+  "DescribeSnapshots",
+  "LookupEvents",
+  "GetTrailStatus",
+  "ListUsers",
+];
+const WRITES = [
+  "RunInstances",
+  "StopInstances",
+  "StartInstances",
+  "TerminateInstances",
+  "CreateVolume",
+  "AttachVolume",
+  "DeleteVolume",
+  "AuthorizeSecurityGroupIngress",
+  "CreateBucket",
+  "PutObject",
+  "CreateSnapshot",
+  "CreateUser",
+];
+const SOURCE: Record<string, string> = {
+  Bucket: "s3.amazonaws.com",
+  Object: "s3.amazonaws.com",
+  User: "iam.amazonaws.com",
+  Users: "iam.amazonaws.com",
+  Events: "cloudtrail.amazonaws.com",
+  Status: "cloudtrail.amazonaws.com",
+};
 const AGENTS = ["aws-cli/2.15.0 Python/3.11 Linux/6.1", "Boto3/1.34.0 Python/3.12", "aws-sdk-js/3.600.0", "console.k2.cloud", "terraform-provider-aws/5.40"];
 
 /** Small fast PRNG (mulberry32). */
@@ -71,7 +102,8 @@ export function* generateEvents(o: GeneratorOptions, chunk = 10_000): Generator<
     const suffix = Object.keys(SOURCE).find((s) => eventName.endsWith(s));
     const eventSource = suffix ? SOURCE[suffix]! : "ec2.amazonaws.com";
     let requestParameters: Record<string, unknown> | null = null;
-    if (/Instances$/.test(eventName)) requestParameters = read && r() < 0.7 ? { maxResults: 100 } : { InstanceId: [pool.instances[Math.floor(r() * pool.instances.length)]] };
+    if (/Instances$/.test(eventName))
+      requestParameters = read && r() < 0.7 ? { maxResults: 100 } : { InstanceId: [pool.instances[Math.floor(r() * pool.instances.length)]] };
     else if (/Volume/.test(eventName)) requestParameters = { VolumeId: pool.volumes[Math.floor(r() * pool.volumes.length)] };
     else if (/Bucket|Object/.test(eventName)) requestParameters = { bucketName: `bucket-${Math.floor(r() * 50)}`, key: `path/${hex(r, 8)}.json` };
     const failed = r() < 0.03;

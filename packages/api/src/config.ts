@@ -27,7 +27,7 @@ const bool = (name: string) =>
   v.pipe(
     v.optional(v.string()),
     v.check((s) => s === undefined || /^(1|0|true|false|yes|no)$/i.test(s), `${name} must be 1/0, true/false or yes/no`),
-    v.transform((s) => s === undefined ? undefined : /^(1|true|yes)$/i.test(s)),
+    v.transform((s) => (s === undefined ? undefined : /^(1|true|yes)$/i.test(s))),
   );
 
 const EnvSchema = v.object({
@@ -37,7 +37,10 @@ const EnvSchema = v.object({
   S3_ENDPOINT: v.optional(v.pipe(v.string(), v.url("S3_ENDPOINT must be a URL such as http://127.0.0.1:9000"))),
   S3_REGION: v.optional(v.string(), "us-east-1"),
   S3_FORCE_PATH_STYLE: bool("S3_FORCE_PATH_STYLE"),
-  REPORTS_BUCKET: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "REPORTS_BUCKET must be a valid bucket name")), "activity-log-reports"),
+  REPORTS_BUCKET: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "REPORTS_BUCKET must be a valid bucket name")),
+    "activity-log-reports",
+  ),
   REPORTS_ACCESS_KEY_ID: v.optional(v.string()),
   REPORTS_SECRET_ACCESS_KEY: v.optional(v.string()),
   SECRET_KEY: v.optional(v.pipe(v.string(), v.minLength(16, "SECRET_KEY must be at least 16 characters"))),

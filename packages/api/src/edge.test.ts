@@ -1,7 +1,8 @@
 // The edge entry must build for a browser-like target with no Node- or Bun-only module reachable.
 import { expect, test } from "bun:test";
 
-const BUILTIN = /^(node:|bun:|bun$)|^(assert|buffer|child_process|crypto|dns|events|fs|fs\/promises|http|https|module|net|os|path|perf_hooks|stream|stream\/promises|tls|url|util|worker_threads|zlib)$/;
+const BUILTIN =
+  /^(node:|bun:|bun$)|^(assert|buffer|child_process|crypto|dns|events|fs|fs\/promises|http|https|module|net|os|path|perf_hooks|stream|stream\/promises|tls|url|util|worker_threads|zlib)$/;
 
 test("edge.ts builds for the browser without node:/bun: imports", async () => {
   const offenders: string[] = [];

@@ -60,7 +60,9 @@ const recorded = async (eventName: string) =>
 
 describe("redaction", () => {
   test("secret-named keys are hidden at any depth; other values stay", () => {
-    expect(redactSecrets({ Password: "p", a: { secretAccessKey: "s", token: "t", list: [{ Secret: "x", ok: "y" }] }, NextToken: "n", accessKeyId: "AK" })).toEqual({
+    expect(
+      redactSecrets({ Password: "p", a: { secretAccessKey: "s", token: "t", list: [{ Secret: "x", ok: "y" }] }, NextToken: "n", accessKeyId: "AK" }),
+    ).toEqual({
       Password: HIDDEN,
       a: { secretAccessKey: HIDDEN, token: HIDDEN, list: [{ Secret: HIDDEN, ok: "y" }] },
       NextToken: "n",

@@ -44,7 +44,8 @@ export interface RunningServer {
 /** HOST: where to listen; 127.0.0.1 unless a deployment exposes the port on purpose. */
 export function listenHost(env: Record<string, string | undefined>): string {
   const host = env.HOST || "127.0.0.1";
-  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(`Invalid configuration: HOST: must be a host name or IP address such as 127.0.0.1 or 0.0.0.0; got ${host}`);
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    throw new ConfigError(`Invalid configuration: HOST: must be a host name or IP address such as 127.0.0.1 or 0.0.0.0; got ${host}`);
   return host;
 }
 
@@ -53,7 +54,8 @@ const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 /** LOG_LEVEL: how much the service writes to stderr. */
 export function logLevel(env: Record<string, string | undefined>): (typeof LOG_LEVELS)[number] {
   const level = env.LOG_LEVEL || "info";
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ConfigError(`Invalid configuration: LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}; got ${level}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new ConfigError(`Invalid configuration: LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}; got ${level}`);
   return level as (typeof LOG_LEVELS)[number];
 }
 
@@ -92,7 +94,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   } catch (e) {
     await closeDatabase();
     const code = (e as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new ConfigError(`Port ${options.port ?? config.port} on ${hostname} is already in use: stop the other process or set PORT.`);
+    if (code === "EADDRINUSE")
+      throw new ConfigError(`Port ${options.port ?? config.port} on ${hostname} is already in use: stop the other process or set PORT.`);
     throw e;
   }
   const url = `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${server.port}`;

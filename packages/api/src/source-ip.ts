@@ -20,11 +20,6 @@ export function sourceIpOf(c: Context): string | null {
 function isInternalAddress(ip: string): boolean {
   const v4 = ip.replace(/^::ffff:/, "");
   return (
-    v4 === "::1" ||
-    /^127\./.test(v4) ||
-    /^10\./.test(v4) ||
-    /^192\.168\./.test(v4) ||
-    /^172\.(1[6-9]|2\d|3[01])\./.test(v4) ||
-    /^f[cd][0-9a-f]{2}:/i.test(v4)
+    v4 === "::1" || /^127\./.test(v4) || /^10\./.test(v4) || /^192\.168\./.test(v4) || /^172\.(1[6-9]|2\d|3[01])\./.test(v4) || /^f[cd][0-9a-f]{2}:/i.test(v4)
   );
 }

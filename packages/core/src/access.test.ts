@@ -24,7 +24,16 @@ describe("assertCanUseActivityLog", () => {
   const admin = [{ project: "prod", group: ADMIN_GROUP }];
   const cases: [string, Partial<Caller>, string][] = [
     ["admin, active", { groups: admin }, "none"],
-    ["admin in another project counts", { groups: [{ project: "x", group: "Dev" }, { project: "y", group: ADMIN_GROUP }] }, "none"],
+    [
+      "admin in another project counts",
+      {
+        groups: [
+          { project: "x", group: "Dev" },
+          { project: "y", group: ADMIN_GROUP },
+        ],
+      },
+      "none",
+    ],
     ["no groups", {}, "AccessDeniedException"],
     ["other group", { groups: [{ project: "prod", group: "Developers" }] }, "AccessDeniedException"],
     ["group name is case-sensitive", { groups: [{ project: "prod", group: "activitylogadministrators" }] }, "AccessDeniedException"],

@@ -1,5 +1,18 @@
 import { describe, expect, test } from "bun:test";
-import { type WindowRecord, archiveWindowStart, canonicalDigest, checkChain, checkCoverage, hourStartsIn, notLoggingWindows, parseDigest, renderDigest, windowStartsIn, type DigestBody, type ReadDigest } from "./digest.ts";
+import {
+  type WindowRecord,
+  archiveWindowStart,
+  canonicalDigest,
+  checkChain,
+  checkCoverage,
+  hourStartsIn,
+  notLoggingWindows,
+  parseDigest,
+  renderDigest,
+  windowStartsIn,
+  type DigestBody,
+  type ReadDigest,
+} from "./digest.ts";
 
 const body = (hour: string, prev: { key: string; sha256: string } | null, archives: DigestBody["archives"] = []): DigestBody => ({
   digestStartTime: `2026-11-24T${hour}:00:00Z`,
@@ -11,7 +24,11 @@ const body = (hour: string, prev: { key: string; sha256: string } | null, archiv
   previousDigestSha256: prev?.sha256 ?? null,
   archives,
 });
-const read = (b: DigestBody, sha256: string): ReadDigest => ({ key: b.key, sha256, file: { ...b, version: "1", signatureAlgorithm: "HMAC-SHA256", signature: "s" } });
+const read = (b: DigestBody, sha256: string): ReadDigest => ({
+  key: b.key,
+  sha256,
+  file: { ...b, version: "1", signatureAlgorithm: "HMAC-SHA256", signature: "s" },
+});
 
 describe("digest files", () => {
   test("render/parse round trip; canonical form is stable and field-order independent", () => {
@@ -36,11 +53,17 @@ describe("digest files", () => {
     expect(checkChain([d09, d10, d11], new Map())).toEqual([]);
     // The first of the range chains to one before it, looked up separately.
     expect(checkChain([d10, d11], new Map([["d-09", "h09"]]))).toEqual([]);
-    expect(checkChain([d10, d11], new Map([["d-09", "other"]]))[0]).toMatchObject({ kind: "broken-chain", key: "d-10", message: expect.stringContaining("altered") });
+    expect(checkChain([d10, d11], new Map([["d-09", "other"]]))[0]).toMatchObject({
+      kind: "broken-chain",
+      key: "d-10",
+      message: expect.stringContaining("altered"),
+    });
     expect(checkChain([d10, d11], new Map([["d-09", null]]))[0]).toMatchObject({ kind: "broken-chain", message: expect.stringContaining("does not exist") });
     // d-10 deleted: d-11 points at a missing file.
     expect(checkChain([d09, d11], new Map([["d-10", null]]))).toEqual([expect.objectContaining({ kind: "broken-chain", key: "d-11" })]);
-    expect(checkChain([d09, read(body("10", null), "x")], new Map())).toEqual([expect.objectContaining({ kind: "broken-chain", message: expect.stringContaining("new chain") })]);
+    expect(checkChain([d09, read(body("10", null), "x")], new Map())).toEqual([
+      expect.objectContaining({ kind: "broken-chain", message: expect.stringContaining("new chain") }),
+    ]);
   });
 
   test("coverage: every window accounted for, every archive listed", () => {
@@ -53,9 +76,17 @@ describe("digest files", () => {
       [t("10:10"), { status: "skipped" as const, objectKey: null }],
       [t("10:15"), { status: "delivered" as const, objectKey: "b" }],
     ]);
-    const listed = new Map([["a", t("10:00")], ["b", t("10:15")]]);
+    const listed = new Map([
+      ["a", t("10:00")],
+      ["b", t("10:15")],
+    ]);
     expect(checkCoverage({ windowStarts: starts, records, listed, bucketArchives: ["a", "b"] })).toEqual([]);
-    const problems = checkCoverage({ windowStarts: [...starts, t("10:20"), t("10:25")], records: new Map([...records, [t("10:25"), { status: "pending", objectKey: "c" }]]), listed: new Map([["a", t("10:00")]]), bucketArchives: ["a", "b", "x"] });
+    const problems = checkCoverage({
+      windowStarts: [...starts, t("10:20"), t("10:25")],
+      records: new Map([...records, [t("10:25"), { status: "pending", objectKey: "c" }]]),
+      listed: new Map([["a", t("10:00")]]),
+      bucketArchives: ["a", "b", "x"],
+    });
     expect(problems.map((p) => [p.kind, p.window ?? p.key])).toEqual([
       ["missing-window", "2026-11-24T10:15:00.000Z"],
       ["undelivered-window", "2026-11-24T10:25:00.000Z"],
@@ -67,8 +98,13 @@ describe("digest files", () => {
   });
 
   test("archive names and ranges", () => {
-    expect(archiveWindowStart("p/AWSLogs/acme/CloudTrail/r/2026/11/24/acme_CloudTrail_r_20261124T1005Z_0123abcd.tar.gz")).toBe(Date.parse("2026-11-24T10:05:00Z"));
+    expect(archiveWindowStart("p/AWSLogs/acme/CloudTrail/r/2026/11/24/acme_CloudTrail_r_20261124T1005Z_0123abcd.tar.gz")).toBe(
+      Date.parse("2026-11-24T10:05:00Z"),
+    );
     expect(archiveWindowStart("p/other.json")).toBeNull();
-    expect(hourStartsIn(new Date("2026-11-24T10:30:00Z"), new Date("2026-11-24T12:00:00Z"))).toEqual([Date.parse("2026-11-24T10:00:00Z"), Date.parse("2026-11-24T11:00:00Z")]);
+    expect(hourStartsIn(new Date("2026-11-24T10:30:00Z"), new Date("2026-11-24T12:00:00Z"))).toEqual([
+      Date.parse("2026-11-24T10:00:00Z"),
+      Date.parse("2026-11-24T11:00:00Z"),
+    ]);
   });
 });

@@ -145,18 +145,29 @@ export function checkChain(digests: readonly ReadDigest[], known: ReadonlyMap<st
     const prevKey = d.file.previousDigestKey;
     const window = d.file.digestStartTime;
     if (prevKey === null) {
-      if (i > 0) problems.push({ kind: "broken-chain", key: d.key, window, message: `Digest ${d.key} starts a new chain although ${digests[i - 1]!.key} precedes it.` });
+      if (i > 0)
+        problems.push({ kind: "broken-chain", key: d.key, window, message: `Digest ${d.key} starts a new chain although ${digests[i - 1]!.key} precedes it.` });
       return;
     }
     if (i > 0 && prevKey !== digests[i - 1]!.key && byKey.get(prevKey) !== null && byKey.has(prevKey)) {
-      problems.push({ kind: "broken-chain", key: d.key, window, message: `Digest ${d.key} chains to ${prevKey}, not to the preceding digest ${digests[i - 1]!.key}.` });
+      problems.push({
+        kind: "broken-chain",
+        key: d.key,
+        window,
+        message: `Digest ${d.key} chains to ${prevKey}, not to the preceding digest ${digests[i - 1]!.key}.`,
+      });
       return;
     }
     const actual = byKey.get(prevKey);
     if (actual === undefined || actual === null) {
       problems.push({ kind: "broken-chain", key: d.key, window, message: `Digest ${d.key} chains to ${prevKey}, which does not exist.` });
     } else if (actual !== d.file.previousDigestSha256) {
-      problems.push({ kind: "broken-chain", key: d.key, window, message: `Digest ${d.key} chains to ${prevKey} with SHA-256 ${d.file.previousDigestSha256}, but that file's SHA-256 is ${actual}: it was altered.` });
+      problems.push({
+        kind: "broken-chain",
+        key: d.key,
+        window,
+        message: `Digest ${d.key} chains to ${prevKey} with SHA-256 ${d.file.previousDigestSha256}, but that file's SHA-256 is ${actual}: it was altered.`,
+      });
     }
   });
   return problems;
@@ -196,9 +207,19 @@ export function checkCoverage(input: {
     // No record: the trail was not logging then (see notLoggingWindows) — a gap, not a defect.
     if (!r) continue;
     if (r.status === "pending") {
-      problems.push({ kind: "undelivered-window", window, ...(r.objectKey ? { key: r.objectKey } : {}), message: `The window starting ${window} is not delivered yet.` });
+      problems.push({
+        kind: "undelivered-window",
+        window,
+        ...(r.objectKey ? { key: r.objectKey } : {}),
+        message: `The window starting ${window} is not delivered yet.`,
+      });
     } else if (r.status === "delivered" && !listedWindows.has(start)) {
-      problems.push({ kind: "missing-window", window, ...(r.objectKey ? { key: r.objectKey } : {}), message: `The window starting ${window} was delivered but no valid digest lists its archive.` });
+      problems.push({
+        kind: "missing-window",
+        window,
+        ...(r.objectKey ? { key: r.objectKey } : {}),
+        message: `The window starting ${window} was delivered but no valid digest lists its archive.`,
+      });
     }
   }
   for (const key of input.bucketArchives) {

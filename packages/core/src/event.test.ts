@@ -97,10 +97,7 @@ describe("validateIngestBatch", () => {
 
 describe("toStoredEvent", () => {
   test("fills defaults and derived fields", () => {
-    const e = toStoredEvent(
-      valid({ ...base, requestParameters: { instancesSet: { items: [{ instanceId: "i-0abc" }] } }, responseElements: { ok: 1 } }),
-      ids,
-    );
+    const e = toStoredEvent(valid({ ...base, requestParameters: { instancesSet: { items: [{ instanceId: "i-0abc" }] } }, responseElements: { ok: 1 } }), ids);
     expect(e).toMatchObject({
       eventId: "gen-event",
       requestId: "gen-req",
@@ -166,7 +163,21 @@ describe("toStoredEvent", () => {
       ids,
     );
     const lines = e.searchText.split("\n");
-    for (const s of ["TerminateInstances", "alice", "prod", "ec2.amazonaws.com", "10.0.0.1", "aws-cli/2", "Client.Unauthorized", "You are not authorized", "i-0abc", "AKIA1", "ev-1", '{"InstanceId":"i-0abc"}', '{"state":"shutting-down"}'])
+    for (const s of [
+      "TerminateInstances",
+      "alice",
+      "prod",
+      "ec2.amazonaws.com",
+      "10.0.0.1",
+      "aws-cli/2",
+      "Client.Unauthorized",
+      "You are not authorized",
+      "i-0abc",
+      "AKIA1",
+      "ev-1",
+      '{"InstanceId":"i-0abc"}',
+      '{"state":"shutting-down"}',
+    ])
       expect(lines).toContain(s);
   });
 });

@@ -11,12 +11,7 @@ export const EVENT_VERSION = "1.08";
 export const MAX_INGEST_BATCH = 1000;
 
 const jsonObject = (what: string) =>
-  v.pipe(
-    v.custom<Record<string, unknown>>(
-      (x) => typeof x === "object" && x !== null && !Array.isArray(x),
-      `${what} must be an object or null.`,
-    ),
-  );
+  v.pipe(v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), `${what} must be an object or null.`));
 
 /** Date.parse rolls 2026-02-31 over to March; reject days the month does not have. */
 function isRealDate(s: string): boolean {
@@ -26,8 +21,7 @@ function isRealDate(s: string): boolean {
   const d = Number(s.slice(8, 10));
   return d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
-const text = (max: number, what: string) =>
-  v.pipe(v.string(`${what} must be a string.`), v.maxLength(max, `${what} must be at most ${max} characters.`));
+const text = (max: number, what: string) => v.pipe(v.string(`${what} must be a string.`), v.maxLength(max, `${what} must be at most ${max} characters.`));
 const requiredText = (max: number, what: string) =>
   v.pipe(
     v.string(`${what} is required and must be a string.`),
@@ -42,10 +36,7 @@ export const ResourceSchema = v.object({
 
 export const IngestEventSchema = v.object({
   eventID: v.nullish(
-    v.pipe(
-      v.string("eventID must be a string."),
-      v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "eventID must be 1–64 letters, digits, '.', '_', ':' or '-'."),
-    ),
+    v.pipe(v.string("eventID must be a string."), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "eventID must be 1–64 letters, digits, '.', '_', ':' or '-'.")),
   ),
   eventTime: v.pipe(
     v.string("eventTime is required and must be an ISO-8601 string."),
@@ -56,10 +47,7 @@ export const IngestEventSchema = v.object({
     requiredText(128, "eventName"),
     v.regex(/^[A-Za-z][A-Za-z0-9_]*$/, "eventName must start with a letter and contain only letters, digits and '_'."),
   ),
-  eventType: v.optional(
-    v.picklist(EVENT_TYPES, `eventType must be one of ${EVENT_TYPES.join(", ")}.`),
-    "AwsApiCall",
-  ),
+  eventType: v.optional(v.picklist(EVENT_TYPES, `eventType must be one of ${EVENT_TYPES.join(", ")}.`), "AwsApiCall"),
   eventSource: requiredText(128, "eventSource"),
   recipientAccountId: v.pipe(
     v.string("recipientAccountId is required and must be a string."),
@@ -76,7 +64,9 @@ export const IngestEventSchema = v.object({
   errorCode: v.nullish(text(256, "errorCode")),
   errorMessage: v.nullish(text(4096, "errorMessage")),
   additionalEventData: v.nullish(jsonObject("additionalEventData")),
-  resources: v.nullish(v.pipe(v.array(ResourceSchema, "resources must be an array of {type, name}."), v.maxLength(100, "resources may list at most 100 entries."))),
+  resources: v.nullish(
+    v.pipe(v.array(ResourceSchema, "resources must be an array of {type, name}."), v.maxLength(100, "resources may list at most 100 entries.")),
+  ),
   readOnly: v.nullish(v.boolean("readOnly must be a boolean.")),
 });
 

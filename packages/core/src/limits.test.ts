@@ -23,8 +23,7 @@ describe("effectiveQuotas", () => {
     ["unknown ignored", { bogus: 3 }, {}],
     ["invalid ignored", { trails: 0, retentionDays: 1.5, reportsStored: 99999 }, {}],
   ];
-  for (const [label, overrides, changed] of cases)
-    test(label, () => expect(effectiveQuotas(overrides)).toEqual({ ...DEFAULT_QUOTAS, ...changed }));
+  for (const [label, overrides, changed] of cases) test(label, () => expect(effectiveQuotas(overrides)).toEqual({ ...DEFAULT_QUOTAS, ...changed }));
   test("does not mutate defaults", () => {
     effectiveQuotas({ trails: 9 });
     expect(DEFAULT_QUOTAS.trails).toBe(2);

@@ -58,8 +58,7 @@ describe("filterFromLookupAttributes", () => {
     ["same key same value", [attr("Username", "u"), attr("Username", "u")], { userName: "u" }],
     ["max length value", [attr("Username", "u".repeat(2000))], { userName: "u".repeat(2000) }],
   ];
-  for (const [label, input, expected] of ok)
-    test(`accepts ${label}`, () => expect(filterFromLookupAttributes(input)).toEqual(expected));
+  for (const [label, input, expected] of ok) test(`accepts ${label}`, () => expect(filterFromLookupAttributes(input)).toEqual(expected));
 
   const bad: [string, unknown][] = [
     ["not an array", { AttributeKey: "EventName" }],
@@ -102,12 +101,28 @@ describe("resolveTimeWindow", () => {
   const d = (s: string) => new Date(s);
   const cases: [string, { start?: Date; end?: Date }, { start: string; end: string; empty: boolean } | ErrorCode][] = [
     ["defaults to retention", {}, { start: "2026-10-25T12:00:00.000Z", end: "2026-11-24T12:00:00.000Z", empty: false }],
-    ["inside", { start: d("2026-11-20T00:00:00Z"), end: d("2026-11-21T00:00:00Z") }, { start: "2026-11-20T00:00:00.000Z", end: "2026-11-21T00:00:00.000Z", empty: false }],
-    ["start equals end", { start: d("2026-11-20T00:00:00Z"), end: d("2026-11-20T00:00:00Z") }, { start: "2026-11-20T00:00:00.000Z", end: "2026-11-20T00:00:00.000Z", empty: false }],
+    [
+      "inside",
+      { start: d("2026-11-20T00:00:00Z"), end: d("2026-11-21T00:00:00Z") },
+      { start: "2026-11-20T00:00:00.000Z", end: "2026-11-21T00:00:00.000Z", empty: false },
+    ],
+    [
+      "start equals end",
+      { start: d("2026-11-20T00:00:00Z"), end: d("2026-11-20T00:00:00Z") },
+      { start: "2026-11-20T00:00:00.000Z", end: "2026-11-20T00:00:00.000Z", empty: false },
+    ],
     ["start clamped", { start: d("2026-01-01T00:00:00Z") }, { start: "2026-10-25T12:00:00.000Z", end: "2026-11-24T12:00:00.000Z", empty: false }],
     ["end clamped to now", { end: d("2027-01-01T00:00:00Z") }, { start: "2026-10-25T12:00:00.000Z", end: "2026-11-24T12:00:00.000Z", empty: false }],
-    ["entirely before retention", { start: d("2026-01-01T00:00:00Z"), end: d("2026-02-01T00:00:00Z") }, { start: "2026-10-25T12:00:00.000Z", end: "2026-10-25T12:00:00.000Z", empty: true }],
-    ["entirely in the future", { start: d("2027-01-01T00:00:00Z"), end: d("2027-02-01T00:00:00Z") }, { start: "2026-10-25T12:00:00.000Z", end: "2026-10-25T12:00:00.000Z", empty: true }],
+    [
+      "entirely before retention",
+      { start: d("2026-01-01T00:00:00Z"), end: d("2026-02-01T00:00:00Z") },
+      { start: "2026-10-25T12:00:00.000Z", end: "2026-10-25T12:00:00.000Z", empty: true },
+    ],
+    [
+      "entirely in the future",
+      { start: d("2027-01-01T00:00:00Z"), end: d("2027-02-01T00:00:00Z") },
+      { start: "2026-10-25T12:00:00.000Z", end: "2026-10-25T12:00:00.000Z", empty: true },
+    ],
     ["start after end", { start: d("2026-11-21T00:00:00Z"), end: d("2026-11-20T00:00:00Z") }, "InvalidTimeRangeException"],
     ["start in future without end", { start: d("2026-11-25T00:00:00Z") }, "InvalidTimeRangeException"],
     ["invalid date", { start: new Date(Number.NaN) }, "InvalidTimeRangeException"],
@@ -195,7 +210,13 @@ describe("page tokens", () => {
     expect(codeOf(() => decodePageToken(t, verify))).toBe("InvalidNextTokenException");
   });
   test("verify that throws counts as invalid", () => {
-    expect(codeOf(() => decodePageToken(token, () => { throw new Error("x"); }))).toBe("InvalidNextTokenException");
+    expect(
+      codeOf(() =>
+        decodePageToken(token, () => {
+          throw new Error("x");
+        }),
+      ),
+    ).toBe("InvalidNextTokenException");
   });
   test("binding", () => {
     expect(codeOf(() => assertPageTokenBinding(payload, { accountId: "acme", filterHash: "h1" }))).toBe("none");

@@ -67,8 +67,7 @@ export function filterFromLookupAttributes(attrs: unknown): EventFilter {
   for (const a of attrs) {
     if (typeof a !== "object" || a === null) throw badAttributes("Each lookup attribute must be an object with AttributeKey and AttributeValue.");
     const { AttributeKey: key, AttributeValue: value } = a as Record<string, unknown>;
-    if (!isLookupKey(key))
-      throw badAttributes(`AttributeKey must be one of ${LOOKUP_ATTRIBUTE_KEYS.join(", ")}; got ${JSON.stringify(key ?? null)}.`);
+    if (!isLookupKey(key)) throw badAttributes(`AttributeKey must be one of ${LOOKUP_ATTRIBUTE_KEYS.join(", ")}; got ${JSON.stringify(key ?? null)}.`);
     if (typeof value !== "string" || value.length < 1 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH)
       throw badAttributes(`AttributeValue for ${key} must be a string of 1 to ${MAX_ATTRIBUTE_VALUE_LENGTH} characters.`);
     const previous = seen.get(key);
@@ -93,10 +92,8 @@ export function validateSearch(s: unknown): string | undefined {
   if (s === undefined || s === null || s === "") return undefined;
   if (typeof s !== "string") throw new DomainError("InvalidParameterException", "Search text must be a string.");
   const length = [...s].length;
-  if (length < MIN_SEARCH_LENGTH)
-    throw new DomainError("InvalidParameterException", `Search text must be at least ${MIN_SEARCH_LENGTH} characters.`);
-  if (length > MAX_SEARCH_LENGTH)
-    throw new DomainError("InvalidParameterException", `Search text must be at most ${MAX_SEARCH_LENGTH} characters.`);
+  if (length < MIN_SEARCH_LENGTH) throw new DomainError("InvalidParameterException", `Search text must be at least ${MIN_SEARCH_LENGTH} characters.`);
+  if (length > MAX_SEARCH_LENGTH) throw new DomainError("InvalidParameterException", `Search text must be at most ${MAX_SEARCH_LENGTH} characters.`);
   return s;
 }
 
@@ -124,10 +121,7 @@ export function resolveTimeWindow(requested: { start?: Date; end?: Date }, now: 
     throw new DomainError("InvalidTimeRangeException", "StartTime and EndTime must be valid timestamps.");
   const requestedEnd = end ?? now;
   if (start && start.getTime() > requestedEnd.getTime())
-    throw new DomainError(
-      "InvalidTimeRangeException",
-      end ? "StartTime must be earlier than or equal to EndTime." : "StartTime must not be in the future.",
-    );
+    throw new DomainError("InvalidTimeRangeException", end ? "StartTime must be earlier than or equal to EndTime." : "StartTime must not be in the future.");
   const floor = now.getTime() - retentionDays * DAY_MS;
   const s = Math.max(start?.getTime() ?? floor, floor);
   const e = Math.min(requestedEnd.getTime(), now.getTime());

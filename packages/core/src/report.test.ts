@@ -30,18 +30,9 @@ function errorOf(fn: () => unknown): DomainError | null {
 }
 
 describe("canTransition", () => {
-  const allowed = new Set([
-    "queued>generating",
-    "queued>failed",
-    "queued>expired",
-    "generating>ready",
-    "generating>failed",
-    "ready>expired",
-    "failed>expired",
-  ]);
+  const allowed = new Set(["queued>generating", "queued>failed", "queued>expired", "generating>ready", "generating>failed", "ready>expired", "failed>expired"]);
   for (const from of REPORT_STATUSES)
-    for (const to of REPORT_STATUSES)
-      test(`${from} → ${to}`, () => expect(canTransition(from, to)).toBe(allowed.has(`${from}>${to}`)));
+    for (const to of REPORT_STATUSES) test(`${from} → ${to}`, () => expect(canTransition(from, to)).toBe(allowed.has(`${from}>${to}`)));
 });
 
 describe("planNewReport", () => {
@@ -57,9 +48,17 @@ describe("planNewReport", () => {
   const ok: [string, ReportSlotInfo[], string[]][] = [
     ["empty", [], []],
     ["room left", [r("a", "ready", 1), r("b", "generating", 2)], []],
-    ["expired do not count", [r("a", "expired", 1), r("b", "expired", 2), r("c", "expired", 3), r("d", "expired", 4), r("e", "expired", 5), r("f", "ready", 6)], []],
+    [
+      "expired do not count",
+      [r("a", "expired", 1), r("b", "expired", 2), r("c", "expired", 3), r("d", "expired", 4), r("e", "expired", 5), r("f", "ready", 6)],
+      [],
+    ],
     ["full: replace oldest finished", [r("a", "ready", 5), r("b", "failed", 2), r("c", "ready", 3), r("d", "generating", 1), r("e", "ready", 4)], ["b"]],
-    ["over quota (lowered): replace several", [r("a", "ready", 1), r("b", "ready", 2), r("c", "ready", 3), r("d", "ready", 4), r("e", "ready", 5), r("f", "ready", 6)], ["a", "b"]],
+    [
+      "over quota (lowered): replace several",
+      [r("a", "ready", 1), r("b", "ready", 2), r("c", "ready", 3), r("d", "ready", 4), r("e", "ready", 5), r("f", "ready", 6)],
+      ["a", "b"],
+    ],
   ];
   for (const [label, existing, replace] of ok) test(label, () => expect(planNewReport(existing, q)).toEqual({ replace }));
 
@@ -99,7 +98,7 @@ describe("csvField", () => {
     ["-1", "'-1"],
     ["@cmd", "'@cmd"],
     ["\tx", "'\tx"],
-    ["\rx", "\"'\rx\""],
+    ["\rx", '"\'\rx"'],
     ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
     ["a=b", "a=b"],
     ["ünïcödé", "ünïcödé"],
@@ -188,11 +187,30 @@ test("json report is valid JSON", () => {
 test("serialised rows render the same bytes as stored events", async () => {
   const { csvLineSerialized, jsonReportRecordSerialized, toSerializedReportEvent } = await import("./report.ts");
   const base = {
-    eventId: "ev-1", accountId: "acc", project: "p", eventTime: new Date("2026-11-24T09:30:00.123Z"), eventName: "PutObject",
-    eventType: "AwsApiCall", eventSource: "s3", readOnly: false, userName: "=u", accessKeyId: null, sourceIp: "-1", userAgent: "\u0001requestParameters",
-    requestId: null, errorCode: null, errorMessage: '"requestParameters":"\u0001requestParameters"',
-    requestParameters: { a: [1, { b: '"x,' }] }, responseElements: null, additionalEventData: { z: 1.5 },
-    resources: [{ type: "t", name: "n" }, { type: "t2", name: "n2" }], resourceIds: [], searchText: "",
+    eventId: "ev-1",
+    accountId: "acc",
+    project: "p",
+    eventTime: new Date("2026-11-24T09:30:00.123Z"),
+    eventName: "PutObject",
+    eventType: "AwsApiCall",
+    eventSource: "s3",
+    readOnly: false,
+    userName: "=u",
+    accessKeyId: null,
+    sourceIp: "-1",
+    userAgent: "\u0001requestParameters",
+    requestId: null,
+    errorCode: null,
+    errorMessage: '"requestParameters":"\u0001requestParameters"',
+    requestParameters: { a: [1, { b: '"x,' }] },
+    responseElements: null,
+    additionalEventData: { z: 1.5 },
+    resources: [
+      { type: "t", name: "n" },
+      { type: "t2", name: "n2" },
+    ],
+    resourceIds: [],
+    searchText: "",
   } as unknown as StoredEvent;
   for (const e of [base, { ...base, requestParameters: null, responseElements: { ok: true }, additionalEventData: null, resources: [] }]) {
     const s = toSerializedReportEvent(e);

@@ -13,13 +13,26 @@ describe("extractResources", () => {
     [
       "InstanceId.n",
       { "InstanceId.1": "i-1", "InstanceId.2": "i-2", "InstanceId.3": "i-1" },
-      [{ type: I, name: "i-1" }, { type: I, name: "i-2" }],
+      [
+        { type: I, name: "i-1" },
+        { type: I, name: "i-2" },
+      ],
     ],
-    ["InstanceIds array", { InstanceIds: ["i-1", "i-2"] }, [{ type: I, name: "i-1" }, { type: I, name: "i-2" }]],
+    [
+      "InstanceIds array",
+      { InstanceIds: ["i-1", "i-2"] },
+      [
+        { type: I, name: "i-1" },
+        { type: I, name: "i-2" },
+      ],
+    ],
     [
       "instancesSet.items",
       { instancesSet: { items: [{ instanceId: "i-a" }, { instanceId: "i-b" }] } },
-      [{ type: I, name: "i-a" }, { type: I, name: "i-b" }],
+      [
+        { type: I, name: "i-a" },
+        { type: I, name: "i-b" },
+      ],
     ],
     ["VolumeId", { VolumeId: "vol-1" }, [{ type: "AWS::EC2::Volume", name: "vol-1" }]],
     ["GroupId", { GroupId: "sg-1" }, [{ type: "AWS::EC2::SecurityGroup", name: "sg-1" }]],
@@ -61,6 +74,15 @@ describe("extractResources", () => {
 
 test("mergeResources keeps first occurrence", () => {
   expect(
-    mergeResources([{ type: I, name: "i-1" }], [{ type: I, name: "i-1" }, { type: I, name: "i-2" }]),
-  ).toEqual([{ type: I, name: "i-1" }, { type: I, name: "i-2" }]);
+    mergeResources(
+      [{ type: I, name: "i-1" }],
+      [
+        { type: I, name: "i-1" },
+        { type: I, name: "i-2" },
+      ],
+    ),
+  ).toEqual([
+    { type: I, name: "i-1" },
+    { type: I, name: "i-2" },
+  ]);
 });

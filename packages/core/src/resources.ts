@@ -74,8 +74,10 @@ function walk(node: unknown, depth: number, out: ResourceSet): void {
     const type = resourceTypeOf(key);
     if (type !== undefined) {
       if (isName(value)) out.add(type, value);
-      else if (Array.isArray(value)) for (const v of value) if (isName(v)) out.add(type, v);
-      else walk(value, depth + 1, out);
+      else if (Array.isArray(value))
+        for (const v of value)
+          if (isName(v)) out.add(type, v);
+          else walk(value, depth + 1, out);
     } else {
       walk(value, depth + 1, out);
     }

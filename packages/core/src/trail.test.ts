@@ -172,11 +172,12 @@ describe("selectors", () => {
   ];
   for (const [rwt, ro, expected] of admits) test(`${rwt} readOnly=${ro}`, () => expect(selectorAdmits(rwt, ro)).toBe(expected));
 
-  test("defaults filled", () =>
-    expect(parseEventSelectors([{}])).toEqual([{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }]));
+  test("defaults filled", () => expect(parseEventSelectors([{}])).toEqual([{ ReadWriteType: "All", IncludeManagementEvents: true, DataResources: [] }]));
   test("full", () =>
     expect(
-      parseEventSelectors([{ ReadWriteType: "WriteOnly", IncludeManagementEvents: false, DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] }]),
+      parseEventSelectors([
+        { ReadWriteType: "WriteOnly", IncludeManagementEvents: false, DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] },
+      ]),
     ).toEqual([{ ReadWriteType: "WriteOnly", IncludeManagementEvents: false, DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] }]));
 
   const bad: [string, unknown][] = [

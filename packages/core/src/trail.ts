@@ -41,8 +41,7 @@ export function bucketNameProblem(b: unknown): string | null {
   if (!/^[a-z0-9]/.test(b) || !/[a-z0-9]$/.test(b)) return "Bucket name must start and end with a letter or digit.";
   if (/\.\.|\.-|-\./.test(b)) return "Bucket name must not have a period next to another period or a dash.";
   if (IPV4.test(b)) return "Bucket name must not look like an IP address.";
-  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(b) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(b))
-    return "Bucket name uses a reserved prefix or suffix.";
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(b) || /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(b)) return "Bucket name uses a reserved prefix or suffix.";
   return null;
 }
 

@@ -54,7 +54,16 @@ async function operator(method: string, path: string, body?: unknown) {
 const now = Date.now();
 const at = (msAgo: number) => new Date(now - msAgo).toISOString();
 function event(eventName: string, userName: string, msAgo: number, extra: Record<string, unknown> = {}) {
-  return { eventName, userName, eventTime: at(msAgo), eventSource: "ec2.amazonaws.com", recipientAccountId: "acme", project: "production", sourceIPAddress: "10.0.0.7", ...extra };
+  return {
+    eventName,
+    userName,
+    eventTime: at(msAgo),
+    eventSource: "ec2.amazonaws.com",
+    recipientAccountId: "acme",
+    project: "production",
+    sourceIPAddress: "10.0.0.7",
+    ...extra,
+  };
 }
 
 /** Known events: who stopped instances last week, who terminated i-0abc1234 two weeks ago, and reads. */
@@ -78,8 +87,7 @@ async function signIn(page: Page, user: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-const usersInTable = (page: Page) =>
-  page.$$eval(".events-table .rows .row", (rows) => rows.map((r) => (r.children[2] as HTMLElement).innerText.trim()));
+const usersInTable = (page: Page) => page.$$eval(".events-table .rows .row", (rows) => rows.map((r) => (r.children[2] as HTMLElement).innerText.trim()));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "al-e2e-"));
@@ -92,7 +100,9 @@ beforeAll(async () => {
   });
   // Start-up includes PGlite migrations and, on a fresh clone, the first web build.
   for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/`).then((r) => r.ok && r.headers.get("content-type")?.includes("html")).catch(() => false);
+    const ok = await fetch(`${base}/`)
+      .then((r) => r.ok && r.headers.get("content-type")?.includes("html"))
+      .catch(() => false);
     if (ok) break;
     if (i > 240) throw new Error("the server did not start within 120 s");
     await Bun.sleep(500);
@@ -131,7 +141,10 @@ describe("console", () => {
     if (process.env.E2E_DEBUG) {
       page.on("request", (r) => pending.add(r.url()));
       page.on("requestfinished", (r) => pending.delete(r.url()));
-      page.on("response", (r) => r.url().includes("/api/") && console.error("resp", r.request().method(), r.status(), r.url().slice(base.length, base.length + 90)));
+      page.on(
+        "response",
+        (r) => r.url().includes("/api/") && console.error("resp", r.request().method(), r.status(), r.url().slice(base.length, base.length + 90)),
+      );
       page.on("requestfailed", (r) => pending.delete(r.url()));
       page.on("pageerror", (e) => console.error("pageerror", e.message));
       page.on("console", (m) => m.type() === "error" && console.error("console", m.text()));
@@ -198,8 +211,20 @@ describe("console", () => {
     } catch (e) {
       await page.screenshot({ path: join(dataDir, "..", "al-e2e-report-failure.png") });
       console.error("pending", [...pending]);
-      console.error("healthz", await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) }).then((r) => r.status, (x) => String(x)));
-      console.error("reports", await page.request.get(`${base}/api/v1/reports`, { timeout: 5000 }).then((r) => r.text(), (x) => String(x)));
+      console.error(
+        "healthz",
+        await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+          (r) => r.status,
+          (x) => String(x),
+        ),
+      );
+      console.error(
+        "reports",
+        await page.request.get(`${base}/api/v1/reports`, { timeout: 5000 }).then(
+          (r) => r.text(),
+          (x) => String(x),
+        ),
+      );
       throw e;
     }
     expect(await page.locator('tr[data-status="ready"] [data-testid="report-rows"]').first().innerText()).toBe("3");
@@ -208,7 +233,12 @@ describe("console", () => {
     const csv = readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
     const lines = csv.trim().split("\r\n");
     expect(lines[0]).toStartWith("eventTime,eventName,userName");
-    expect(lines.slice(1).map((l) => l.split(",")[2]).sort()).toEqual(["alice", "bob", "carol"]);
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(",")[2])
+        .sort(),
+    ).toEqual(["alice", "bob", "carol"]);
   });
 
   test("trails: name rules as you type, server errors verbatim, create, stop, start, delete", async () => {

@@ -11,8 +11,17 @@ test("filters round-trip through the URL; defaults stay out of it", () => {
   expect(f).toEqual({ range: "7d", readOnly: "all", errorsOnly: true, eventName: "StopInstances" });
   expect(filterFromParams(paramsFromFilter(f))).toEqual(f);
   expect(paramsFromFilter(filterFromParams({}))).toEqual({
-    range: undefined, start: undefined, end: undefined, readOnly: undefined, errorsOnly: undefined,
-    eventName: undefined, userName: undefined, project: undefined, resourceName: undefined, eventSource: undefined, search: undefined,
+    range: undefined,
+    start: undefined,
+    end: undefined,
+    readOnly: undefined,
+    errorsOnly: undefined,
+    eventName: undefined,
+    userName: undefined,
+    project: undefined,
+    resourceName: undefined,
+    eventSource: undefined,
+    search: undefined,
   });
 });
 

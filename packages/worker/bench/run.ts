@@ -57,7 +57,8 @@ async function main() {
   const deps = await localDeps(END);
   const lines: string[] = [];
   try {
-    const server = deps.database.kind === "postgres" ? (await nativeQuery<{ v: string }>(deps.database, `select version() as v`))[0]!.v.split(" on ")[0] : "PGlite";
+    const server =
+      deps.database.kind === "postgres" ? (await nativeQuery<{ v: string }>(deps.database, `select version() as v`))[0]!.v.split(" on ")[0] : "PGlite";
     const t0 = performance.now();
     const step = (s: string) => process.stderr.write(`[bench] ${s} ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
     await nativeQuery(deps.database, `insert into accounts (id) values ('bench-report')`);
@@ -67,7 +68,15 @@ async function main() {
 
     // --- report ---
     const window = { start: new Date(END.getTime() - 30 * DAY_MS), end: END };
-    const report = await requestReport(deps.database, { accountId: "bench-report", createdBy: "bench", format: "csv", filter: {}, window, quotas: DEFAULT_QUOTAS, now: END });
+    const report = await requestReport(deps.database, {
+      accountId: "bench-report",
+      createdBy: "bench",
+      format: "csv",
+      filter: {},
+      window,
+      quotas: DEFAULT_QUOTAS,
+      now: END,
+    });
     let peakRss = process.memoryUsage.rss();
     const baseRss = peakRss;
     const sampler = setInterval(() => {
@@ -108,7 +117,13 @@ async function main() {
     await deps.storage.service().createBucket("bench-bucket");
     const windowStart = new Date("2026-11-24T11:50:00Z");
     await generate(deps, "bench-trail", WINDOW_EVENTS, windowStart, new Date(windowStart.getTime() + 299_000));
-    const trail = await seedTrail(deps, { accountId: "bench-trail", name: "bench", bucket: "bench-bucket", accessKeyId: key.accessKeyId, startAt: windowStart });
+    const trail = await seedTrail(deps, {
+      accountId: "bench-trail",
+      name: "bench",
+      bucket: "bench-bucket",
+      accessKeyId: key.accessKeyId,
+      startAt: windowStart,
+    });
     const a0 = performance.now();
     const summary = await deliverTrails(deps, new Date(windowStart.getTime() + 300_000), { settleMs: 0 });
     const archiveS = (performance.now() - a0) / 1000;

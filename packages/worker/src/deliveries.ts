@@ -105,11 +105,7 @@ export async function markSkipped(database: Database, d: DeliveryRow, reason: st
     .where(and(eq(trailDeliveries.trailId, d.trailId), eq(trailDeliveries.windowStart, d.windowStart), eq(trailDeliveries.status, "pending")));
 }
 
-export async function markDelivered(
-  database: Database,
-  d: DeliveryRow,
-  a: { eventCount: number; sha256: string; bytes: number; now: Date },
-): Promise<void> {
+export async function markDelivered(database: Database, d: DeliveryRow, a: { eventCount: number; sha256: string; bytes: number; now: Date }): Promise<void> {
   await database.db.transaction(async (tx) => {
     await tx
       .update(trailDeliveries)

@@ -39,8 +39,26 @@ async function setup() {
 async function admin(args: string[]) {
   let out = "";
   let err = "";
-  const code = await runCli(args, { ACTIVITY_LOG_URL: server.url.origin, OPERATOR_TOKEN: deps.config.operatorToken }, (s) => (out += s), (s) => (err += s));
-  return { code, out, err, body: out ? (JSON.parse(out) as { valid: boolean; digests: number; archives: number; problems: { kind: string; key?: string; window?: string }[]; notLogging: string[] }) : null };
+  const code = await runCli(
+    args,
+    { ACTIVITY_LOG_URL: server.url.origin, OPERATOR_TOKEN: deps.config.operatorToken },
+    (s) => (out += s),
+    (s) => (err += s),
+  );
+  return {
+    code,
+    out,
+    err,
+    body: out
+      ? (JSON.parse(out) as {
+          valid: boolean;
+          digests: number;
+          archives: number;
+          problems: { kind: string; key?: string; window?: string }[];
+          notLogging: string[];
+        })
+      : null,
+  };
 }
 
 /** Three hours 10:00–13:00 delivered: archives at 10:00, 10:30, 11:05 (12:xx has none). */
@@ -59,12 +77,21 @@ describe("hourly digests", () => {
     expect(await listDigests(deps, trail.id)).toEqual([]); // the 10:55 window has not closed
     await deliverTrails(deps, at("11:00:00"), { settleMs: 0 });
     const [d10] = await listDigests(deps, trail.id);
-    expect(d10!.objectKey).toBe(`p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/ru-msk/2026/11/24/${accountId}_CloudTrail-Digest_ru-msk_main_ru-msk_20261124T1000Z.json`);
+    expect(d10!.objectKey).toBe(
+      `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/ru-msk/2026/11/24/${accountId}_CloudTrail-Digest_ru-msk_main_ru-msk_20261124T1000Z.json`,
+    );
     expect((await loadTrail(deps.database, trail.id))?.latestDigestTime).toEqual(at("11:00:00"));
 
     // A crash after uploading the 11:00 digest: the retry writes the same bytes, recorded once.
     const crash = new Error("killed");
-    await expect(deliverTrails(deps, at("12:00:00"), { settleMs: 0, afterDigestUpload: () => { throw crash; } })).rejects.toBe(crash);
+    await expect(
+      deliverTrails(deps, at("12:00:00"), {
+        settleMs: 0,
+        afterDigestUpload: () => {
+          throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
     const key11 = (await store.list(BUCKET, `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/`)).map((o) => o.key).find((k) => k.includes("T1100Z"))!;
     const first = await readObject(store, BUCKET, key11);
     expect((await listDigests(deps, trail.id)).length).toBe(1);
@@ -72,14 +99,27 @@ describe("hourly digests", () => {
     const again = await readObject(store, BUCKET, key11);
     expect(sha(again)).toBe(sha(first));
     const rows = await listDigests(deps, trail.id);
-    expect(rows.map((r) => [r.hourStart.toISOString(), r.archiveCount])).toEqual([["2026-11-24T10:00:00.000Z", 2], ["2026-11-24T11:00:00.000Z", 1]]);
+    expect(rows.map((r) => [r.hourStart.toISOString(), r.archiveCount])).toEqual([
+      ["2026-11-24T10:00:00.000Z", 2],
+      ["2026-11-24T11:00:00.000Z", 1],
+    ]);
     expect(rows[1]!.sha256).toBe(sha(again));
 
     const file10 = parseDigest(new TextDecoder().decode(await readObject(store, BUCKET, d10!.objectKey)))!;
     const file11 = parseDigest(new TextDecoder().decode(again))!;
     const deliveries = (await listDeliveries(deps.database, trail.id)).filter((r) => r.status === "delivered");
-    expect(file10).toMatchObject({ digestStartTime: "2026-11-24T10:00:00Z", digestEndTime: "2026-11-24T11:00:00Z", trailARN: `arn:aws:cloudtrail:ru-msk:${accountId}:trail/main`, previousDigestKey: null, previousDigestSha256: null });
-    expect(file10.archives).toEqual(deliveries.slice(0, 2).map((r) => ({ key: r.objectKey!, sha256: r.sha256!, eventCount: 1, windowStart: r.windowStart.toISOString().replace(".000", "") })));
+    expect(file10).toMatchObject({
+      digestStartTime: "2026-11-24T10:00:00Z",
+      digestEndTime: "2026-11-24T11:00:00Z",
+      trailARN: `arn:aws:cloudtrail:ru-msk:${accountId}:trail/main`,
+      previousDigestKey: null,
+      previousDigestSha256: null,
+    });
+    expect(file10.archives).toEqual(
+      deliveries
+        .slice(0, 2)
+        .map((r) => ({ key: r.objectKey!, sha256: r.sha256!, eventCount: 1, windowStart: r.windowStart.toISOString().replace(".000", "") })),
+    );
     expect(file11).toMatchObject({ previousDigestKey: d10!.objectKey, previousDigestSha256: rows[0]!.sha256 });
     expect(file11.archives.map((a) => a.windowStart)).toEqual(["2026-11-24T11:05:00Z"]);
     expect(deps.secrets.verify(canonicalDigest(file11), file11.signature)).toBe(true);
@@ -93,7 +133,10 @@ describe("hourly digests", () => {
     expect(r.body).toMatchObject({ valid: true, digests: 3, archives: 3, problems: [], from: "2026-11-24T10:00:00.000Z", to: "2026-11-24T13:00:00.000Z" });
     expect(r.code).toBe(0);
     // A sub-range: windows of 10:20–11:10 only (the digests still cover whole hours).
-    expect((await admin(["validate-trail", accountId, "main", "--from", "2026-11-24T10:20:00Z", "--to", "2026-11-24T11:10:00Z"])).body).toMatchObject({ valid: true, digests: 2 });
+    expect((await admin(["validate-trail", accountId, "main", "--from", "2026-11-24T10:20:00Z", "--to", "2026-11-24T11:10:00Z"])).body).toMatchObject({
+      valid: true,
+      digests: 2,
+    });
   });
 
   test("a tampered archive is reported and the CLI exits 1", async () => {
@@ -121,7 +164,9 @@ describe("hourly digests", () => {
     await store.delete(BUCKET, digests[1]!.objectKey);
     const r = await admin(["validate-trail", accountId, "main", "--from", "2026-11-24T10:00:00Z"]);
     expect(r.code).toBe(1);
-    const hour11Archive = (await listDeliveries(deps.database, trail.id)).find((d) => d.status === "delivered" && d.windowStart.getTime() === at("11:05:00").getTime())!;
+    const hour11Archive = (await listDeliveries(deps.database, trail.id)).find(
+      (d) => d.status === "delivered" && d.windowStart.getTime() === at("11:05:00").getTime(),
+    )!;
     expect(r.body?.problems.map((p) => [p.kind, p.key])).toEqual([
       ["missing-digest", digests[1]!.objectKey],
       ["broken-chain", digests[2]!.objectKey],

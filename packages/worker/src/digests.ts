@@ -83,14 +83,22 @@ export async function writeDueDigests(
     const bytes = Buffer.from(renderDigest(body, signDigest(deps, body)), "utf8");
     await (await store()).put(trail.bucket, key, bytes, { contentType: "application/json" });
     await afterUpload?.({ key, hourStart: hour.start });
-    await recordDigest(deps, trail, { hourStart: hour.start, objectKey: key, sha256: createHash("sha256").update(bytes).digest("hex"), archiveCount: body.archives.length }, now);
+    await recordDigest(
+      deps,
+      trail,
+      { hourStart: hour.start, objectKey: key, sha256: createHash("sha256").update(bytes).digest("hex"), archiveCount: body.archives.length },
+      now,
+    );
     written++;
   }
 }
 
 async function recordDigest(deps: AppDeps, trail: TrailRow, d: Omit<DigestRow, "trailId" | "createdAt">, now: Date): Promise<void> {
   await deps.database.db.transaction(async (tx) => {
-    await tx.insert(trailDigests).values({ trailId: trail.id, ...d }).onConflictDoNothing();
+    await tx
+      .insert(trailDigests)
+      .values({ trailId: trail.id, ...d })
+      .onConflictDoNothing();
     await tx.update(trails).set({ latestDigestTime: now }).where(eq(trails.id, trail.id));
   });
 }

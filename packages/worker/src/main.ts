@@ -114,7 +114,8 @@ export function parseWorkerArgs(argv: string[]): { once: boolean; now?: Date } {
     else if (arg === "--now" || arg.startsWith("--now=")) {
       const value = arg === "--now" ? argv[++i] : arg.slice("--now=".length);
       const t = value ? Date.parse(value) : Number.NaN;
-      if (!value || Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new ConfigError(`--now needs an ISO-8601 time such as 2026-11-24T10:05:00Z; got ${value ?? "nothing"}`);
+      if (!value || Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(value))
+        throw new ConfigError(`--now needs an ISO-8601 time such as 2026-11-24T10:05:00Z; got ${value ?? "nothing"}`);
       out.now = new Date(t);
     } else if (arg === "--help" || arg === "-h") {
       throw new ConfigError("usage: bun run worker [-- --once [--now <ISO-8601>]]");

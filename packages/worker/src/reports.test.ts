@@ -65,7 +65,7 @@ for (const backend of backends) {
     test("CSV: BOM, header, RFC 4180 quoting, formula injection neutralised, UTF-8, newest first", async () => {
       const { d, accountId } = await setup();
       const tricky = event(accountId, "2026-11-24T09:30:00Z", {
-        userName: "=HYPERLINK(\"http://evil\")",
+        userName: '=HYPERLINK("http://evil")',
         eventName: "PutObject",
         errorMessage: 'line one\r\nline "two", with comma',
         errorCode: "@SUM(A1)",
@@ -111,12 +111,20 @@ for (const backend of backends) {
       expect(rows.some((x) => x[col("eventId")] === readOnly.eventId)).toBe(false);
     });
 
-    test("JSON: valid {\"Records\":[…]} of full records; empty reports are valid too", async () => {
+    test('JSON: valid {"Records":[…]} of full records; empty reports are valid too', async () => {
       const { d, accountId } = await setup();
       const evs = Array.from({ length: 5 }, (_, i) => event(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 60_000)));
       await ingest(d.database, evs);
       const ask = (filter: object) =>
-        requestReport(d.database, { accountId, createdBy: "alice", format: "json", filter, window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 }, quotas: DEFAULT_QUOTAS, now: T0 });
+        requestReport(d.database, {
+          accountId,
+          createdBy: "alice",
+          format: "json",
+          filter,
+          window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
+          quotas: DEFAULT_QUOTAS,
+          now: T0,
+        });
       const r = await ask({});
       const empty = await ask({ eventName: "NoSuchCall" });
       await generateReports(d, () => T0, { workerId: "w", batchSize: 2 });
@@ -126,13 +134,23 @@ for (const backend of backends) {
       expect(doc.Records[0]).toMatchObject({ eventName: "RunInstances", recipientAccountId: accountId, userIdentity: { userName: "alice" } });
       const emptyRow = (await getReport(d.database, accountId, empty.id))!;
       expect(emptyRow).toMatchObject({ status: "ready", rowsDone: 0 });
-      expect(JSON.parse(gunzipSync(await readObject(d.storage.service(), d.config.reportsBucket, emptyRow.objectKey!)).toString("utf8"))).toEqual({ Records: [] });
+      expect(JSON.parse(gunzipSync(await readObject(d.storage.service(), d.config.reportsBucket, emptyRow.objectKey!)).toString("utf8"))).toEqual({
+        Records: [],
+      });
     });
 
     test("expiry deletes the object and the row", async () => {
       const { d, accountId } = await setup();
       await ingest(d.database, [event(accountId, "2026-11-24T09:00:00Z")]);
-      const r = await requestReport(d.database, { accountId, createdBy: "alice", format: "csv", filter: {}, window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 }, quotas: DEFAULT_QUOTAS, now: T0 });
+      const r = await requestReport(d.database, {
+        accountId,
+        createdBy: "alice",
+        format: "csv",
+        filter: {},
+        window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
+        quotas: DEFAULT_QUOTAS,
+        now: T0,
+      });
       await generateReports(d, () => T0, { workerId: "w" });
       const row = (await getReport(d.database, accountId, r.id))!;
       const store = d.storage.service();
@@ -150,8 +168,19 @@ for (const backend of backends) {
 test("a report deleted while generating is abandoned and leaves no object", async () => {
   const accountId = `rp-del-${Math.random().toString(36).slice(2, 6)}`;
   await createAccount(deps.database.db, accountId);
-  await ingest(deps.database, Array.from({ length: 20 }, (_, i) => event(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000))));
-  const r = await requestReport(deps.database, { accountId, createdBy: "alice", format: "csv", filter: {}, window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 }, quotas: DEFAULT_QUOTAS, now: T0 });
+  await ingest(
+    deps.database,
+    Array.from({ length: 20 }, (_, i) => event(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000))),
+  );
+  const r = await requestReport(deps.database, {
+    accountId,
+    createdBy: "alice",
+    format: "csv",
+    filter: {},
+    window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
+    quotas: DEFAULT_QUOTAS,
+    now: T0,
+  });
   // The clock is read at the claim, then at each progress update: delete right after the claim.
   let calls = 0;
   const clock = () => {

@@ -54,12 +54,7 @@ export async function generateReports(deps: AppDeps, now: () => Date, options: R
 class ClaimLost extends Error {}
 
 /** Builds one claimed report; never throws (a failure is recorded on the report). */
-export async function generateReport(
-  deps: AppDeps,
-  report: ReportRow,
-  now: () => Date,
-  options: ReportRunOptions,
-): Promise<"ready" | "failed" | "abandoned"> {
+export async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date, options: ReportRunOptions): Promise<"ready" | "failed" | "abandoned"> {
   const bucket = deps.config.reportsBucket;
   const key = report.objectKey!;
   const format = report.format as ReportFormat;

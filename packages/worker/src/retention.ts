@@ -33,7 +33,10 @@ export async function runRetention(deps: AppDeps, now: Date): Promise<RetentionS
 
 /** The largest retention any account has (the default unless an operator raised one). */
 export async function largestRetentionDays(deps: AppDeps): Promise<number> {
-  const [row] = await deps.database.db.select({ days: max(quotas.value) }).from(quotas).where(eq(quotas.name, "retentionDays"));
+  const [row] = await deps.database.db
+    .select({ days: max(quotas.value) })
+    .from(quotas)
+    .where(eq(quotas.name, "retentionDays"));
   return Math.max(DEFAULT_QUOTAS.retentionDays, Number(row?.days ?? 0));
 }
 

@@ -67,7 +67,11 @@ describe("bun run start", () => {
   }, 30_000);
 
   test("bad configuration: one line on stderr, exit 1", async () => {
-    const proc = Bun.spawn(["bun", START], { env: { PATH: process.env.PATH ?? "", DATA_DIR: join(dir, "bad"), DEMO: "maybe" }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", START], {
+      env: { PATH: process.env.PATH ?? "", DATA_DIR: join(dir, "bad"), DEMO: "maybe" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     expect(code).toBe(1);
     expect(stderr.trim()).toBe("Invalid configuration: DEMO: DEMO must be 1/0, true/false or yes/no");

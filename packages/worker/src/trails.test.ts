@@ -10,7 +10,19 @@ import type { ObjectStorage } from "@activity-log/api/storage/object-store";
 import { listDeliveries, loadTrail } from "./deliveries.ts";
 import { currentHorizon } from "./window-events.ts";
 import { deliverTrails, SUBSCRIPTION_INACTIVE, windowObjectKey } from "./trails.ts";
-import { event, ingest, localDeps, readArchive, readObject, seedAccountWithKey, seedTrail, startS3rver, T0, type S3rverHandle, type TestDeps } from "./test/harness.ts";
+import {
+  event,
+  ingest,
+  localDeps,
+  readArchive,
+  readObject,
+  seedAccountWithKey,
+  seedTrail,
+  startS3rver,
+  T0,
+  type S3rverHandle,
+  type TestDeps,
+} from "./test/harness.ts";
 
 const at = (hhmmss: string) => new Date(`2026-11-24T${hhmmss}Z`);
 const BUCKET = "audit-bucket";
@@ -97,7 +109,9 @@ for (const backend of backends) {
       const first = await deliverTrails(d, at("10:06:00"), { settleMs: 0 });
       expect(first).toEqual({ delivered: 1, empty: 0, skipped: 0, failed: 0 });
       const key = windowObjectKey(trail, { start: at("10:00:00"), end: at("10:05:00") });
-      expect(key).toMatch(new RegExp(`^p-${accountId}/AWSLogs/${accountId}/CloudTrail/ru-msk/2026/11/24/${accountId}_CloudTrail_ru-msk_20261124T1000Z_[0-9a-f]{16}\\.tar\\.gz$`));
+      expect(key).toMatch(
+        new RegExp(`^p-${accountId}/AWSLogs/${accountId}/CloudTrail/ru-msk/2026/11/24/${accountId}_CloudTrail_ru-msk_20261124T1000Z_[0-9a-f]{16}\\.tar\\.gz$`),
+      );
       expect((await store.list(BUCKET, `p-${accountId}/`)).map((o) => o.key)).toEqual([key]);
       const { names, records } = await readArchive(await readObject(store, BUCKET, key));
       expect(names).toEqual([key.split("/").pop()!.replace(".tar.gz", ".json")]);
@@ -128,7 +142,14 @@ for (const backend of backends) {
       const { d, accountId, trail, store } = await setup(backend);
       await ingest(d.database, [event(accountId, at("10:01:00")), event(accountId, at("10:02:00"))]);
       const crash = new Error("killed");
-      await expect(deliverTrails(d, at("10:06:00"), { settleMs: 0, afterUpload: () => { throw crash; } })).rejects.toBe(crash);
+      await expect(
+        deliverTrails(d, at("10:06:00"), {
+          settleMs: 0,
+          afterUpload: () => {
+            throw crash;
+          },
+        }),
+      ).rejects.toBe(crash);
       const [pending] = await listDeliveries(d.database, trail.id);
       expect(pending?.status).toBe("pending");
       const beforeBytes = await readObject(store, BUCKET, pending!.objectKey!);

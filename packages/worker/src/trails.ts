@@ -110,7 +110,13 @@ async function deliverTrail(deps: AppDeps, trailId: string, now: Date, options: 
 /** Hourly digests of the hours now settled (digests.ts); a storage failure backs off like a window. */
 async function deliverDigests(deps: AppDeps, trail: TrailRow, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<void> {
   try {
-    await writeDueDigests(deps, trail.id, async () => deps.storage.withCredentials(await trailCredentials(deps, trail)), now, (d) => options.afterDigestUpload?.(trail, d));
+    await writeDueDigests(
+      deps,
+      trail.id,
+      async () => deps.storage.withCredentials(await trailCredentials(deps, trail)),
+      now,
+      (d) => options.afterDigestUpload?.(trail, d),
+    );
   } catch (error) {
     if (!(error instanceof StorageError)) throw error;
     await recordFailure(deps.database, trail, error.message, now);
@@ -119,7 +125,13 @@ async function deliverDigests(deps: AppDeps, trail: TrailRow, now: Date, options
 }
 
 /** The trail's closed windows; returns the trail when its digests may be written (no failure). */
-async function deliverWindows(deps: AppDeps, trailId: string, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<TrailRow | null> {
+async function deliverWindows(
+  deps: AppDeps,
+  trailId: string,
+  now: Date,
+  options: TrailDeliveryOptions,
+  summary: TrailDeliverySummary,
+): Promise<TrailRow | null> {
   // Re-read under the lock: another worker may have just done this work.
   const trail = await loadTrail(deps.database, trailId);
   if (!trail || !trail.isLogging) return null;

@@ -32,7 +32,12 @@ function serviceEnv(extra: Record<string, string> = {}): Record<string, string> 
 
 /** Runs `bun cli.ts …` with only the given environment (plus PATH), like an operator's shell. */
 async function admin(args: string[], env: Record<string, string> = { ACTIVITY_LOG_URL: server.url, OPERATOR_TOKEN: TOKEN }) {
-  const proc = Bun.spawn(["bun", CLI, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, stdout: "pipe", stderr: "pipe", cwd: dataDir });
+  const proc = Bun.spawn(["bun", CLI, ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    cwd: dataDir,
+  });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { stdout, stderr, code };
 }
@@ -85,7 +90,9 @@ describe("admin CLI against a running service", () => {
     const key = JSON.parse((await admin(["key", "create", "acme", "alice", "production"])).stdout);
     expect(Object.keys(key)).toEqual(["AccessKeyId", "SecretAccessKey"]);
     expect(key.AccessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
-    const imported = JSON.parse((await admin(["key", "create", "acme", "bob", "default", "--access-key-id", "IMPORTED0001", "--secret-access-key", "imported-secret"])).stdout);
+    const imported = JSON.parse(
+      (await admin(["key", "create", "acme", "bob", "default", "--access-key-id", "IMPORTED0001", "--secret-access-key", "imported-secret"])).stdout,
+    );
     expect(imported).toEqual({ AccessKeyId: "IMPORTED0001", SecretAccessKey: "imported-secret" });
     expect(JSON.parse((await admin(["subscription", "set", "acme", "inactive"])).stdout)).toEqual({ accountId: "acme", subscription: "inactive" });
     expect(JSON.parse((await admin(["quota", "set", "acme", "trails", "4"])).stdout)).toEqual({ accountId: "acme", quota: "trails", value: 4 });
@@ -94,12 +101,28 @@ describe("admin CLI against a running service", () => {
   });
 
   test("every operator action is recorded as an event of the account, without secrets", async () => {
-    const rows = await rowsOf<{ event_name: string; user_name: string; event_source: string; request_parameters: unknown; response_elements: unknown; error_code: string | null }>(
+    const rows = await rowsOf<{
+      event_name: string;
+      user_name: string;
+      event_source: string;
+      request_parameters: unknown;
+      response_elements: unknown;
+      error_code: string | null;
+    }>(
       database.db,
       sql`select event_name, user_name, event_source, request_parameters, response_elements, error_code from events where account_id = 'acme' order by event_time`,
     );
     const names = rows.map((r) => r.event_name);
-    for (const name of ["CreateAccount", "CreateProject", "CreateUser", "AddUserToGroup", "CreateAccessKey", "SetSubscription", "SetQuota", "RemoveUserFromGroup"]) {
+    for (const name of [
+      "CreateAccount",
+      "CreateProject",
+      "CreateUser",
+      "AddUserToGroup",
+      "CreateAccessKey",
+      "SetSubscription",
+      "SetQuota",
+      "RemoveUserFromGroup",
+    ]) {
       expect(names).toContain(name);
     }
     for (const r of rows) {
@@ -115,10 +138,18 @@ describe("admin CLI against a running service", () => {
     expectOneLineError(await admin(["user", "create", "nope", "x"]), 1, /^NotFoundException: Account nope does not exist\.$/m);
     expectOneLineError(await admin(["user", "create", "acme", "alice"]), 1, /^ConflictException: User alice already exists in account acme\.$/m);
     expectOneLineError(await admin(["account", "create", "acme"]), 1, /ConflictException: Account acme already exists\./);
-    expectOneLineError(await admin(["quota", "set", "acme", "bogus", "3"]), 1, /ValidationException: .*trails, retentionDays, reportsStored, reportsGenerating, reportTtlHours/);
+    expectOneLineError(
+      await admin(["quota", "set", "acme", "bogus", "3"]),
+      1,
+      /ValidationException: .*trails, retentionDays, reportsStored, reportsGenerating, reportTtlHours/,
+    );
     expectOneLineError(await admin(["quota", "set", "acme", "trails", "0"]), 1, /ValidationException/);
     expectOneLineError(await admin(["account", "create", "Bad Name"]), 1, /ValidationException: Account name/);
-    expectOneLineError(await admin(["validate-trail", "acme", "t1", "--from", "2026-11-01T00:00:00Z"]), 1, /^NotFoundException: Trail t1 does not exist in account acme\.$/m);
+    expectOneLineError(
+      await admin(["validate-trail", "acme", "t1", "--from", "2026-11-01T00:00:00Z"]),
+      1,
+      /^NotFoundException: Trail t1 does not exist in account acme\.$/m,
+    );
   });
 
   test("usage errors exit 2; help exits 0", async () => {
@@ -131,7 +162,11 @@ describe("admin CLI against a running service", () => {
   });
 
   test("a wrong token is refused", async () => {
-    expectOneLineError(await admin(["account", "create", "evil"], { ACTIVITY_LOG_URL: server.url, OPERATOR_TOKEN: "not-the-token-at-all" }), 1, /UnauthorizedException/);
+    expectOneLineError(
+      await admin(["account", "create", "evil"], { ACTIVITY_LOG_URL: server.url, OPERATOR_TOKEN: "not-the-token-at-all" }),
+      1,
+      /UnauthorizedException/,
+    );
   });
 
   test("without OPERATOR_TOKEN the token is read from $DATA_DIR/secrets.json, never created", async () => {
@@ -159,7 +194,9 @@ describe("start-up errors", () => {
   test("invalid configuration is a ConfigError naming the variable", async () => {
     await expect(startServer({ env: serviceEnv({ PORT: "eighty" }), webDir: null, logger: silentLogger })).rejects.toThrow(/PORT/);
     await expect(startServer({ env: serviceEnv({ HOST: "bad host!" }), port: 0, webDir: null, logger: silentLogger, database })).rejects.toThrow(ConfigError);
-    await expect(startServer({ env: serviceEnv({ DATABASE_URL: "mysql://x" }), webDir: null, logger: silentLogger })).rejects.toThrow(/DATABASE_URL must start with postgres/);
+    await expect(startServer({ env: serviceEnv({ DATABASE_URL: "mysql://x" }), webDir: null, logger: silentLogger })).rejects.toThrow(
+      /DATABASE_URL must start with postgres/,
+    );
     await expect(startServer({ env: serviceEnv({ LOG_LEVEL: "loud" }), port: 0, webDir: null, database })).rejects.toThrow(/LOG_LEVEL: must be one of/);
   });
 

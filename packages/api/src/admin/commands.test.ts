@@ -7,7 +7,10 @@ describe("parseCommand", () => {
     [["account", "show", "acme"], { method: "GET", path: "/accounts/acme" }],
     [["project", "create", "acme", "production"], { method: "POST", path: "/accounts/acme/projects", body: { project: "production" } }],
     [["user", "create", "acme", "alice"], { method: "POST", path: "/accounts/acme/users", body: { user: "alice" } }],
-    [["user", "create", "acme", "alice", "--password", "p@ss word"], { method: "POST", path: "/accounts/acme/users", body: { user: "alice", password: "p@ss word" } }],
+    [
+      ["user", "create", "acme", "alice", "--password", "p@ss word"],
+      { method: "POST", path: "/accounts/acme/users", body: { user: "alice", password: "p@ss word" } },
+    ],
     [["user", "create", "--password=x=y", "acme", "alice"], { method: "POST", path: "/accounts/acme/users", body: { user: "alice", password: "x=y" } }],
     [["group", "add", "acme", "alice", "default"], { method: "PUT", path: "/accounts/acme/projects/default/administrators/alice" }],
     [["group", "remove", "acme", "a/b", "default"], { method: "DELETE", path: "/accounts/acme/projects/default/administrators/a%2Fb" }],

@@ -41,7 +41,11 @@ function parseOptions(args: string[], allowed: string[]): { positional: string[]
     const [flag, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
     const name = flag.slice(2);
     if (!allowed.includes(name)) {
-      throw new UsageError(allowed.length ? `Unknown option ${flag}; this command accepts ${allowed.map((a) => `--${a}`).join(", ")}.` : `Unknown option ${flag}; this command takes no options.`);
+      throw new UsageError(
+        allowed.length
+          ? `Unknown option ${flag}; this command accepts ${allowed.map((a) => `--${a}`).join(", ")}.`
+          : `Unknown option ${flag}; this command takes no options.`,
+      );
     }
     const value = inline ?? args[++i];
     if (value === undefined) throw new UsageError(`Option ${flag} needs a value.`);
@@ -80,7 +84,11 @@ export function parseCommand(argv: string[]): OperatorRequest {
     case "user create": {
       const { positional, options } = parseOptions(rest, ["password"]);
       const [account, user] = expectArgs(positional, ["account", "user"], command);
-      return { method: "POST", path: `/accounts/${seg(account!)}/users`, body: { user, ...(options.password !== undefined ? { password: options.password } : {}) } };
+      return {
+        method: "POST",
+        path: `/accounts/${seg(account!)}/users`,
+        body: { user, ...(options.password !== undefined ? { password: options.password } : {}) },
+      };
     }
     case "group add":
     case "group remove": {
@@ -92,8 +100,13 @@ export function parseCommand(argv: string[]): OperatorRequest {
       const [account, user, project] = expectArgs(positional, ["account", "user", "project"], command);
       const id = options["access-key-id"];
       const secret = options["secret-access-key"];
-      if ((id === undefined) !== (secret === undefined)) throw new UsageError("--access-key-id and --secret-access-key import a key pair together: give both or neither.");
-      return { method: "POST", path: `/accounts/${seg(account!)}/access-keys`, body: { user, project, ...(id !== undefined ? { accessKeyId: id, secretAccessKey: secret } : {}) } };
+      if ((id === undefined) !== (secret === undefined))
+        throw new UsageError("--access-key-id and --secret-access-key import a key pair together: give both or neither.");
+      return {
+        method: "POST",
+        path: `/accounts/${seg(account!)}/access-keys`,
+        body: { user, project, ...(id !== undefined ? { accessKeyId: id, secretAccessKey: secret } : {}) },
+      };
     }
     case "subscription set": {
       const [account, status] = expectArgs(parseOptions(rest, []).positional, ["account", "active|inactive"], command);

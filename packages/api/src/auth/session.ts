@@ -60,11 +60,7 @@ async function recentFailures(db: Db, accountId: string, userName: string, now: 
  * ThrottlingException (429) until the window passes. `known` tells the caller whether the account
  * exists, i.e. whether the attempt can be recorded as one of its events.
  */
-export async function signIn(
-  deps: AppDeps,
-  input: SignInInput,
-  client: { sourceIp: string | null; userAgent: string | null },
-): Promise<SignedIn> {
+export async function signIn(deps: AppDeps, input: SignInInput, client: { sourceIp: string | null; userAgent: string | null }): Promise<SignedIn> {
   const { db } = deps.database;
   const now = deps.clock.now();
   if (isSignInThrottled(await recentFailures(db, input.account, input.user, now))) {
@@ -137,7 +133,13 @@ export async function closeSession(deps: AppDeps, tokenHash: string): Promise<vo
 /** Sessions past their idle expiry that nobody closed yet (for the worker's automatic sign-out). */
 export async function expiredOpenSessions(db: Db, now: Date) {
   return db
-    .select({ tokenHash: sessions.tokenHash, accountId: sessions.accountId, userId: sessions.userId, sourceIp: sessions.sourceIp, userAgent: sessions.userAgent })
+    .select({
+      tokenHash: sessions.tokenHash,
+      accountId: sessions.accountId,
+      userId: sessions.userId,
+      sourceIp: sessions.sourceIp,
+      userAgent: sessions.userAgent,
+    })
     .from(sessions)
     .where(and(isNull(sessions.closedAt), lt(sessions.expiresAt, now)));
 }

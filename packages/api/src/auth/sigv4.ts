@@ -31,10 +31,7 @@ const AUTH_PATTERN =
  * the raw body bytes (the AWS CLI signs four headers, the JS SDK a dozen), then compared in
  * constant time. Errors are the ones AWS answers, with AWS's wording.
  */
-export async function verifySigV4(
-  request: SignedRequest,
-  options: { service: string; now: Date; lookup: AccessKeyLookup },
-): Promise<Caller> {
+export async function verifySigV4(request: SignedRequest, options: { service: string; now: Date; lookup: AccessKeyLookup }): Promise<Caller> {
   const authorization = request.headers.get("authorization");
   if (!authorization) {
     throw new DomainError("MissingAuthenticationTokenException", "Missing Authentication Token");
@@ -58,7 +55,10 @@ export async function verifySigV4(
     throw new DomainError("IncompleteSignatureException", `Date must be in ISO-8601 'basic format'. Got '${amzDate}'.`);
   }
   if (amzDate.slice(0, 8) !== scopeDate) {
-    throw new DomainError("InvalidSignatureException", `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    throw new DomainError(
+      "InvalidSignatureException",
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    );
   }
   checkClockSkew(signingDate, options.now);
 
@@ -78,7 +78,10 @@ export async function verifySigV4(
   for (const name of signedHeaders) {
     const value = request.headers.get(name);
     if (value === null) {
-      throw new DomainError("InvalidSignatureException", `The request signature we calculated does not match the signature you provided. Signed header '${name}' is missing from the request.`);
+      throw new DomainError(
+        "InvalidSignatureException",
+        `The request signature we calculated does not match the signature you provided. Signed header '${name}' is missing from the request.`,
+      );
     }
     headers[name] = value;
   }
@@ -112,9 +115,8 @@ export async function verifySigV4(
 
 function incomplete(authorization: string): DomainError {
   const missing = ["Credential", "SignedHeaders", "Signature"].filter((part) => !authorization.includes(`${part}=`));
-  const detail = missing.length > 0
-    ? missing.map((part) => `Authorization header requires '${part}' parameter.`).join(" ")
-    : "Authorization header is malformed.";
+  const detail =
+    missing.length > 0 ? missing.map((part) => `Authorization header requires '${part}' parameter.`).join(" ") : "Authorization header is malformed.";
   return new DomainError("IncompleteSignatureException", `${detail} Authorization=${authorization.split(/\s/)[0]}`);
 }
 
@@ -127,7 +129,10 @@ export function parseAmzDate(value: string): Date | null {
 }
 
 export function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** AWS's wording for requests signed too long ago or too far ahead. */

@@ -87,7 +87,9 @@ describe("trail lifecycle", () => {
   });
 
   test("PutEventSelectors and GetEventSelectors keep the ReadWriteType", async () => {
-    const put = await ct.send(new PutEventSelectorsCommand({ TrailName: "audit", EventSelectors: [{ ReadWriteType: "WriteOnly", IncludeManagementEvents: true }] }));
+    const put = await ct.send(
+      new PutEventSelectorsCommand({ TrailName: "audit", EventSelectors: [{ ReadWriteType: "WriteOnly", IncludeManagementEvents: true }] }),
+    );
     expect(put.TrailARN).toBe(arn);
     expect(put.EventSelectors).toEqual([{ ReadWriteType: "WriteOnly", IncludeManagementEvents: true, DataResources: [] }]);
     const got = await ct.send(new GetEventSelectorsCommand({ TrailName: arn }));
@@ -97,7 +99,9 @@ describe("trail lifecycle", () => {
     const bad = await errorOf(ct.send(new PutEventSelectorsCommand({ TrailName: "audit", EventSelectors: [{ ReadWriteType: "Sometimes" as "All" }] })));
     expect(bad.name).toBe("InvalidEventSelectorsException");
     const data = await errorOf(
-      ct.send(new PutEventSelectorsCommand({ TrailName: "audit", EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] }] })),
+      ct.send(
+        new PutEventSelectorsCommand({ TrailName: "audit", EventSelectors: [{ DataResources: [{ Type: "AWS::S3::Object", Values: ["arn:aws:s3:::b/"] }] }] }),
+      ),
     );
     expect(data.name).toBe("InvalidEventSelectorsException");
   });
@@ -114,7 +118,12 @@ describe("trail lifecycle", () => {
   test("DeleteTrail removes it; then it is unknown", async () => {
     await ct.send(new DeleteTrailCommand({ Name: arn }));
     expect((await ct.send(new ListTrailsCommand({}))).Trails).toEqual([]);
-    for (const command of [new GetTrailCommand({ Name: "audit" }), new GetTrailStatusCommand({ Name: "audit" }), new DeleteTrailCommand({ Name: "audit" }), new StartLoggingCommand({ Name: "audit" })]) {
+    for (const command of [
+      new GetTrailCommand({ Name: "audit" }),
+      new GetTrailStatusCommand({ Name: "audit" }),
+      new DeleteTrailCommand({ Name: "audit" }),
+      new StartLoggingCommand({ Name: "audit" }),
+    ]) {
       const e = await errorOf(ct.send(command as never));
       expect(e.name).toBe("TrailNotFoundException");
       expect(e.message).toContain(arn);
@@ -132,7 +141,9 @@ describe("trail rules", () => {
   });
 
   test("a prefix over 200 characters is InvalidS3PrefixException; a bad bucket name InvalidS3BucketNameException", async () => {
-    expect((await errorOf(ct.send(new CreateTrailCommand({ Name: "p-trail", S3BucketName: "acme-audit", S3KeyPrefix: "p".repeat(201) })))).name).toBe("InvalidS3PrefixException");
+    expect((await errorOf(ct.send(new CreateTrailCommand({ Name: "p-trail", S3BucketName: "acme-audit", S3KeyPrefix: "p".repeat(201) })))).name).toBe(
+      "InvalidS3PrefixException",
+    );
     expect((await errorOf(ct.send(new CreateTrailCommand({ Name: "p-trail", S3BucketName: "Bad_Bucket" })))).name).toBe("InvalidS3BucketNameException");
   });
 
@@ -147,7 +158,11 @@ describe("trail rules", () => {
     const client = cloudTrailClient(h, bob);
     const e = await errorOf(client.send(new CreateTrailCommand({ Name: "bobs-trail", S3BucketName: "acme-audit" })));
     client.destroy();
-    expect(e).toMatchObject({ name: "InsufficientS3BucketPolicyException", message: "The AWS Access Key Id you provided does not exist in our records.", status: 403 });
+    expect(e).toMatchObject({
+      name: "InsufficientS3BucketPolicyException",
+      message: "The AWS Access Key Id you provided does not exist in our records.",
+      status: 403,
+    });
   });
 
   test("a duplicate is TrailAlreadyExistsException; a 3rd trail MaximumNumberOfTrailsExceededException", async () => {
@@ -177,7 +192,12 @@ describe("tenant isolation and access", () => {
     const created = await otherClient.send(new CreateTrailCommand({ Name: "secret-trail", S3BucketName: "globex-audit" }));
     otherClient.destroy();
     for (const ref of [created.TrailARN!, "secret-trail"]) {
-      for (const command of [new GetTrailCommand({ Name: ref }), new DeleteTrailCommand({ Name: ref }), new StopLoggingCommand({ Name: ref }), new UpdateTrailCommand({ Name: ref, S3KeyPrefix: "x" })]) {
+      for (const command of [
+        new GetTrailCommand({ Name: ref }),
+        new DeleteTrailCommand({ Name: ref }),
+        new StopLoggingCommand({ Name: ref }),
+        new UpdateTrailCommand({ Name: ref, S3KeyPrefix: "x" }),
+      ]) {
         expect((await errorOf(ct.send(command as never))).name).toBe("TrailNotFoundException");
       }
     }
@@ -224,7 +244,14 @@ describe("LookupEvents", () => {
       });
     }
     // Another account's identical events must never show.
-    await recordEvent(h.deps, { accountId: "globex", project: "default", userName: "dave", eventName: "RunInstances", eventSource: "ec2.amazonaws.com", eventTime: new Date(base) });
+    await recordEvent(h.deps, {
+      accountId: "globex",
+      project: "default",
+      userName: "dave",
+      eventName: "RunInstances",
+      eventSource: "ec2.amazonaws.com",
+      eventTime: new Date(base),
+    });
     const attrs = [{ AttributeKey: "EventSource" as const, AttributeValue: "ec2.amazonaws.com" }];
     const pages: string[][] = [];
     let token: string | undefined;
@@ -236,7 +263,11 @@ describe("LookupEvents", () => {
     expect(pages).toEqual([["i-0006", "i-0005", "i-0004"], ["i-0003", "i-0002", "i-0001"], ["i-0000"]]);
 
     const anded = await ct.send(
-      new LookupEventsCommand({ LookupAttributes: [...attrs, { AttributeKey: "Username", AttributeValue: "erin" }], StartTime: new Date(base), EndTime: new Date() }),
+      new LookupEventsCommand({
+        LookupAttributes: [...attrs, { AttributeKey: "Username", AttributeValue: "erin" }],
+        StartTime: new Date(base),
+        EndTime: new Date(),
+      }),
     );
     expect(anded.Events!.map((e) => e.Username)).toEqual(["erin", "erin", "erin"]);
     const first = anded.Events![0]!;
@@ -264,7 +295,9 @@ describe("LookupEvents", () => {
 
   test("bad parameters answer the LookupEvents errors", async () => {
     const now = new Date();
-    expect((await errorOf(ct.send(new LookupEventsCommand({ StartTime: now, EndTime: new Date(now.getTime() - 1000) })))).name).toBe("InvalidTimeRangeException");
+    expect((await errorOf(ct.send(new LookupEventsCommand({ StartTime: now, EndTime: new Date(now.getTime() - 1000) })))).name).toBe(
+      "InvalidTimeRangeException",
+    );
     expect((await errorOf(ct.send(new LookupEventsCommand({ MaxResults: 1001 })))).name).toBe("InvalidMaxResultsException");
     expect((await errorOf(ct.send(new LookupEventsCommand({ MaxResults: 0 })))).name).toBe("InvalidMaxResultsException");
     expect((await errorOf(ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "Colour" as "EventId", AttributeValue: "red" }] })))).name).toBe(
@@ -277,7 +310,9 @@ describe("LookupEvents", () => {
     // A token reused with other parameters is refused.
     const page = await ct.send(new LookupEventsCommand({ MaxResults: 1 }));
     expect(page.NextToken).toBeDefined();
-    const reused = await errorOf(ct.send(new LookupEventsCommand({ MaxResults: 1, NextToken: page.NextToken, LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "erin" }] })));
+    const reused = await errorOf(
+      ct.send(new LookupEventsCommand({ MaxResults: 1, NextToken: page.NextToken, LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "erin" }] })),
+    );
     expect(reused.name).toBe("InvalidNextTokenException");
   });
 });

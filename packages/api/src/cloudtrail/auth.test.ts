@@ -148,7 +148,11 @@ describe("hand-signed requests (AWS CLI style)", () => {
   });
 
   test("no Authorization is MissingAuthenticationTokenException", async () => {
-    const response = await fetch(h.url, { method: "POST", headers: { "x-amz-target": target("ListTrails"), "content-type": "application/x-amz-json-1.1" }, body: "{}" });
+    const response = await fetch(h.url, {
+      method: "POST",
+      headers: { "x-amz-target": target("ListTrails"), "content-type": "application/x-amz-json-1.1" },
+      body: "{}",
+    });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ __type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" });
   });

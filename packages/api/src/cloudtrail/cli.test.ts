@@ -76,7 +76,11 @@ describe.skipIf(skip)("aws cloudtrail", () => {
   test("create-trail, start-logging, get-trail-status", async () => {
     const created = await aws(["create-trail", "--name", "cli-trail", "--s3-bucket-name", "acme-cli-audit", "--s3-key-prefix", "audit"]);
     expect(created.stderr).toBe("");
-    expect(JSON.parse(created.stdout)).toMatchObject({ Name: "cli-trail", TrailARN: `arn:aws:cloudtrail:${TEST_REGION}:acme:trail/cli-trail`, S3KeyPrefix: "audit" });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      Name: "cli-trail",
+      TrailARN: `arn:aws:cloudtrail:${TEST_REGION}:acme:trail/cli-trail`,
+      S3KeyPrefix: "audit",
+    });
     expect((await aws(["start-logging", "--name", "cli-trail"])).status).toBe(0);
     const status = await aws(["get-trail-status", "--name", "cli-trail"]);
     expect(JSON.parse(status.stdout)).toMatchObject({ IsLogging: true });

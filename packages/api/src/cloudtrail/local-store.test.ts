@@ -67,7 +67,12 @@ test("a write the storage refuses is InsufficientS3BucketPolicyException", async
     }),
     service: () => h.deps.storage.service(),
   };
-  const caller = await loadCaller(h.deps.database.db, (await h.deps.database.db.query.users.findFirst({ where: (u, { eq }) => eq(u.name, "alice") }))!.id, "default", admin.accessKeyId);
+  const caller = await loadCaller(
+    h.deps.database.db,
+    (await h.deps.database.db.query.users.findFirst({ where: (u, { eq }) => eq(u.name, "alice") }))!.id,
+    "default",
+    admin.accessKeyId,
+  );
   const e = await errorOf(createTrail({ ...h.deps, storage: refusing }, caller, { name: "denied", bucket: "local-audit" }));
   expect(e.name).toBe("InsufficientS3BucketPolicyException");
   expect(e.message).toContain("local-audit");

@@ -56,7 +56,10 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
 
     const method = METHODS.get(operation);
     if (!method) {
-      throw new DomainError("UnknownOperationException", target ? `Operation ${operation} is not supported by this service.` : "The X-Amz-Target header is missing.");
+      throw new DomainError(
+        "UnknownOperationException",
+        target ? `Operation ${operation} is not supported by this service.` : "The X-Amz-Target header is missing.",
+      );
     }
     assertCanUseActivityLog(caller);
     if (!limiter.take(caller.accountId, deps.clock.now().getTime())) {

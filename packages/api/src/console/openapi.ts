@@ -167,10 +167,18 @@ export function openApiDocument() {
           requestBody: json({ type: "object", properties: { bucket: { type: "string" }, project: { type: "string" }, prefix: { type: "string" } } }),
           responses: { "200": ok("Updated", { $ref: "#/components/schemas/Trail" }), "400": error },
         },
-        delete: { summary: "Delete a trail (its archives stay)", parameters: [{ $ref: "#/components/parameters/TrailName" }, csrf], responses: { "200": ok("Deleted"), "400": error } },
+        delete: {
+          summary: "Delete a trail (its archives stay)",
+          parameters: [{ $ref: "#/components/parameters/TrailName" }, csrf],
+          responses: { "200": ok("Deleted"), "400": error },
+        },
       },
-      "/trails/{name}/start": { post: { summary: "Start logging", parameters: [{ $ref: "#/components/parameters/TrailName" }, csrf], responses: { "200": ok("Trail") } } },
-      "/trails/{name}/stop": { post: { summary: "Stop logging", parameters: [{ $ref: "#/components/parameters/TrailName" }, csrf], responses: { "200": ok("Trail") } } },
+      "/trails/{name}/start": {
+        post: { summary: "Start logging", parameters: [{ $ref: "#/components/parameters/TrailName" }, csrf], responses: { "200": ok("Trail") } },
+      },
+      "/trails/{name}/stop": {
+        post: { summary: "Stop logging", parameters: [{ $ref: "#/components/parameters/TrailName" }, csrf], responses: { "200": ok("Trail") } },
+      },
       "/reports": {
         get: { summary: "Reports with progress and the report limits", responses: { "200": ok("Reports") } },
         post: {
@@ -191,7 +199,13 @@ export function openApiDocument() {
           responses: { "200": { description: "The file" }, "404": error, "409": error },
         },
       },
-      "/reports/{id}": { delete: { summary: "Delete a report", parameters: [{ $ref: "#/components/parameters/ReportId" }, csrf], responses: { "200": ok("Deleted"), "404": error } } },
+      "/reports/{id}": {
+        delete: {
+          summary: "Delete a report",
+          parameters: [{ $ref: "#/components/parameters/ReportId" }, csrf],
+          responses: { "200": ok("Deleted"), "404": error },
+        },
+      },
       "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": ok("OpenAPI 3.1") } } },
     },
   };

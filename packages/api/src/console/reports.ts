@@ -34,8 +34,7 @@ export type ConsoleReport = {
 };
 
 export function toConsoleReport(r: ReportRow): ConsoleReport {
-  const progress =
-    r.status === "ready" ? 1 : r.status === "generating" && r.rowsEstimated ? Math.min(1, r.rowsDone / Math.max(1, r.rowsEstimated)) : null;
+  const progress = r.status === "ready" ? 1 : r.status === "generating" && r.rowsEstimated ? Math.min(1, r.rowsDone / Math.max(1, r.rowsEstimated)) : null;
   return {
     id: r.id,
     format: r.format,
@@ -76,11 +75,7 @@ export async function listConsoleReports(deps: AppDeps, caller: Caller) {
   };
 }
 
-export async function createConsoleReport(
-  deps: AppDeps,
-  caller: Caller,
-  input: { format: "csv" | "json"; filter: FilterQuery },
-): Promise<ConsoleReport> {
+export async function createConsoleReport(deps: AppDeps, caller: Caller, input: { format: "csv" | "json"; filter: FilterQuery }): Promise<ConsoleReport> {
   const quotas = await getQuotas(deps.database.db, caller.accountId);
   const now = deps.clock.now();
   const filter = eventFilterOf(input.filter);
@@ -106,9 +101,12 @@ export async function deleteConsoleReport(deps: AppDeps, caller: Caller, id: str
   if (!deleted) throw notFound(id);
   if (deleted.objectKey) {
     // The row is gone either way; a leftover object is removed by the worker's retention sweep.
-    await deps.storage.service().delete(deps.config.reportsBucket, deleted.objectKey).catch((error) => {
-      deps.logger.warn("report object not deleted", { id, error: String(error) });
-    });
+    await deps.storage
+      .service()
+      .delete(deps.config.reportsBucket, deleted.objectKey)
+      .catch((error) => {
+        deps.logger.warn("report object not deleted", { id, error: String(error) });
+      });
   }
 }
 

@@ -73,7 +73,12 @@ beforeAll(async () => {
   await setPassword("other", "admin");
   await h.createBucket("audit-bucket");
   await insertEvents(h.deps.database, [
-    ev(1, { eventName: "StopInstances", userName: "bob", requestParameters: { instanceId: "i-0aaa" }, resources: [{ type: "AWS::EC2::Instance", name: "i-0aaa" }] }),
+    ev(1, {
+      eventName: "StopInstances",
+      userName: "bob",
+      requestParameters: { instanceId: "i-0aaa" },
+      resources: [{ type: "AWS::EC2::Instance", name: "i-0aaa" }],
+    }),
     ev(2, { eventName: "TerminateInstances", userName: "carol", resources: [{ type: "AWS::EC2::Instance", name: "i-0bbb" }] }),
     ev(3, { eventName: "DescribeInstances" }),
     ev(4, { eventName: "StopInstances", userName: "dave", errorCode: "UnauthorizedOperation", errorMessage: "no" }),
@@ -264,7 +269,10 @@ describe("reports", () => {
     // As the worker would: a gzip file in the reports bucket and the row marked ready.
     const key = reportObjectKey("acme", report.id, "csv");
     const csv = "eventTime,eventName\r\n2026-11-24T10:00:00Z,StopInstances\r\n";
-    await h.deps.storage.service().createBucket(h.deps.config.reportsBucket).catch(() => {});
+    await h.deps.storage
+      .service()
+      .createBucket(h.deps.config.reportsBucket)
+      .catch(() => {});
     await h.deps.storage.service().put(h.deps.config.reportsBucket, key, Bun.gzipSync(new TextEncoder().encode(csv)));
     await h.deps.database.db.update(reports).set({ status: "ready", objectKey: key, bytes: 60, rowsDone: 1 }).where(eq(reports.id, report.id));
     const plain = await b.fetch(`/reports/${report.id}/download`, { headers: { "accept-encoding": "identity" } });

@@ -8,28 +8,14 @@
 import { assertCanUseActivityLog, DomainError, isActivityLogAdmin } from "@activity-log/core";
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import {
-  clearSessionCookie,
-  closeSession,
-  type OpenSession,
-  requireSession,
-  setSessionCookie,
-  signIn,
-  SignInThrottled,
-} from "../auth/session.ts";
+import { clearSessionCookie, closeSession, type OpenSession, requireSession, setSessionCookie, signIn, SignInThrottled } from "../auth/session.ts";
 import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppEnv } from "../http-context.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleEvents, consoleHistogram, eventDetails } from "./events.ts";
 import { createConsoleReport, deleteConsoleReport, downloadReport, listConsoleReports } from "./reports.ts";
-import {
-  createAndStartTrail,
-  deleteConsoleTrail,
-  listConsoleTrails,
-  setConsoleTrailLogging,
-  updateConsoleTrail,
-} from "./trails.ts";
+import { createAndStartTrail, deleteConsoleTrail, listConsoleTrails, setConsoleTrailLogging, updateConsoleTrail } from "./trails.ts";
 import {
   EventsQuerySchema,
   FilterQuerySchema,

@@ -7,16 +7,7 @@ import { getQuotas } from "../db/iam.ts";
 import { skippedWindowsOf, type SkippedWindows } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
 import type { Caller } from "../http-context.ts";
-import {
-  createTrail,
-  deleteTrail,
-  listTrails,
-  putEventSelectors,
-  startLogging,
-  stopLogging,
-  type Trail,
-  updateTrail,
-} from "../trails/service.ts";
+import { createTrail, deleteTrail, listTrails, putEventSelectors, startLogging, stopLogging, type Trail, updateTrail } from "../trails/service.ts";
 import { iso } from "./views.ts";
 
 export type ConsoleTrail = {
@@ -58,7 +49,10 @@ export function toConsoleTrail(t: Trail, skipped?: SkippedWindows): ConsoleTrail
 
 export async function listConsoleTrails(deps: AppDeps, caller: Caller) {
   const [trails, quotas] = await Promise.all([listTrails(deps, caller), getQuotas(deps.database.db, caller.accountId)]);
-  const skipped = await skippedWindowsOf(deps.database.db, trails.map((t) => t.id));
+  const skipped = await skippedWindowsOf(
+    deps.database.db,
+    trails.map((t) => t.id),
+  );
   return { trails: trails.map((t) => toConsoleTrail(t, skipped.get(t.id))), limit: quotas.trails, count: trails.length };
 }
 

@@ -22,9 +22,6 @@ test("migrations create the regular tables and the partitioned events table", as
 test("a day partition is created once, even when asked twice", async () => {
   await database.db.execute(sql`select activity_log_ensure_event_partition('2026-11-20'::date)`);
   await database.db.execute(sql`select activity_log_ensure_event_partition('2026-11-20'::date)`);
-  const parts = await rowsOf<{ n: number }>(
-    database.db,
-    sql`select count(*)::int as n from pg_inherits where inhparent = 'events'::regclass`,
-  );
+  const parts = await rowsOf<{ n: number }>(database.db, sql`select count(*)::int as n from pg_inherits where inhparent = 'events'::regclass`);
   expect(parts[0]?.n).toBe(1);
 });

@@ -98,7 +98,9 @@ describe("histogram rollups", () => {
   test("equal the live counts on random data: before any run, part rolled up, more inserted, late events", async () => {
     const rand = prng(42);
     // No run yet: the rollups cannot answer; the histogram is live.
-    expect(await rollupHistogramRows(database, { accountId: "roll-a", filter: {}, window: { start: new Date(T0 - DAY), end: new Date(T0) } }, 900_000)).toBeNull();
+    expect(
+      await rollupHistogramRows(database, { accountId: "roll-a", filter: {}, window: { start: new Date(T0 - DAY), end: new Date(T0) } }, 900_000),
+    ).toBeNull();
     await insertEvents(database, randomEvents(rand, 1500, T0 - 30 * DAY, T0));
     expect((await rollUpEvents(database)).ran).toBe(true);
     await expectRollupsMatchLive(rand);
@@ -145,8 +147,11 @@ describe("histogram rollups", () => {
     const conn = await database.pg!.reserve();
     try {
       await conn`begin`;
-      await conn.unsafe(`insert into events (account_id, project, event_time, event_id, event_name, event_type, event_source, read_only, user_name, search_text)
-        values ('roll-a', 'default', $1, 'open-tx', 'RunInstances', 'AwsApiCall', 'ec2', false, 'alice', '')`, [new Date(T0 - 3_600_000).toISOString()]);
+      await conn.unsafe(
+        `insert into events (account_id, project, event_time, event_id, event_name, event_type, event_source, read_only, user_name, search_text)
+        values ('roll-a', 'default', $1, 'open-tx', 'RunInstances', 'AwsApiCall', 'ec2', false, 'alice', '')`,
+        [new Date(T0 - 3_600_000).toISOString()],
+      );
       const [open] = await conn`select pg_current_xact_id()::text as x`;
       const run = await rollUpEvents(database);
       expect(BigInt(run.horizonTo!)).toBeLessThanOrEqual(BigInt(open!.x)); // not counted by this run

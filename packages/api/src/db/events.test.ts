@@ -84,14 +84,11 @@ describe("filters", () => {
       { eventName: "CreateBucket", eventSource: "s3.amazonaws.com", requestParameters: { bucketName: "logs_100%" } },
       { eventName: "ConsoleLogin", eventType: "AwsConsoleSignIn", userName: "carol" },
     ];
-    spec.forEach((s, i) =>
-      events.push(makeEvent({ recipientAccountId: acct, eventTime: new Date(T0 - i * 60_000).toISOString(), ...s })),
-    );
+    spec.forEach((s, i) => events.push(makeEvent({ recipientAccountId: acct, eventTime: new Date(T0 - i * 60_000).toISOString(), ...s })));
     await insertEvents(database, events);
   });
 
-  const names = async (filter: object) =>
-    (await findEventPage(database, { accountId: acct, filter, window, limit: 100 })).map((r) => r.event.eventName);
+  const names = async (filter: object) => (await findEventPage(database, { accountId: acct, filter, window, limit: 100 })).map((r) => r.event.eventName);
 
   test("no filter: newest first", async () => {
     expect(await names({})).toEqual(["DescribeInstances", "TerminateInstances", "StopInstances", "CreateBucket", "ConsoleLogin"]);

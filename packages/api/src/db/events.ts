@@ -17,11 +17,7 @@ import { ensurePartitions, forgetPartitions } from "./partitions.ts";
  */
 
 /** Runs one parameterised statement on whichever driver is underneath and returns its rows. */
-export async function nativeQuery<T = Record<string, unknown>>(
-  database: Database,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
+export async function nativeQuery<T = Record<string, unknown>>(database: Database, text: string, params: unknown[] = []): Promise<T[]> {
   // Unnamed statements: planned with the actual values every time. A named (prepared) statement
   // switches to a generic plan after a few runs, which cannot see the window or rare values.
   if (database.pg) return (await database.pg.unsafe(text, params as never[], { prepare: false })) as unknown as T[];
@@ -273,11 +269,7 @@ export async function findEventPage(database: Database, q: PageQuery): Promise<E
   // index for a common one (10 M events: miss 10 ms, common id 11 ms; forcing the bitmap for every
   // id cost 270 ms on a common one — BENCHMARKS.md).
   const order = `event_time desc, event_id desc`;
-  const rows = await nativeQuery<EventRow>(
-    database,
-    `select ${SELECT_COLUMNS} from events where ${cond} order by ${order} limit ${limit}`,
-    params,
-  );
+  const rows = await nativeQuery<EventRow>(database, `select ${SELECT_COLUMNS} from events where ${cond} order by ${order} limit ${limit}`, params);
   return rows.map((r) => ({ event: toEvent(r), cursor: { time: r.event_time_text, id: r.event_id } }));
 }
 

@@ -153,9 +153,15 @@ describe("access keys", () => {
     const pair = await createAccessKey(database.db, secrets, "acme", "alice", "default", { accessKeyId: "S3RVER", secretAccessKey: "S3RVER-secret" });
     expect(pair).toEqual({ AccessKeyId: "S3RVER", SecretAccessKey: "S3RVER-secret" });
     expect((await findAccessKey(database.db, secrets, "S3RVER"))?.secretAccessKey).toBe("S3RVER-secret");
-    expect((await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "S3RVER", secretAccessKey: "another-secret" }))).code).toBe("ConflictException");
-    expect((await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "no spaces", secretAccessKey: "another-secret" }))).code).toBe("ValidationException");
-    expect((await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "GOODKEYID1", secretAccessKey: "short" }))).code).toBe("ValidationException");
+    expect(
+      (await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "S3RVER", secretAccessKey: "another-secret" }))).code,
+    ).toBe("ConflictException");
+    expect(
+      (await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "no spaces", secretAccessKey: "another-secret" }))).code,
+    ).toBe("ValidationException");
+    expect(
+      (await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "GOODKEYID1", secretAccessKey: "short" }))).code,
+    ).toBe("ValidationException");
     expect((await rejection(createAccessKey(database.db, secrets, "acme", "bob", "nowhere"))).code).toBe("NotFoundException");
     expect((await rejection(createAccessKey(database.db, secrets, "acme", "nobody", "default"))).code).toBe("NotFoundException");
   });

@@ -108,11 +108,7 @@ export async function hasNoAccounts(db: Db): Promise<boolean> {
 export async function createProject(db: Db, accountId: string, project: string): Promise<{ accountId: string; project: string }> {
   validateProjectName(project);
   await requireAccount(db, accountId);
-  const inserted = await db
-    .insert(projects)
-    .values({ accountId, name: project })
-    .onConflictDoNothing()
-    .returning({ name: projects.name });
+  const inserted = await db.insert(projects).values({ accountId, name: project }).onConflictDoNothing().returning({ name: projects.name });
   if (inserted.length === 0) throw new DomainError("ConflictException", `Project ${project} already exists in account ${accountId}.`);
   return { accountId, project };
 }
@@ -136,22 +132,13 @@ async function requireProject(db: Db, accountId: string, project: string): Promi
 export type UserRow = typeof users.$inferSelect;
 
 /** Creates a console user; without a password one is generated. Returns the password once, in clear. */
-export async function createUser(
-  db: Db,
-  accountId: string,
-  userName: string,
-  password?: string,
-): Promise<{ user: string; password: string }> {
+export async function createUser(db: Db, accountId: string, userName: string, password?: string): Promise<{ user: string; password: string }> {
   validateUserName(userName);
   if (password !== undefined && password.length < MIN_PASSWORD) invalid(`The password must be at least ${MIN_PASSWORD} characters.`);
   await requireAccount(db, accountId);
   const clear = password ?? newPassword();
   const passwordHash = await Bun.password.hash(clear);
-  const inserted = await db
-    .insert(users)
-    .values({ accountId, name: userName, passwordHash })
-    .onConflictDoNothing()
-    .returning({ id: users.id });
+  const inserted = await db.insert(users).values({ accountId, name: userName, passwordHash }).onConflictDoNothing().returning({ id: users.id });
   if (inserted.length === 0) throw new DomainError("ConflictException", `User ${userName} already exists in account ${accountId}.`);
   return { user: userName, password: clear };
 }
@@ -311,11 +298,7 @@ function consoleProject(groups: { project: string; group: string }[]): string {
  * The user a console sign-in names, with the password hash to verify and the Caller it would be.
  * Null when the account or user is unknown; the system user is returned too (session.ts refuses it).
  */
-export async function findUserForSignIn(
-  db: Db,
-  accountId: string,
-  userName: string,
-): Promise<{ user: UserRow; caller: Caller } | null> {
+export async function findUserForSignIn(db: Db, accountId: string, userName: string): Promise<{ user: UserRow; caller: Caller } | null> {
   const user = await findUser(db, accountId, userName);
   if (!user) return null;
   return { user, caller: await loadCaller(db, user.id, null, null) };

@@ -115,12 +115,7 @@ export const REPORT_HEARTBEAT_STALE_MS = 60_000;
  * Claims the oldest queued report, or one whose worker stopped heartbeating, with FOR UPDATE SKIP
  * LOCKED: any number of workers may call this at once and each report goes to exactly one of them.
  */
-export async function claimNextReport(
-  database: Database,
-  workerId: string,
-  now: Date,
-  staleMs = REPORT_HEARTBEAT_STALE_MS,
-): Promise<ReportRow | null> {
+export async function claimNextReport(database: Database, workerId: string, now: Date, staleMs = REPORT_HEARTBEAT_STALE_MS): Promise<ReportRow | null> {
   const stale = new Date(now.getTime() - staleMs);
   return database.db.transaction(async (tx) => {
     const [candidate] = await tx
@@ -148,8 +143,7 @@ export async function claimNextReport(
   });
 }
 
-const claimedBy = (id: string, workerId: string) =>
-  and(eq(reports.id, id), eq(reports.status, "generating"), eq(reports.claimedBy, workerId));
+const claimedBy = (id: string, workerId: string) => and(eq(reports.id, id), eq(reports.status, "generating"), eq(reports.claimedBy, workerId));
 
 /**
  * Records progress and renews the claim. False when the claim is lost (the report was deleted,

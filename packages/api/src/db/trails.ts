@@ -35,7 +35,11 @@ export async function insertTrail(db: Db, trail: NewTrail, maxTrails: number): P
 }
 
 export async function findTrail(db: Db, accountId: string, name: string): Promise<TrailRow | null> {
-  const [row] = await db.select().from(trails).where(and(eq(trails.accountId, accountId), eq(trails.name, name))).limit(1);
+  const [row] = await db
+    .select()
+    .from(trails)
+    .where(and(eq(trails.accountId, accountId), eq(trails.name, name)))
+    .limit(1);
   return row ?? null;
 }
 
@@ -60,7 +64,10 @@ export async function updateTrailRow(db: Db, accountId: string, name: string, pa
 }
 
 export async function deleteTrailRow(db: Db, accountId: string, name: string): Promise<boolean> {
-  const rows = await db.delete(trails).where(and(eq(trails.accountId, accountId), eq(trails.name, name))).returning({ id: trails.id });
+  const rows = await db
+    .delete(trails)
+    .where(and(eq(trails.accountId, accountId), eq(trails.name, name)))
+    .returning({ id: trails.id });
   return rows.length > 0;
 }
 
@@ -69,14 +76,7 @@ export async function deleteTrailRow(db: Db, accountId: string, name: string): P
  * at the 5-minute window that contains `now` (`firstWindowStart`), so the trail saves events from the
  * moment it was started; restarting keeps the cursor and the worker accounts for the stopped windows.
  */
-export async function setTrailLogging(
-  db: Db,
-  accountId: string,
-  name: string,
-  logging: boolean,
-  now: Date,
-  firstWindowStart: Date,
-): Promise<TrailRow | null> {
+export async function setTrailLogging(db: Db, accountId: string, name: string, logging: boolean, now: Date, firstWindowStart: Date): Promise<TrailRow | null> {
   const where = and(eq(trails.accountId, accountId), eq(trails.name, name));
   const [current] = await db.select().from(trails).where(where).limit(1);
   if (!current) return null;
@@ -85,7 +85,12 @@ export async function setTrailLogging(
     .update(trails)
     .set(
       logging
-        ? { isLogging: true, startLoggingTime: now, updatedAt: now, nextWindowStart: sql`coalesce(${trails.nextWindowStart}, ${firstWindowStart.toISOString()}::timestamptz)` }
+        ? {
+            isLogging: true,
+            startLoggingTime: now,
+            updatedAt: now,
+            nextWindowStart: sql`coalesce(${trails.nextWindowStart}, ${firstWindowStart.toISOString()}::timestamptz)`,
+          }
         : { isLogging: false, stopLoggingTime: now, updatedAt: now },
     )
     .where(where)

@@ -21,7 +21,13 @@ let database: Database;
 let dataDir: string;
 
 function depsWith(env: Record<string, string>): AppDeps {
-  const config = loadConfig({ DATA_DIR: dataDir, SECRET_KEY: "seed-test-secret-key-0123456789", INGEST_TOKEN: "seed-test-ingest-0123456789", OPERATOR_TOKEN: "seed-test-operator-0123456789", ...env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    SECRET_KEY: "seed-test-secret-key-0123456789",
+    INGEST_TOKEN: "seed-test-ingest-0123456789",
+    OPERATOR_TOKEN: "seed-test-operator-0123456789",
+    ...env,
+  });
   const secrets = createSecretBox(config.secretKey);
   return { database, config, secrets, storage: createStorage(config, database, secrets), clock: fixedClock(now), logger: silentLogger };
 }
@@ -53,7 +59,9 @@ describe("seedDemo", () => {
     const key = await findAccessKey(database.db, deps.secrets, seeded!.accessKeyId);
     expect(key).toMatchObject({ secretAccessKey: seeded!.secretAccessKey, status: "Active", caller: { userName: "admin", project: "default" } });
     for (const user of ["alice", "bob", "carol", "deploy-bot", "system"]) expect(await findUserForSignIn(database.db, "demo", user)).not.toBeNull();
-    expect(await deps.storage.withCredentials({ accessKeyId: seeded!.accessKeyId, secretAccessKey: seeded!.secretAccessKey }).list("demo-audit-archive", "")).toEqual([]);
+    expect(
+      await deps.storage.withCredentials({ accessKeyId: seeded!.accessKeyId, secretAccessKey: seeded!.secretAccessKey }).list("demo-audit-archive", ""),
+    ).toEqual([]);
     // Credentials are kept for later starts, readable only by the owner.
     expect(statSync(join(dataDir, "demo-credentials.json")).mode & 0o077).toBe(0);
     expect(await loadDemoCredentials(deps)).toMatchObject({ user: "admin", password: seeded!.password, accessKeyId: seeded!.accessKeyId });

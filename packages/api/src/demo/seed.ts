@@ -66,9 +66,12 @@ export async function seedDemo(deps: AppDeps, options: DemoSeedOptions = {}): Pr
     accessKeys: { admin: adminKey.AccessKeyId, deployBotProduction: botProduction.AccessKeyId, deployBotStaging: botStaging.AccessKeyId },
   });
   for (let i = 0; i < events.length; i += BATCH) await insertEvents(deps.database, events.slice(i, i + BATCH));
-  await deps.storage.service().createBucket(DEMO_BUCKET).catch((e: unknown) => {
-    deps.logger.warn("could not create the demo bucket", { bucket: DEMO_BUCKET, error: String(e) });
-  });
+  await deps.storage
+    .service()
+    .createBucket(DEMO_BUCKET)
+    .catch((e: unknown) => {
+      deps.logger.warn("could not create the demo bucket", { bucket: DEMO_BUCKET, error: String(e) });
+    });
 
   const credentials: DemoCredentials = {
     account: DEMO_ACCOUNT,

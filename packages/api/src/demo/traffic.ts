@@ -56,7 +56,8 @@ interface Actor {
 
 const BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const BROWSER_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15";
-const AWS_CLI = "aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#debian.12 md/prompt#off md/command#ec2.describe-instances";
+const AWS_CLI =
+  "aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#debian.12 md/prompt#off md/command#ec2.describe-instances";
 const SDK_GO = "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64 api/ec2#1.173.0";
 const INTERNAL = "k2cloud-internal/3.4 (monitoring)";
 const EC2 = "ec2.amazonaws.com";
@@ -155,13 +156,69 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
 
   // ---- the people and machines ----
   const actors = {
-    admin: { userName: "admin", kind: "human", sourceIp: "203.0.113.10", userAgent: BROWSER, projects: ["default", "production", "staging"], strayWrites: 0, accessKeyId: null },
-    alice: { userName: "alice", kind: "human", sourceIp: "198.51.100.23", userAgent: BROWSER_MAC, projects: ["production", "staging"], strayWrites: 0, accessKeyId: null },
-    bob: { userName: "bob", kind: "human", sourceIp: "198.51.100.77", userAgent: BROWSER, projects: ["staging", "default"], strayWrites: 0.15, accessKeyId: null },
-    carol: { userName: "carol", kind: "human", sourceIp: "203.0.113.54", userAgent: BROWSER, projects: ["production", "staging", "default"], strayWrites: 0, accessKeyId: null },
-    deployBotProduction: { userName: "deploy-bot", kind: "bot", sourceIp: "192.0.2.15", userAgent: SDK_GO, projects: ["production"], strayWrites: 0, accessKeyId: accessKeys.deployBotProduction },
-    deployBotStaging: { userName: "deploy-bot", kind: "bot", sourceIp: "192.0.2.15", userAgent: SDK_GO, projects: ["staging"], strayWrites: 0, accessKeyId: accessKeys.deployBotStaging },
-    system: { userName: "system", kind: "system", sourceIp: "10.10.0.5", userAgent: INTERNAL, projects: ["default", "production", "staging"], strayWrites: 0, accessKeyId: null },
+    admin: {
+      userName: "admin",
+      kind: "human",
+      sourceIp: "203.0.113.10",
+      userAgent: BROWSER,
+      projects: ["default", "production", "staging"],
+      strayWrites: 0,
+      accessKeyId: null,
+    },
+    alice: {
+      userName: "alice",
+      kind: "human",
+      sourceIp: "198.51.100.23",
+      userAgent: BROWSER_MAC,
+      projects: ["production", "staging"],
+      strayWrites: 0,
+      accessKeyId: null,
+    },
+    bob: {
+      userName: "bob",
+      kind: "human",
+      sourceIp: "198.51.100.77",
+      userAgent: BROWSER,
+      projects: ["staging", "default"],
+      strayWrites: 0.15,
+      accessKeyId: null,
+    },
+    carol: {
+      userName: "carol",
+      kind: "human",
+      sourceIp: "203.0.113.54",
+      userAgent: BROWSER,
+      projects: ["production", "staging", "default"],
+      strayWrites: 0,
+      accessKeyId: null,
+    },
+    deployBotProduction: {
+      userName: "deploy-bot",
+      kind: "bot",
+      sourceIp: "192.0.2.15",
+      userAgent: SDK_GO,
+      projects: ["production"],
+      strayWrites: 0,
+      accessKeyId: accessKeys.deployBotProduction,
+    },
+    deployBotStaging: {
+      userName: "deploy-bot",
+      kind: "bot",
+      sourceIp: "192.0.2.15",
+      userAgent: SDK_GO,
+      projects: ["staging"],
+      strayWrites: 0,
+      accessKeyId: accessKeys.deployBotStaging,
+    },
+    system: {
+      userName: "system",
+      kind: "system",
+      sourceIp: "10.10.0.5",
+      userAgent: INTERNAL,
+      projects: ["default", "production", "staging"],
+      strayWrites: 0,
+      accessKeyId: null,
+    },
   } satisfies Record<string, Actor>;
   const humans: Actor[] = [actors.admin, actors.alice, actors.bob, actors.carol];
 
@@ -209,7 +266,8 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
     events.push(toStoredEvent(input, { newEventId: () => rnd.uuid(), newRequestId: () => rnd.uuid() }));
   };
 
-  const live = (project: Project, pred: (i: Instance) => boolean = () => true) => instances.filter((i) => i.project === project && i.state !== "terminated" && pred(i));
+  const live = (project: Project, pred: (i: Instance) => boolean = () => true) =>
+    instances.filter((i) => i.project === project && i.state !== "terminated" && pred(i));
 
   const read = (at: number, actor: Actor, project: Project) => {
     const name = rnd.weighted(READS);
@@ -276,11 +334,21 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
           const target = rnd.pick(wrong);
           emit(at, actor, project, kind, {
             requestParameters: instancesSet([target.id]),
-            error: { code: "Client.IncorrectInstanceState", message: `The instance '${target.id}' is not in a state from which it can be ${kind === "StartInstances" ? "started" : kind === "StopInstances" ? "stopped" : "rebooted"}.` },
+            error: {
+              code: "Client.IncorrectInstanceState",
+              message: `The instance '${target.id}' is not in a state from which it can be ${kind === "StartInstances" ? "started" : kind === "StopInstances" ? "stopped" : "rebooted"}.`,
+            },
           });
           return true;
         }
-        const count = kind === "RebootInstances" ? 1 : rnd.weighted([[1, 6], [2, 3], [3, 1]] as const);
+        const count =
+          kind === "RebootInstances"
+            ? 1
+            : rnd.weighted([
+                [1, 6],
+                [2, 3],
+                [3, 1],
+              ] as const);
         const targets = [...new Set(Array.from({ length: count }, () => rnd.pick(candidates)))];
         const ids = targets.map((t) => t.id);
         if (!allowed) return refuse(at, actor, project, kind, instancesSet(ids), []);
@@ -318,7 +386,9 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
           responseElements: {
             reservationId: `r-0${rnd.hex(16)}`,
             ownerId: accountId,
-            instancesSet: items([{ instanceId: inst.id, imageId, instanceState: state("pending"), instanceType, privateIpAddress: `10.0.${rnd.int(255)}.${rnd.int(255)}` }]),
+            instancesSet: items([
+              { instanceId: inst.id, imageId, instanceState: state("pending"), instanceType, privateIpAddress: `10.0.${rnd.int(255)}.${rnd.int(255)}` },
+            ]),
           },
           resources: [instanceResource(inst.id)],
         });
@@ -340,7 +410,11 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
         if (!allowed) return refuse(at, actor, project, kind, instancesSet([target.id]), []);
         emit(at, actor, project, kind, {
           requestParameters: instancesSet([target.id]),
-          responseElements: { instancesSet: items([{ instanceId: target.id, currentState: state("shutting-down"), previousState: state(target.state === "stopped" ? "stopped" : "running") }]) },
+          responseElements: {
+            instancesSet: items([
+              { instanceId: target.id, currentState: state("shutting-down"), previousState: state(target.state === "stopped" ? "stopped" : "running") },
+            ]),
+          },
         });
         target.state = "terminated";
         for (const v of volumes) if (v.attachedTo === target.id) v.deleted = true;
@@ -368,11 +442,16 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
         const requestParameters = { volumeId: vol.id, instanceId: target.id, device: `/dev/sd${"fghij"[rnd.int(5)]}`, deleteOnTermination: false };
         if (!allowed) return refuse(at, actor, project, kind, requestParameters, []);
         vol.attachedTo = target.id;
-        emit(at, actor, project, kind, { requestParameters, responseElements: { volumeId: vol.id, instanceId: target.id, device: requestParameters.device, status: "attaching", attachTime: at } });
+        emit(at, actor, project, kind, {
+          requestParameters,
+          responseElements: { volumeId: vol.id, instanceId: target.id, device: requestParameters.device, status: "attaching", attachTime: at },
+        });
         return true;
       }
       case "DetachVolume": {
-        const vol = volumes.find((v) => v.project === project && !v.deleted && v.attachedTo !== null && !instances.find((i) => i.id === v.attachedTo)?.protected && v.size >= 50);
+        const vol = volumes.find(
+          (v) => v.project === project && !v.deleted && v.attachedTo !== null && !instances.find((i) => i.id === v.attachedTo)?.protected && v.size >= 50,
+        );
         if (!vol) return false;
         const requestParameters = { volumeId: vol.id, force: false };
         if (!allowed) return refuse(at, actor, project, kind, requestParameters, []);
@@ -409,7 +488,9 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
         const cidrIp = port === 22 ? `${actor.sourceIp}/32` : rnd.pick(["0.0.0.0/0", "10.0.0.0/16", "192.0.2.0/24"]);
         const requestParameters = {
           groupId: rnd.pick(groups[project]),
-          ipPermissions: items([{ ipProtocol: "tcp", fromPort: port, toPort: port, groups: {}, ipRanges: items([{ cidrIp }]), ipv6Ranges: {}, prefixListIds: {} }]),
+          ipPermissions: items([
+            { ipProtocol: "tcp", fromPort: port, toPort: port, groups: {}, ipRanges: items([{ cidrIp }]), ipv6Ranges: {}, prefixListIds: {} },
+          ]),
         };
         if (!allowed) return refuse(at, actor, project, kind, requestParameters, []);
         emit(at, actor, project, kind, { requestParameters, responseElements: { _return: true } });
@@ -471,7 +552,9 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
     // The system user polls instance and volume status every 15 minutes, project by project.
     for (let t = day + rnd.int(15 * MINUTE); t < day + DAY; t += 15 * MINUTE) {
       const project = DEMO_PROJECTS[Math.floor((t - day) / (15 * MINUTE)) % 3]!;
-      plan(t, actors.system, (at) => emit(at, actors.system, project, rnd.chance(0.7) ? "DescribeInstanceStatus" : "DescribeVolumes", { requestParameters: { filterSet: {} } }));
+      plan(t, actors.system, (at) =>
+        emit(at, actors.system, project, rnd.chance(0.7) ? "DescribeInstanceStatus" : "DescribeVolumes", { requestParameters: { filterSet: {} } }),
+      );
     }
     // The deploy bot: polls hourly, deploys on working days (new instance in, old tmp instance out).
     for (const bot of [actors.deployBotProduction, actors.deployBotStaging]) {
@@ -479,7 +562,11 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
       for (let h = 0; h < 24; h++) {
         plan(day + h * HOUR + rnd.int(HOUR), bot, (at) => {
           // A burst sometimes trips the rate limit.
-          if (rnd.chance(0.03)) emit(at, bot, project, "DescribeInstances", { requestParameters: { filterSet: {} }, error: { code: "Client.RequestLimitExceeded", message: "Request limit exceeded." } });
+          if (rnd.chance(0.03))
+            emit(at, bot, project, "DescribeInstances", {
+              requestParameters: { filterSet: {} },
+              error: { code: "Client.RequestLimitExceeded", message: "Request limit exceeded." },
+            });
           else read(at, bot, project);
         });
       }
@@ -529,9 +616,17 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
       t += 30_000 + rnd.int(4 * MINUTE);
     }
     if (rnd.chance(0.6)) {
-      plan(t + 10_000, actor, (at) => emit(at, actor, actor.projects[0]!, "ConsoleLogout", { eventType: "AwsConsoleSignOut", eventSource: "signin.amazonaws.com", responseElements: { ConsoleLogout: "Success" } }));
+      plan(t + 10_000, actor, (at) =>
+        emit(at, actor, actor.projects[0]!, "ConsoleLogout", {
+          eventType: "AwsConsoleSignOut",
+          eventSource: "signin.amazonaws.com",
+          responseElements: { ConsoleLogout: "Success" },
+        }),
+      );
     } else {
-      plan(t + 30 * MINUTE, actor, (at) => emit(at, actor, actor.projects[0]!, "ConsoleLogout", { eventType: "AwsConsoleAutoSignOut", eventSource: "signin.amazonaws.com" }));
+      plan(t + 30 * MINUTE, actor, (at) =>
+        emit(at, actor, actor.projects[0]!, "ConsoleLogout", { eventType: "AwsConsoleAutoSignOut", eventSource: "signin.amazonaws.com" }),
+      );
     }
   }
 
@@ -566,7 +661,9 @@ export function generateDemoTraffic(options: DemoTrafficOptions): StoredEvent[] 
     const dbs = DEMO_STORY.stoppedDatabases.map((id) => instances.find((i) => i.id === id)!);
     const ids = dbs.map((d) => d.id);
     plan(t1 + 21 * HOUR + 17 * MINUTE, actors.alice, (at) => {
-      emit(at, actors.alice, "production", "DescribeInstances", { requestParameters: { instancesSet: {}, filterSet: items([{ name: "tag:Name", valueSet: items([{ value: "db-*" }]) }]) } });
+      emit(at, actors.alice, "production", "DescribeInstances", {
+        requestParameters: { instancesSet: {}, filterSet: items([{ name: "tag:Name", valueSet: items([{ value: "db-*" }]) }]) },
+      });
       emit(at + 45_000, actors.alice, "production", "StopInstances", {
         requestParameters: { ...instancesSet(ids), force: false },
         responseElements: { instancesSet: items(ids.map((instanceId) => ({ instanceId, currentState: state("stopping"), previousState: state("running") }))) },

@@ -41,11 +41,7 @@ beforeAll(async () => {
   batch.push(ev("pager", NOW - 30 * MIN, { eventID: "tie-a" }), ev("pager", NOW - 30 * MIN, { eventID: "tie-b" }));
   batch.push(ev("pager", NOW - 31 * MIN, { userName: "bob" }));
   await insertEvents(database, batch);
-  await insertEvents(database, [
-    ev("retained", NOW - 2 * DAY),
-    ev("retained", NOW - 10 * DAY),
-    ev("retained", NOW - 40 * DAY),
-  ]);
+  await insertEvents(database, [ev("retained", NOW - 2 * DAY), ev("retained", NOW - 10 * DAY), ev("retained", NOW - 40 * DAY)]);
 });
 afterAll(() => database.close());
 

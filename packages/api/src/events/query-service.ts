@@ -36,10 +36,7 @@ export interface EventPage {
  * retention ever shows). Tokens are HMAC-signed and bound to the account, the filter and the
  * requested start/end; anything else gets InvalidNextTokenException.
  */
-export async function queryEventPage(
-  deps: Pick<AppDeps, "database" | "clock" | "secrets">,
-  req: EventPageRequest,
-): Promise<EventPage> {
+export async function queryEventPage(deps: Pick<AppDeps, "database" | "clock" | "secrets">, req: EventPageRequest): Promise<EventPage> {
   const maxResults = validateMaxResults(req.maxResults);
   const filter: EventFilter = { ...req.filter, search: validateSearch(req.filter.search) };
   const now = deps.clock.now();

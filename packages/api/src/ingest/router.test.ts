@@ -104,7 +104,7 @@ describe("batches", () => {
       expect(res.status).toBe(400);
       expect((await res.json()).error).toBe("SerializationException");
     }
-    const res = await post("{\"a\":1}\nnot json", { "content-type": "application/x-ndjson" });
+    const res = await post('{"a":1}\nnot json', { "content-type": "application/x-ndjson" });
     expect((await res.json()).message).toContain("Line 2");
   });
 

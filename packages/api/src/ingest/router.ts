@@ -52,11 +52,10 @@ function parseBody(text: string, contentType: string): Parsed {
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, message: "The body is not valid JSON. Send {\"events\": [...]} or NDJSON with Content-Type application/x-ndjson." };
+    return { ok: false, message: 'The body is not valid JSON. Send {"events": [...]} or NDJSON with Content-Type application/x-ndjson.' };
   }
   const events = (body as { events?: unknown } | null)?.events;
-  if (typeof body !== "object" || body === null || !Array.isArray(events))
-    return { ok: false, message: "The body must be a JSON object {\"events\": [...]}." };
+  if (typeof body !== "object" || body === null || !Array.isArray(events)) return { ok: false, message: 'The body must be a JSON object {"events": [...]}.' };
   return { ok: true, items: events };
 }
 
@@ -79,8 +78,7 @@ async function eventTimeIssues(deps: AppDeps, events: StoredEvent[]): Promise<In
 function nulIssues(events: StoredEvent[]): IngestIssue[] {
   const issues: IngestIssue[] = [];
   events.forEach((e, index) => {
-    if (JSON.stringify(e).includes("\\u0000"))
-      issues.push({ index, field: "", message: "Text values must not contain the NUL character (\\u0000)." });
+    if (JSON.stringify(e).includes("\\u0000")) issues.push({ index, field: "", message: "Text values must not contain the NUL character (\\u0000)." });
   });
   return issues;
 }
@@ -133,13 +131,25 @@ export function ingestRouter() {
       const checked = validateIngestBatch(parsed.items);
       if (!checked.ok) {
         const detail = checked.errors.map((e) => `events[${e.index}]${e.field ? `.${e.field}` : ""}: ${e.message}`);
-        return fail(c, 400, "ValidationException", `The batch was refused; nothing was stored. ${detail.slice(0, 20).join("; ")}${detail.length > 20 ? `; and ${detail.length - 20} more` : ""}`, { errors: checked.errors });
+        return fail(
+          c,
+          400,
+          "ValidationException",
+          `The batch was refused; nothing was stored. ${detail.slice(0, 20).join("; ")}${detail.length > 20 ? `; and ${detail.length - 20} more` : ""}`,
+          { errors: checked.errors },
+        );
       }
       const ids = { newEventId: () => crypto.randomUUID(), newRequestId: () => crypto.randomUUID() };
       const events = checked.events.map((e) => toStoredEvent(e, ids));
       const nul = nulIssues(events);
       if (nul.length > 0)
-        return fail(c, 400, "ValidationException", `The batch was refused; nothing was stored. ${nul.map((e) => `events[${e.index}]: ${e.message}`).join("; ")}`, { errors: nul });
+        return fail(
+          c,
+          400,
+          "ValidationException",
+          `The batch was refused; nothing was stored. ${nul.map((e) => `events[${e.index}]: ${e.message}`).join("; ")}`,
+          { errors: nul },
+        );
 
       const { database } = c.get("deps");
       const unknown = await unknownRecipients(database, events);
@@ -148,7 +158,16 @@ export function ingestRouter() {
 
       const tooOld = await eventTimeIssues(c.get("deps"), events);
       if (tooOld.length > 0)
-        return fail(c, 400, "ValidationException", `The batch was refused; nothing was stored. ${tooOld.slice(0, 20).map((e) => `events[${e.index}].eventTime: ${e.message}`).join("; ")}`, { errors: tooOld });
+        return fail(
+          c,
+          400,
+          "ValidationException",
+          `The batch was refused; nothing was stored. ${tooOld
+            .slice(0, 20)
+            .map((e) => `events[${e.index}].eventTime: ${e.message}`)
+            .join("; ")}`,
+          { errors: tooOld },
+        );
 
       const result = await insertEvents(database, events);
       return c.json(result);

@@ -52,9 +52,21 @@ function call(method: string, path: string, body?: unknown, token: string | null
 beforeAll(async () => {
   database = await createTestDatabase();
   dataDir = mkdtempSync(join(tmpdir(), "al-operator-"));
-  const config = loadConfig({ DATA_DIR: dataDir, SECRET_KEY: "secret-key-for-tests-0123456789", INGEST_TOKEN: "ingest-token-for-tests-012345", OPERATOR_TOKEN: TOKEN });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    SECRET_KEY: "secret-key-for-tests-0123456789",
+    INGEST_TOKEN: "ingest-token-for-tests-012345",
+    OPERATOR_TOKEN: TOKEN,
+  });
   const secrets = createSecretBox(config.secretKey);
-  deps = { database, config, secrets, storage: createStorage(config, database, secrets), clock: fixedClock(new Date("2026-11-24T10:00:00Z")), logger: silentLogger };
+  deps = {
+    database,
+    config,
+    secrets,
+    storage: createStorage(config, database, secrets),
+    clock: fixedClock(new Date("2026-11-24T10:00:00Z")),
+    logger: silentLogger,
+  };
   app = buildApp();
 });
 afterAll(async () => {
@@ -69,7 +81,11 @@ describe("security", () => {
       expect(res.status).toBe(401);
       expect((await res.json()).error).toBe("UnauthorizedException");
     }
-    const basic = await app.request("/internal/v1/operator/accounts", { method: "POST", headers: { authorization: `Basic ${btoa(`x:${TOKEN}`)}` }, body: "{}" });
+    const basic = await app.request("/internal/v1/operator/accounts", {
+      method: "POST",
+      headers: { authorization: `Basic ${btoa(`x:${TOKEN}`)}` },
+      body: "{}",
+    });
     expect(basic.status).toBe(401);
     // The token is checked before anything else: even reads of unknown accounts say 401, not 404.
     expect((await call("GET", "/accounts/acme", undefined, "wrong-token")).status).toBe(401);
@@ -83,7 +99,14 @@ describe("happy paths", () => {
     const res = await call("POST", "/accounts", { account: "acme" });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ accountId: "acme", project: "default", systemUser: "system" });
-    expect(lastCall).toMatchObject({ eventName: "CreateAccount", eventSource: "activitylog.operator", userName: "operator", accountId: "acme", project: "default", readOnly: false });
+    expect(lastCall).toMatchObject({
+      eventName: "CreateAccount",
+      eventSource: "activitylog.operator",
+      userName: "operator",
+      accountId: "acme",
+      project: "default",
+      readOnly: false,
+    });
   });
 
   test("project, user, group, key, subscription and quota", async () => {
@@ -113,7 +136,12 @@ describe("happy paths", () => {
     expect(lastCall).toMatchObject({ eventName: "CreateAccessKey", responseElements: { accessKeyId: pair.AccessKeyId } });
     expect(JSON.stringify(lastCall)).not.toContain(pair.SecretAccessKey);
 
-    const imported = await call("POST", "/accounts/acme/access-keys", { user: "bob", project: "default", accessKeyId: "IMPORTEDKEY1", secretAccessKey: "imported-secret-1" });
+    const imported = await call("POST", "/accounts/acme/access-keys", {
+      user: "bob",
+      project: "default",
+      accessKeyId: "IMPORTEDKEY1",
+      secretAccessKey: "imported-secret-1",
+    });
     expect(await imported.json()).toEqual({ AccessKeyId: "IMPORTEDKEY1", SecretAccessKey: "imported-secret-1" });
     expect(JSON.stringify(lastCall)).not.toContain("imported-secret-1");
 
@@ -132,7 +160,12 @@ describe("happy paths", () => {
     expect(lastCall).toMatchObject({ eventName: "SetQuota", requestParameters: { quotaName: "trails", value: 5 } });
 
     const show = await call("GET", "/accounts/acme");
-    expect(await show.json()).toMatchObject({ accountId: "acme", projects: ["default", "production"], subscription: "inactive", quotas: { trails: 5, retentionDays: 30 } });
+    expect(await show.json()).toMatchObject({
+      accountId: "acme",
+      projects: ["default", "production"],
+      subscription: "inactive",
+      quotas: { trails: 5, retentionDays: 30 },
+    });
     expect(lastCall).toMatchObject({ eventName: "GetAccount", readOnly: true });
   });
 });
@@ -161,7 +194,12 @@ describe("errors", () => {
   });
 
   test("bad quota name names the valid ones; bad values say the range", async () => {
-    await expectError(await call("PUT", "/accounts/acme/quotas/bogus", { value: 3 }), 400, "ValidationException", /trails, retentionDays, reportsStored, reportsGenerating, reportTtlHours/);
+    await expectError(
+      await call("PUT", "/accounts/acme/quotas/bogus", { value: 3 }),
+      400,
+      "ValidationException",
+      /trails, retentionDays, reportsStored, reportsGenerating, reportTtlHours/,
+    );
     await expectError(await call("PUT", "/accounts/acme/quotas/trails", { value: 0 }), 400, "ValidationException", /from 1 to/);
     await expectError(await call("PUT", "/accounts/acme/quotas/trails", { value: "3" }), 400, "ValidationException");
   });
@@ -171,14 +209,34 @@ describe("errors", () => {
     await expectError(await call("POST", "/accounts", { account: "Not Valid" }), 400, "ValidationException", /Account name/);
     await expectError(await call("POST", "/accounts", "{not json"), 400, "ValidationException");
     await expectError(await call("PUT", "/accounts/acme/subscription", { status: "paused" }), 400, "ValidationException", /active or inactive/);
-    await expectError(await call("POST", "/accounts/acme/access-keys", { user: "bob", project: "default", accessKeyId: "ONLYID12" }), 400, "ValidationException", /together/);
+    await expectError(
+      await call("POST", "/accounts/acme/access-keys", { user: "bob", project: "default", accessKeyId: "ONLYID12" }),
+      400,
+      "ValidationException",
+      /together/,
+    );
     await expectError(await call("POST", "/accounts/acme/users", { user: "carol", password: "short" }), 400, "ValidationException", /at least 8/);
-    await expectError(await call("PUT", "/accounts/acme/projects/nowhere/administrators/alice"), 404, "NotFoundException", "Project nowhere does not exist in account acme.");
-    await expectError(await call("PUT", "/accounts/acme/projects/default/administrators/nobody"), 404, "NotFoundException", "User nobody does not exist in account acme.");
+    await expectError(
+      await call("PUT", "/accounts/acme/projects/nowhere/administrators/alice"),
+      404,
+      "NotFoundException",
+      "Project nowhere does not exist in account acme.",
+    );
+    await expectError(
+      await call("PUT", "/accounts/acme/projects/default/administrators/nobody"),
+      404,
+      "NotFoundException",
+      "User nobody does not exist in account acme.",
+    );
   });
 
   test("validate-trail: unknown trail is 404; times must be ISO-8601 (digest checks: worker/digests.test.ts)", async () => {
-    await expectError(await call("POST", "/accounts/acme/trails/t1/validate", { from: "2026-11-01T00:00:00Z" }), 404, "NotFoundException", "Trail t1 does not exist in account acme.");
+    await expectError(
+      await call("POST", "/accounts/acme/trails/t1/validate", { from: "2026-11-01T00:00:00Z" }),
+      404,
+      "NotFoundException",
+      "Trail t1 does not exist in account acme.",
+    );
     await expectError(await call("POST", "/accounts/acme/trails/t1/validate", { from: "yesterday" }), 400, "ValidationException", /ISO-8601/);
   });
 

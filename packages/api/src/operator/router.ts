@@ -55,16 +55,17 @@ const existingAccount = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-const name = (what: string) => v.pipe(v.string(`${what} must be a string.`), v.minLength(1, `${what} must not be empty.`), v.maxLength(128, `${what} is too long.`));
+const name = (what: string) =>
+  v.pipe(v.string(`${what} must be a string.`), v.minLength(1, `${what} must not be empty.`), v.maxLength(128, `${what} is too long.`));
 const isoTime = (what: string) =>
-  v.pipe(
-    v.string(`${what} must be an ISO-8601 time.`),
-    v.isoTimestamp(`${what} must be an ISO-8601 time such as 2026-11-24T10:00:00Z.`),
-  );
+  v.pipe(v.string(`${what} must be an ISO-8601 time.`), v.isoTimestamp(`${what} must be an ISO-8601 time such as 2026-11-24T10:00:00Z.`));
 
 const CreateAccountBody = v.object({ account: name("account") });
 const CreateProjectBody = v.object({ project: name("project") });
-const CreateUserBody = v.object({ user: name("user"), password: v.optional(v.pipe(v.string("password must be a string."), v.maxLength(256, "password is too long."))) });
+const CreateUserBody = v.object({
+  user: name("user"),
+  password: v.optional(v.pipe(v.string("password must be a string."), v.maxLength(256, "password is too long."))),
+});
 const CreateKeyBody = v.pipe(
   v.object({
     user: name("user"),
@@ -72,7 +73,10 @@ const CreateKeyBody = v.pipe(
     accessKeyId: v.optional(v.string("accessKeyId must be a string.")),
     secretAccessKey: v.optional(v.string("secretAccessKey must be a string.")),
   }),
-  v.check((b) => (b.accessKeyId === undefined) === (b.secretAccessKey === undefined), "accessKeyId and secretAccessKey must be given together to import a key pair."),
+  v.check(
+    (b) => (b.accessKeyId === undefined) === (b.secretAccessKey === undefined),
+    "accessKeyId and secretAccessKey must be given together to import a key pair.",
+  ),
 );
 const SubscriptionBody = v.object({ status: v.picklist(["active", "inactive"], "status must be active or inactive.") });
 const QuotaBody = v.object({ value: v.unknown() });
@@ -174,7 +178,13 @@ export function operatorRouter() {
       const body = c.req.valid("json");
       const call = c.get("call");
       call.requestParameters = { trailName: c.req.param("trail"), ...body };
-      const result = await validateTrail(c.get("deps"), c.req.param("account"), c.req.param("trail"), new Date(body.from), body.to === undefined ? undefined : new Date(body.to));
+      const result = await validateTrail(
+        c.get("deps"),
+        c.req.param("account"),
+        c.req.param("trail"),
+        new Date(body.from),
+        body.to === undefined ? undefined : new Date(body.to),
+      );
       call.responseElements = { valid: result.valid, digests: result.digests, archives: result.archives, problems: result.problems.length };
       return c.json(result);
     })

@@ -22,9 +22,10 @@ export function createStorage(config: Config, database: Database, secrets: Secre
       endpoint: config.s3Endpoint,
       region: config.s3Region,
       forcePathStyle: config.s3ForcePathStyle,
-      serviceCredentials: config.reportsAccessKeyId && config.reportsSecretAccessKey
-        ? { accessKeyId: config.reportsAccessKeyId, secretAccessKey: config.reportsSecretAccessKey }
-        : undefined,
+      serviceCredentials:
+        config.reportsAccessKeyId && config.reportsSecretAccessKey
+          ? { accessKeyId: config.reportsAccessKeyId, secretAccessKey: config.reportsSecretAccessKey }
+          : undefined,
     });
   }
   return createLocalStorage(join(config.dataDir, "objects"), activeAccessKeyCheck(database, secrets));

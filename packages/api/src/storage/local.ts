@@ -17,9 +17,10 @@ const INVALID_ACCESS_KEY = "The AWS Access Key Id you provided does not exist in
  */
 export function createLocalStorage(root: string, isKnown: CredentialCheck): ObjectStorage {
   return {
-    withCredentials: (credentials) => localStore(root, async () => {
-      if (!(await isKnown(credentials))) throw new StorageError("InvalidAccessKeyId", INVALID_ACCESS_KEY, 403);
-    }),
+    withCredentials: (credentials) =>
+      localStore(root, async () => {
+        if (!(await isKnown(credentials))) throw new StorageError("InvalidAccessKeyId", INVALID_ACCESS_KEY, 403);
+      }),
     // The service owns the directory; its own calls need no key pair.
     service: () => localStore(root, async () => {}),
   };

@@ -122,7 +122,14 @@ export function toStorageError(error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   if (error instanceof S3ServiceException) {
     const status = error.$metadata?.httpStatusCode;
-    const code = error.name && error.name !== "Error" && error.name !== "Unknown" ? error.name : status === 404 ? "NoSuchBucket" : status === 403 ? "AccessDenied" : "UnknownError";
+    const code =
+      error.name && error.name !== "Error" && error.name !== "Unknown"
+        ? error.name
+        : status === 404
+          ? "NoSuchBucket"
+          : status === 403
+            ? "AccessDenied"
+            : "UnknownError";
     return new StorageError(code, error.message || code, status);
   }
   const message = error instanceof Error ? error.message : String(error);

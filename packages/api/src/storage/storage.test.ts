@@ -47,7 +47,10 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: string; messag
 
 const text = async (body: ReadableStream<Uint8Array>) => new Response(body).text();
 
-for (const [kind, storage] of [["s3", () => s3], ["local", () => local]] as const) {
+for (const [kind, storage] of [
+  ["s3", () => s3],
+  ["local", () => local],
+] as const) {
   describe(`${kind} store`, () => {
     test("write, overwrite, read, stream, list and delete", async () => {
       const store = storage().withCredentials(known);

@@ -38,6 +38,5 @@ export function appWith(deps: AppDeps) {
 /** Inserts accounts and projects directly (the IAM module belongs to another area). */
 export async function seedAccount(database: Database, accountId: string, projects: string[] = ["default"]) {
   await nativeQuery(database, `insert into accounts (id) values ($1) on conflict do nothing`, [accountId]);
-  for (const p of projects)
-    await nativeQuery(database, `insert into projects (account_id, name) values ($1, $2) on conflict do nothing`, [accountId, p]);
+  for (const p of projects) await nativeQuery(database, `insert into projects (account_id, name) values ($1, $2) on conflict do nothing`, [accountId, p]);
 }

@@ -8,7 +8,10 @@ import type { TrailRow } from "../db/trails.ts";
  */
 
 /** The deterministic object key of a trail's window: a retry overwrites, never duplicates. */
-export function windowObjectKey(trail: Pick<TrailRow, "id" | "prefix" | "accountId" | "region">, window: Pick<DeliveryWindow, "start"> & Partial<DeliveryWindow>): string {
+export function windowObjectKey(
+  trail: Pick<TrailRow, "id" | "prefix" | "accountId" | "region">,
+  window: Pick<DeliveryWindow, "start"> & Partial<DeliveryWindow>,
+): string {
   const id = createHash("sha256").update(`${trail.id}:${window.start.toISOString()}`).digest("hex").slice(0, 16);
   return archiveKey({ prefix: trail.prefix, accountId: trail.accountId, region: trail.region, windowStart: window.start, id });
 }

@@ -1,6 +1,15 @@
 import { assertCanUseActivityLog } from "@activity-log/core/access";
 import { DomainError } from "@activity-log/core/errors";
-import { parseTrailRef, selectorsAdmit, trailArn, type EventSelector, validateBucketName, validateS3Prefix, validateTrailName, windowOf } from "@activity-log/core/trail";
+import {
+  parseTrailRef,
+  selectorsAdmit,
+  trailArn,
+  type EventSelector,
+  validateBucketName,
+  validateS3Prefix,
+  validateTrailName,
+  windowOf,
+} from "@activity-log/core/trail";
 import { getQuotas } from "../db/iam.ts";
 import {
   deleteTrailRow,
@@ -73,7 +82,10 @@ export async function createTrail(deps: AppDeps, caller: Caller, input: CreateTr
   } catch (error) {
     if (error instanceof TrailNameTaken) throw trailExists(deps, caller, name);
     if (error instanceof TrailQuotaExceeded) {
-      throw new DomainError("MaximumNumberOfTrailsExceededException", `User: ${caller.accountId} already has ${quotas.trails} trails in ${deps.config.region}. The account's trail limit is ${quotas.trails}.`);
+      throw new DomainError(
+        "MaximumNumberOfTrailsExceededException",
+        `User: ${caller.accountId} already has ${quotas.trails} trails in ${deps.config.region}. The account's trail limit is ${quotas.trails}.`,
+      );
     }
     throw error;
   }
@@ -160,13 +172,14 @@ export async function putEventSelectors(deps: AppDeps, caller: Caller, ref: unkn
   }
   const reads = selectorsAdmit(selectors, true);
   const writes = selectorsAdmit(selectors, false);
-  const patch: TrailPatch = reads && writes
-    ? { readWriteType: "All", includeManagementEvents: true }
-    : reads
-      ? { readWriteType: "ReadOnly", includeManagementEvents: true }
-      : writes
-        ? { readWriteType: "WriteOnly", includeManagementEvents: true }
-        : { readWriteType: "All", includeManagementEvents: false };
+  const patch: TrailPatch =
+    reads && writes
+      ? { readWriteType: "All", includeManagementEvents: true }
+      : reads
+        ? { readWriteType: "ReadOnly", includeManagementEvents: true }
+        : writes
+          ? { readWriteType: "WriteOnly", includeManagementEvents: true }
+          : { readWriteType: "All", includeManagementEvents: false };
   const row = await updateTrailRow(deps.database.db, caller.accountId, current.name, patch, deps.clock.now());
   if (!row) throw trailNotFound(deps, caller, String(ref));
   return withArn(row);
@@ -212,7 +225,10 @@ function trailNotFound(deps: AppDeps, caller: Caller, ref: string): DomainError 
 }
 
 function trailExists(deps: AppDeps, caller: Caller, name: string): DomainError {
-  return new DomainError("TrailAlreadyExistsException", `Trail ${trailArn(deps.config.region, caller.accountId, name)} already exists for customer: ${caller.accountId}`);
+  return new DomainError(
+    "TrailAlreadyExistsException",
+    `Trail ${trailArn(deps.config.region, caller.accountId, name)} already exists for customer: ${caller.accountId}`,
+  );
 }
 
 const UNKNOWN_KEY_MESSAGE = "The AWS Access Key Id you provided does not exist in our records.";
@@ -234,7 +250,10 @@ async function checkBucket(deps: AppDeps, caller: Caller, project: string, bucke
       );
     }
   } else if (project !== caller.project) {
-    throw new DomainError("InvalidParameterException", `The access key ${accessKeyId} belongs to project ${caller.project}, not ${project}; sign with a key of the project that holds the bucket.`);
+    throw new DomainError(
+      "InvalidParameterException",
+      `The access key ${accessKeyId} belongs to project ${caller.project}, not ${project}; sign with a key of the project that holds the bucket.`,
+    );
   }
   const key = await findKeySecret(db, caller.accountId, accessKeyId);
   if (!key || key.status !== "Active") throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_KEY_MESSAGE);

@@ -70,7 +70,9 @@ export async function validateTrail(deps: AppDeps, accountId: string, trailName:
 
   const from = new Date(Math.floor(fromTime.getTime() / WINDOW_MS) * WINDOW_MS);
   const [lastDigest] = await db.select().from(trailDigests).where(eq(trailDigests.trailId, trail.id)).orderBy(desc(trailDigests.hourStart)).limit(1);
-  const to = toTime ?? (lastDigest ? new Date(lastDigest.hourStart.getTime() + DIGEST_PERIOD_MS) : new Date(Math.floor(deps.clock.now().getTime() / WINDOW_MS) * WINDOW_MS));
+  const to =
+    toTime ??
+    (lastDigest ? new Date(lastDigest.hourStart.getTime() + DIGEST_PERIOD_MS) : new Date(Math.floor(deps.clock.now().getTime() / WINDOW_MS) * WINDOW_MS));
   if (to <= from) throw new DomainError("ValidationException", `to (${to.toISOString()}) must be after from (${from.toISOString()}).`);
 
   const hours = hourStartsIn(from, to);
@@ -128,7 +130,9 @@ async function check(
         kind: "missing-digest",
         key,
         window,
-        message: settled ? `Digest ${key} for the hour starting ${window} does not exist.` : `The digest for the hour starting ${window} is not written yet (the hour is not fully delivered).`,
+        message: settled
+          ? `Digest ${key} for the hour starting ${window} does not exist.`
+          : `The digest for the hour starting ${window} is not written yet (the hour is not fully delivered).`,
       });
       continue;
     }
@@ -140,11 +144,21 @@ async function check(
       continue;
     }
     if (!deps.secrets.verify(canonicalDigest(file), file.signature)) {
-      problems.push({ kind: "bad-signature", key, window, message: `The signature of digest ${key} does not verify: the file was altered or not written by this service.` });
+      problems.push({
+        kind: "bad-signature",
+        key,
+        window,
+        message: `The signature of digest ${key} does not verify: the file was altered or not written by this service.`,
+      });
       continue;
     }
     if (file.trailARN !== arn || file.key !== key || file.digestStartTime !== isoSeconds(new Date(hour))) {
-      problems.push({ kind: "wrong-digest", key, window, message: `Digest ${key} belongs to ${file.trailARN} at ${file.digestStartTime}, not to ${arn} at ${isoSeconds(new Date(hour))}.` });
+      problems.push({
+        kind: "wrong-digest",
+        key,
+        window,
+        message: `Digest ${key} belongs to ${file.trailARN} at ${file.digestStartTime}, not to ${arn} at ${isoSeconds(new Date(hour))}.`,
+      });
       continue;
     }
     valid.push({ key, sha256, file });
@@ -166,9 +180,19 @@ async function check(
       listed.set(a.key, Date.parse(a.windowStart));
       const actual = await sha256Of(store, trail.bucket, a.key);
       if (actual === null) {
-        problems.push({ kind: "missing-archive", key: a.key, window: new Date(a.windowStart).toISOString(), message: `Archive ${a.key} listed by digest ${d.key} does not exist.` });
+        problems.push({
+          kind: "missing-archive",
+          key: a.key,
+          window: new Date(a.windowStart).toISOString(),
+          message: `Archive ${a.key} listed by digest ${d.key} does not exist.`,
+        });
       } else if (actual !== a.sha256) {
-        problems.push({ kind: "altered-archive", key: a.key, window: new Date(a.windowStart).toISOString(), message: `Archive ${a.key} was altered: its SHA-256 is ${actual}, digest ${d.key} lists ${a.sha256}.` });
+        problems.push({
+          kind: "altered-archive",
+          key: a.key,
+          window: new Date(a.windowStart).toISOString(),
+          message: `Archive ${a.key} was altered: its SHA-256 is ${actual}, digest ${d.key} lists ${a.sha256}.`,
+        });
       } else archives++;
     }
   }
@@ -176,7 +200,9 @@ async function check(
   // 4. Coverage of the range's windows, and archives in the bucket that no digest lists.
   const windowStarts = windowStartsIn(r.from, r.to);
   const records = new Map<number, WindowRecord>(r.deliveries.map((d) => [d.windowStart.getTime(), { status: d.status, objectKey: d.objectKey }]));
-  const others = (await listTrailRows(deps.database.db, trail.accountId)).filter((t) => t.id !== trail.id && t.bucket === trail.bucket && t.prefix === trail.prefix);
+  const others = (await listTrailRows(deps.database.db, trail.accountId)).filter(
+    (t) => t.id !== trail.id && t.bucket === trail.bucket && t.prefix === trail.prefix,
+  );
   const bucketArchives: string[] = [];
   for (let day = Math.floor(r.from.getTime() / DAY_MS) * DAY_MS; day < r.to.getTime(); day += DAY_MS) {
     const sample = archiveKey({ prefix: trail.prefix, accountId: trail.accountId, region: trail.region, windowStart: new Date(day), id: "x" });

@@ -51,9 +51,15 @@ export function EventsTable(props: {
         <span role="columnheader">Event time</span>
         <span role="columnheader">Action</span>
         <span role="columnheader">User</span>
-        <span role="columnheader" class="col-project">Project</span>
-        <span role="columnheader" class="col-source">Event source</span>
-        <span role="columnheader" class="col-resource">Resources</span>
+        <span role="columnheader" class="col-project">
+          Project
+        </span>
+        <span role="columnheader" class="col-source">
+          Event source
+        </span>
+        <span role="columnheader" class="col-resource">
+          Resources
+        </span>
         <span role="columnheader">Result</span>
       </div>
       <div class="rows" ref={scroller} onScroll={check} role="rowgroup">

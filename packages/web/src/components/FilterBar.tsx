@@ -14,12 +14,7 @@ const TEXT_FILTERS: { key: Exclude<TextField, "search">; label: string; placehol
  * The Events view's filters. Every change goes to the URL at once (through `onChange`); text fields
  * apply on Enter or when they lose focus, so typing does not fire a query per keystroke.
  */
-export function FilterBar(props: {
-  filter: EventsFilter;
-  onChange: (f: EventsFilter) => void;
-  retentionDays: number;
-  projects: string[];
-}) {
+export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFilter) => void; retentionDays: number; projects: string[] }) {
   const now = () => new Date();
   const [customStart, setCustomStart] = createSignal(props.filter.start ?? "");
   const [customEnd, setCustomEnd] = createSignal(props.filter.end ?? "");
@@ -59,12 +54,7 @@ export function FilterBar(props: {
         <div class="segmented" role="group" aria-label="Time period">
           <For each={RANGE_PRESETS}>
             {(p) => (
-              <button
-                type="button"
-                aria-pressed={props.filter.range === p.id && !showCustom()}
-                title={p.label}
-                onClick={() => chooseRange(p.id)}
-              >
+              <button type="button" aria-pressed={props.filter.range === p.id && !showCustom()} title={p.label} onClick={() => chooseRange(p.id)}>
                 {p.id}
               </button>
             )}
@@ -75,11 +65,7 @@ export function FilterBar(props: {
         </div>
         <label class="field inline">
           <span>Read only</span>
-          <select
-            name="readOnly"
-            value={props.filter.readOnly}
-            onChange={(e) => set({ readOnly: e.currentTarget.value as EventsFilter["readOnly"] })}
-          >
+          <select name="readOnly" value={props.filter.readOnly} onChange={(e) => set({ readOnly: e.currentTarget.value as EventsFilter["readOnly"] })}>
             <option value="false">No</option>
             <option value="true">Yes</option>
             <option value="all">All</option>

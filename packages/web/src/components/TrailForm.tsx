@@ -65,9 +65,7 @@ export function TrailForm(props: {
             onBlur={() => setTouched(true)}
           />
           <span id="trail-name-hint" class="hint" classList={{ "hint-error": !!nameProblem() && (touched() || name() !== "") }} data-testid="trail-name-hint">
-            {(touched() || name() !== "") && nameProblem()
-              ? nameProblem()
-              : "3–128 letters, digits, . _ -; starts and ends with a letter or digit."}
+            {(touched() || name() !== "") && nameProblem() ? nameProblem() : "3–128 letters, digits, . _ -; starts and ends with a letter or digit."}
           </span>
         </label>
         <label class="field">
@@ -94,7 +92,14 @@ export function TrailForm(props: {
         </label>
         <label class="field">
           <span>Prefix (optional)</span>
-          <input name="prefix" value={prefix()} spellcheck={false} autocomplete="off" placeholder="e.g. audit" onInput={(e) => setPrefix(e.currentTarget.value)} />
+          <input
+            name="prefix"
+            value={prefix()}
+            spellcheck={false}
+            autocomplete="off"
+            placeholder="e.g. audit"
+            onInput={(e) => setPrefix(e.currentTarget.value)}
+          />
           <span class="hint" classList={{ "hint-error": !!prefixProblem() }}>
             {prefixProblem() ?? "Archives go under <prefix>/AWSLogs/<account>/CloudTrail/…"}
           </span>

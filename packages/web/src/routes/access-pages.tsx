@@ -7,10 +7,12 @@ export function NoAccessPage(props: { user: string; account: string }) {
       </div>
       <h1 id="no-access-title">You have no access to the Activity log</h1>
       <p>
-        User <strong>{props.user}</strong> is not a member of the group <code>ActivityLogAdministrators</code> in any project of
-        account <strong>{props.account}</strong>.
+        User <strong>{props.user}</strong> is not a member of the group <code>ActivityLogAdministrators</code> in any project of account{" "}
+        <strong>{props.account}</strong>.
       </p>
-      <p>Ask an administrator of the account to add you to that group in any project; membership gives access to the events, trails and reports of all projects.</p>
+      <p>
+        Ask an administrator of the account to add you to that group in any project; membership gives access to the events, trails and reports of all projects.
+      </p>
     </section>
   );
 }
@@ -23,8 +25,8 @@ export function SubscriptionInactivePage(props: { account: string }) {
       </div>
       <h1 id="subscription-title">The Activity log subscription is not active</h1>
       <p>
-        The subscription of account <strong>{props.account}</strong> is inactive, so events, reports and trails cannot be viewed. Events
-        are still being recorded, and archives already delivered stay in their buckets.
+        The subscription of account <strong>{props.account}</strong> is inactive, so events, reports and trails cannot be viewed. Events are still being
+        recorded, and archives already delivered stay in their buckets.
       </p>
       <p>Ask an administrator of the account to activate the subscription; everything becomes available again at once.</p>
     </section>

@@ -157,28 +157,21 @@ export function EventsPage() {
         </p>
       </Show>
       <FilterBar filter={filter()} onChange={setFilter} retentionDays={retentionDays()} projects={me()?.projects ?? []} />
-      <Histogram
-        data={histogram.latest}
-        loading={histogram.loading}
-        onZoom={(start, bucketMs) => setFilter(zoomTo(filter(), start, bucketMs))}
-      />
+      <Histogram data={histogram.latest} loading={histogram.loading} onZoom={(start, bucketMs) => setFilter(zoomTo(filter(), start, bucketMs))} />
       <div class="events-body">
         <section class="events-list" aria-label="Events" aria-busy={loading()}>
           <Show when={error()}>
             <ErrorBox error={error()} retry={() => void loadFirst(query())} />
           </Show>
-          <Show
-            when={!loading() || events().length > 0}
-            fallback={<Loading label="Looking for events…" />}
-          >
+          <Show when={!loading() || events().length > 0} fallback={<Loading label="Looking for events…" />}>
             <Show
               when={events().length > 0}
               fallback={
                 <Show when={!error()}>
                   <Empty title="No events match these filters">
                     <p>
-                      Try a longer period, set <em>Read only</em> to <strong>All</strong> (read calls are hidden by default), or clear a filter.
-                      Search is case-sensitive.
+                      Try a longer period, set <em>Read only</em> to <strong>All</strong> (read calls are hidden by default), or clear a filter. Search is
+                      case-sensitive.
                     </p>
                   </Empty>
                 </Show>

@@ -29,7 +29,14 @@ export function ReportsPage() {
     }
   };
   void refetch();
-  const list = { get latest() { return latest(); }, get error() { return error(); } };
+  const list = {
+    get latest() {
+      return latest();
+    },
+    get error() {
+      return error();
+    },
+  };
   const [now, setNow] = createSignal(Date.now());
   // Live progress: poll while anything is queued or generating; the countdowns tick every second.
   const tick = setInterval(() => setNow(Date.now()), 1000);
@@ -84,8 +91,8 @@ export function ReportsPage() {
         <Match when={list.latest?.reports.length === 0}>
           <Empty title="No reports yet">
             <p>
-              Open <A href="/events">Events</A>, set the filters, and choose <strong>Create report CSV</strong> or <strong>Create report JSON</strong>.
-              Reports are built in the background and kept for {list.latest!.limits.ttlHours / 24} days.
+              Open <A href="/events">Events</A>, set the filters, and choose <strong>Create report CSV</strong> or <strong>Create report JSON</strong>. Reports
+              are built in the background and kept for {list.latest!.limits.ttlHours / 24} days.
             </p>
           </Empty>
         </Match>
@@ -190,7 +197,11 @@ function ReportRow(props: { report: Report; now: number; highlight: boolean; onD
           label="Delete"
           ariaLabel={`Delete the ${r().format.toUpperCase()} report created ${formatTime(r().createdAt)}`}
           title="Delete this report?"
-          message={<p>The {r().format.toUpperCase()} report created {formatTime(r().createdAt)} will be deleted. The events themselves are not affected.</p>}
+          message={
+            <p>
+              The {r().format.toUpperCase()} report created {formatTime(r().createdAt)} will be deleted. The events themselves are not affected.
+            </p>
+          }
           confirmLabel="Delete report"
           onConfirm={props.onDelete}
         />

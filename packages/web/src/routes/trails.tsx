@@ -23,7 +23,10 @@ export function TrailsPage() {
   };
   const edit = async (name: string, input: TrailInput) => {
     await call(
-      api.trails[":name"].$patch({ param: { name }, json: { bucket: input.bucket, project: input.project, prefix: input.prefix, readWriteType: input.readWriteType } }),
+      api.trails[":name"].$patch({
+        param: { name },
+        json: { bucket: input.bucket, project: input.project, prefix: input.prefix, readWriteType: input.readWriteType },
+      }),
     );
     setMode(undefined);
     await refetch();
@@ -99,8 +102,8 @@ export function TrailsPage() {
         <Match when={list.latest?.trails.length === 0 && !mode()}>
           <Empty title="No trails yet">
             <p>
-              Events are kept for {me()?.quotas.retentionDays ?? 30} days. To keep them longer — a year of evidence for auditors — create a trail: it
-              saves every event to an object-storage bucket of yours.
+              Events are kept for {me()?.quotas.retentionDays ?? 30} days. To keep them longer — a year of evidence for auditors — create a trail: it saves
+              every event to an object-storage bucket of yours.
             </p>
           </Empty>
         </Match>
@@ -142,7 +145,8 @@ export function TrailsPage() {
                         <Show when={t.skippedWindows}>
                           {(gap) => (
                             <div class="muted small" data-testid="trail-gap">
-                              {gap().windows} {gap().windows === 1 ? "window" : "windows"} not delivered while the subscription was inactive ({formatTime(gap().first)} – {formatTime(gap().last)})
+                              {gap().windows} {gap().windows === 1 ? "window" : "windows"} not delivered while the subscription was inactive (
+                              {formatTime(gap().first)} – {formatTime(gap().last)})
                             </div>
                           )}
                         </Show>
@@ -168,7 +172,13 @@ export function TrailsPage() {
                             Stop
                           </button>
                         </Show>
-                        <button type="button" class="btn btn-small" disabled={!!mode()} onClick={() => setMode({ kind: "edit", trail: t })} aria-label={`Edit ${t.name}`}>
+                        <button
+                          type="button"
+                          class="btn btn-small"
+                          disabled={!!mode()}
+                          onClick={() => setMode({ kind: "edit", trail: t })}
+                          aria-label={`Edit ${t.name}`}
+                        >
                           Edit
                         </button>
                         <ConfirmButton

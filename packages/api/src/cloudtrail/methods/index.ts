@@ -14,7 +14,18 @@ import { updateTrail } from "./update-trail.ts";
 
 /** The operations this service answers, by their X-Amz-Target name. */
 export const METHODS: ReadonlyMap<string, CloudTrailMethod> = new Map(
-  [lookupEvents, createTrail, updateTrail, deleteTrail, describeTrails, getTrail, listTrails, getTrailStatus, startLogging, stopLogging, getEventSelectors, putEventSelectors].map(
-    (m) => [m.name, m],
-  ),
+  [
+    lookupEvents,
+    createTrail,
+    updateTrail,
+    deleteTrail,
+    describeTrails,
+    getTrail,
+    listTrails,
+    getTrailStatus,
+    startLogging,
+    stopLogging,
+    getEventSelectors,
+    putEventSelectors,
+  ].map((m) => [m.name, m]),
 );

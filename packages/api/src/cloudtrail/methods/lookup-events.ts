@@ -18,7 +18,10 @@ export const lookupEvents: CloudTrailMethod = {
       throw new DomainError("InvalidNextTokenException", "NextToken must be the string a previous LookupEvents returned.");
     }
     if (input.EventCategory !== undefined && input.EventCategory !== null) {
-      throw new DomainError("InvalidParameterException", "EventCategory (Insights events) is not supported by Activity Log; omit it to look up management events.");
+      throw new DomainError(
+        "InvalidParameterException",
+        "EventCategory (Insights events) is not supported by Activity Log; omit it to look up management events.",
+      );
     }
     const quotas = await getQuotas(deps.database.db, caller.accountId);
     const page = await queryEventPage(deps, {

@@ -9,7 +9,10 @@ export const putEventSelectors: CloudTrailMethod = {
   async run({ deps, caller }, input) {
     const name = trailRefParam(input, "TrailName");
     if (input.AdvancedEventSelectors !== undefined && input.AdvancedEventSelectors !== null) {
-      throw new DomainError("InvalidEventSelectorsException", "AdvancedEventSelectors are not supported by Activity Log; use EventSelectors with ReadWriteType.");
+      throw new DomainError(
+        "InvalidEventSelectorsException",
+        "AdvancedEventSelectors are not supported by Activity Log; use EventSelectors with ReadWriteType.",
+      );
     }
     const trail = await put(deps, caller, name, parseEventSelectors(input.EventSelectors));
     return { TrailARN: trail.arn, EventSelectors: eventSelectorsOf(trail) };

@@ -5,14 +5,18 @@ export const reports = pgTable(
   "reports",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
     createdBy: text("created_by").notNull(),
     format: text("format", { enum: ["csv", "json"] }).notNull(),
     /** The console filter the report was asked for (core EventFilter), and its resolved time window. */
     filter: jsonb("filter").notNull(),
     windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
     windowEnd: timestamp("window_end", { withTimezone: true }).notNull(),
-    status: text("status", { enum: ["queued", "generating", "ready", "failed", "expired"] }).notNull().default("queued"),
+    status: text("status", { enum: ["queued", "generating", "ready", "failed", "expired"] })
+      .notNull()
+      .default("queued"),
     rowsDone: bigint("rows_done", { mode: "number" }).notNull().default(0),
     rowsEstimated: bigint("rows_estimated", { mode: "number" }),
     bytes: bigint("bytes", { mode: "number" }),

@@ -5,7 +5,9 @@ export const trails = pgTable(
   "trails",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     region: text("region").notNull(),
     /** The project that holds the bucket; deliveries use `accessKeyId` (a key of that project). */
@@ -14,7 +16,9 @@ export const trails = pgTable(
     prefix: text("prefix").notNull().default(""),
     accessKeyId: text("access_key_id").notNull(),
     isLogging: boolean("is_logging").notNull().default(false),
-    readWriteType: text("read_write_type", { enum: ["All", "ReadOnly", "WriteOnly"] }).notNull().default("All"),
+    readWriteType: text("read_write_type", { enum: ["All", "ReadOnly", "WriteOnly"] })
+      .notNull()
+      .default("All"),
     includeManagementEvents: boolean("include_management_events").notNull().default(true),
     startLoggingTime: timestamp("start_logging_time", { withTimezone: true }),
     stopLoggingTime: timestamp("stop_logging_time", { withTimezone: true }),
@@ -37,7 +41,9 @@ export const trails = pgTable(
 export const trailDeliveries = pgTable(
   "trail_deliveries",
   {
-    trailId: uuid("trail_id").notNull().references(() => trails.id, { onDelete: "cascade" }),
+    trailId: uuid("trail_id")
+      .notNull()
+      .references(() => trails.id, { onDelete: "cascade" }),
     windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
     status: text("status", { enum: ["pending", "delivered", "empty", "skipped"] }).notNull(),
     /** Why a window was skipped (e.g. "subscription inactive"). */
@@ -65,7 +71,9 @@ export const trailDeliveries = pgTable(
 export const trailDigests = pgTable(
   "trail_digests",
   {
-    trailId: uuid("trail_id").notNull().references(() => trails.id, { onDelete: "cascade" }),
+    trailId: uuid("trail_id")
+      .notNull()
+      .references(() => trails.id, { onDelete: "cascade" }),
     hourStart: timestamp("hour_start", { withTimezone: true }).notNull(),
     objectKey: text("object_key").notNull(),
     sha256: text("sha256").notNull(),
