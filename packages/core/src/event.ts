@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { isReadOnly } from "./read-only.ts";
 import { extractResources, mergeResources, type Resource } from "./resources.ts";
+import { MINUTE_MS, retentionFloor } from "./time.ts";
 
 export const EVENT_TYPES = ["AwsApiCall", "AwsConsoleSignIn", "AwsConsoleSignOut", "AwsConsoleAutoSignOut"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -244,7 +245,7 @@ export function toLookupEvent(e: StoredEvent, region: string): LookupEvent {
 }
 
 /** How far ahead of the service's clock a sender's eventTime may be (clock skew between hosts). */
-export const MAX_EVENT_TIME_AHEAD_MS = 15 * 60_000;
+export const MAX_EVENT_TIME_AHEAD_MS = 15 * MINUTE_MS;
 
 /**
  * Why an event's time cannot be stored, or null. Events from the future (beyond clock skew) or
@@ -253,9 +254,9 @@ export const MAX_EVENT_TIME_AHEAD_MS = 15 * 60_000;
  */
 export function eventTimeProblem(eventTime: Date, now: Date, retentionDays: number): string | null {
   if (eventTime.getTime() > now.getTime() + MAX_EVENT_TIME_AHEAD_MS) {
-    return `eventTime ${eventTime.toISOString()} is more than ${MAX_EVENT_TIME_AHEAD_MS / 60_000} minutes in the future`;
+    return `eventTime ${eventTime.toISOString()} is more than ${MAX_EVENT_TIME_AHEAD_MS / MINUTE_MS} minutes in the future`;
   }
-  if (eventTime.getTime() < now.getTime() - retentionDays * 86_400_000) {
+  if (eventTime < retentionFloor(now, retentionDays)) {
     return `eventTime ${eventTime.toISOString()} is older than the account's retention of ${retentionDays} days`;
   }
   return null;

@@ -10,3 +10,4 @@ export * from "./trail.ts";
 export * from "./report.ts";
 export * from "./digest.ts";
 export * from "./console-session.ts";
+export * from "./time.ts";

@@ -2,6 +2,7 @@
 // MaxResults, and opaque signed page tokens bound to the query that produced them.
 import * as v from "valibot";
 import { DomainError } from "./errors.ts";
+import { retentionFloor } from "./time.ts";
 
 export const LOOKUP_ATTRIBUTE_KEYS = [
   "EventId",
@@ -97,8 +98,6 @@ export function validateSearch(s: unknown): string | undefined {
   return s;
 }
 
-export const DAY_MS = 86_400_000;
-
 export type TimeWindow = { start: Date; end: Date; empty: boolean };
 
 /** LookupEvents' StartTime/EndTime arrive as epoch seconds (fractions allowed). */
@@ -122,7 +121,7 @@ export function resolveTimeWindow(requested: { start?: Date; end?: Date }, now: 
   const requestedEnd = end ?? now;
   if (start && start.getTime() > requestedEnd.getTime())
     throw new DomainError("InvalidTimeRangeException", end ? "StartTime must be earlier than or equal to EndTime." : "StartTime must not be in the future.");
-  const floor = now.getTime() - retentionDays * DAY_MS;
+  const floor = retentionFloor(now, retentionDays).getTime();
   const s = Math.max(start?.getTime() ?? floor, floor);
   const e = Math.min(requestedEnd.getTime(), now.getTime());
   if (e < s) return { start: new Date(floor), end: new Date(floor), empty: true };
