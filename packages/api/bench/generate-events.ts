@@ -1,4 +1,4 @@
-import { toStoredEvent, type StoredEvent } from "@activity-log/core";
+import { type StoredEvent, toStoredEvent } from "@activity-log/core";
 import type postgres from "postgres";
 
 /**

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import * as v from "valibot";
+import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export interface Config {
@@ -21,6 +22,11 @@ export interface Config {
   operatorToken: string;
   region: string;
   demo: boolean;
+  /** Where the server listens; 127.0.0.1 unless a deployment exposes the port on purpose. */
+  host: string;
+  logLevel: LogLevel;
+  /** Connections per process to a Postgres server. */
+  dbPoolSize: number;
 }
 
 const bool = (name: string) =>
@@ -48,6 +54,18 @@ const EnvSchema = v.object({
   OPERATOR_TOKEN: v.optional(v.pipe(v.string(), v.minLength(16, "OPERATOR_TOKEN must be at least 16 characters"))),
   REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}-[a-z]+(-\d+)?$|^[a-z]{2}-[a-z]+-\d$/, "REGION must look like ru-msk or us-east-1")), "ru-msk"),
   DEMO: bool("DEMO"),
+  HOST: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9.:-]+$/, (issue) => `must be a host name or IP address such as 127.0.0.1 or 0.0.0.0; got ${issue.input}`),
+    ),
+    "127.0.0.1",
+  ),
+  LOG_LEVEL: v.optional(
+    v.picklist(LOG_LEVELS, (issue) => `must be one of ${LOG_LEVELS.join(", ")}; got ${issue.input}`),
+    "info",
+  ),
+  DB_POOL_SIZE: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1")), "10"),
 });
 
 export class ConfigError extends Error {}
@@ -110,5 +128,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     operatorToken: e.OPERATOR_TOKEN ?? generated!.OPERATOR_TOKEN,
     region: e.REGION,
     demo: e.DEMO ?? true,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    dbPoolSize: e.DB_POOL_SIZE,
   };
+}
+
+/** What `bun run admin` needs to reach the running service's operator API. */
+export interface OperatorClientConfig {
+  url: string;
+  token: string;
+}
+
+/**
+ * ACTIVITY_LOG_URL (default http://127.0.0.1:$PORT) and OPERATOR_TOKEN — else the token embedded
+ * mode generated into $DATA_DIR, which is only ever read here.
+ */
+export function loadOperatorClientConfig(env: Record<string, string | undefined> = process.env): OperatorClientConfig {
+  const url = env.ACTIVITY_LOG_URL || `http://127.0.0.1:${env.PORT || "8080"}`;
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`ACTIVITY_LOG_URL must be an http(s) URL such as http://127.0.0.1:8080; got ${url}.`);
+  return { url: url.replace(/\/+$/, ""), token: env.OPERATOR_TOKEN || generatedOperatorToken(resolve(env.DATA_DIR || "./.data")) };
+}
+
+function generatedOperatorToken(dataDir: string): string {
+  const file = secretsFile(dataDir);
+  if (!existsSync(file)) {
+    throw new ConfigError(`OPERATOR_TOKEN is not set and ${file} does not exist: start the service first (bun run start) or set OPERATOR_TOKEN.`);
+  }
+  let token: unknown;
+  try {
+    token = (JSON.parse(readFileSync(file, "utf8")) as { OPERATOR_TOKEN?: unknown }).OPERATOR_TOKEN;
+  } catch {
+    throw new ConfigError(`${file} is not readable JSON; set OPERATOR_TOKEN instead.`);
+  }
+  if (typeof token !== "string" || !token) throw new ConfigError(`${file} holds no OPERATOR_TOKEN; set OPERATOR_TOKEN instead.`);
+  return token;
 }

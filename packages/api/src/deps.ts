@@ -1,9 +1,12 @@
-import type { SecretBox } from "./auth/secret-box.ts";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createSecretBox, type SecretBox } from "./auth/secret-box.ts";
 import type { Clock } from "./clock.ts";
 import type { RateLimit } from "./cloudtrail/rate-limit.ts";
 import type { Config } from "./config.ts";
-import type { Database } from "./db/client.ts";
+import { type Database, openDatabase } from "./db/client.ts";
 import type { Logger } from "./logger.ts";
+import { createStorage } from "./storage/index.ts";
 import type { ObjectStorage } from "./storage/object-store.ts";
 
 /** Everything the app needs from outside; createApp takes it whole, so tests build it with real parts. */
@@ -16,4 +19,23 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Per-account CloudTrail API rate; defaults to DEFAULT_RATE_LIMIT. */
   cloudtrailRateLimit?: RateLimit;
+}
+
+/**
+ * Opens everything the app and the worker need, from the configuration alone: the configured
+ * database (migrated) unless one is given, object storage, the secret box.
+ */
+export async function openDeps(config: Config, parts: { logger: Logger; clock: Clock; database?: Database }): Promise<AppDeps> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const database =
+    parts.database ??
+    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: config.dbPoolSize } : { dataDir: join(config.dataDir, "pg") }));
+  const secrets = createSecretBox(config.secretKey);
+  return { database, storage: createStorage(config, database, secrets), clock: parts.clock, config, logger: parts.logger, secrets };
+}
+
+/** Releases what openDeps opened: object-storage connections, then the database (unless `keepDatabase`). */
+export async function closeDeps(deps: AppDeps, options: { keepDatabase?: boolean } = {}): Promise<void> {
+  deps.storage.destroy();
+  if (!options.keepDatabase) await deps.database.close();
 }

@@ -1,4 +1,4 @@
-import type { EventType } from "@activity-log/core";
+import type { Caller, EventType } from "@activity-log/core";
 import type { AppDeps } from "./deps.ts";
 
 /**
@@ -23,19 +23,6 @@ export interface CallRecord {
   additionalEventData?: Record<string, unknown> | null;
   /** Set to false to skip recording (health checks, static assets). */
   record?: boolean;
-}
-
-/** The authenticated principal of a request (SigV4 key or console session). */
-export interface Caller {
-  accountId: string;
-  userId: string;
-  userName: string;
-  isSystem: boolean;
-  /** The project of the access key, or the user's first project for console sessions. */
-  project: string;
-  accessKeyId: string | null;
-  groups: { project: string; group: string }[];
-  subscriptionActive: boolean;
 }
 
 export type AppEnv = {

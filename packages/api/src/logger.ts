@@ -6,10 +6,12 @@ export interface Logger {
 }
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+export type LogLevel = keyof typeof LEVELS;
+export const LOG_LEVELS = Object.keys(LEVELS) as [LogLevel, ...LogLevel[]];
 
-export function createLogger(level: keyof typeof LEVELS = "info"): Logger {
+export function createLogger(level: LogLevel = "info"): Logger {
   const min = LEVELS[level];
-  const write = (lvl: keyof typeof LEVELS, msg: string, fields?: Record<string, unknown>) => {
+  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < min) return;
     process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields })}\n`);
   };

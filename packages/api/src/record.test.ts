@@ -1,11 +1,11 @@
 import { DomainError } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "./db/client.ts";
-import { nativeQuery } from "./db/events.ts";
+import { nativeQuery } from "./db/rows.ts";
 import { findEventPage } from "./db/events.ts";
 import { HIDDEN, recordCalls, recordEvent, redactSecrets } from "./record.ts";
 import { appWith, eventsTestDeps } from "./test/events-app.ts";
-import { createTestDatabase } from "./test/database.ts";
+import { createTestDatabase } from "./test-kit/database.ts";
 
 let database: Database;
 let deps: ReturnType<typeof eventsTestDeps>;

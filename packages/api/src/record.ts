@@ -1,4 +1,4 @@
-import { toStoredEvent, type EventType, type Resource, type StoredEvent } from "@activity-log/core";
+import { CLOUDTRAIL_EVENT_SOURCE, type EventType, type Resource, type StoredEvent, toStoredEvent } from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { insertEvents } from "./db/events.ts";
 import type { AppDeps } from "./deps.ts";
@@ -55,8 +55,6 @@ export interface RecordableEvent {
   resources?: Resource[];
 }
 
-export const DEFAULT_EVENT_SOURCE = "cloudtrail.amazonaws.com";
-
 /**
  * Stores one event of this service (secrets redacted; ReadOnly from core unless given) and
  * returns it. Throws when the database does; callers outside a request decide whether to retry.
@@ -68,7 +66,7 @@ export async function recordEvent(deps: Pick<AppDeps, "database" | "clock">, e: 
       eventTime: (e.eventTime ?? deps.clock.now()).toISOString(),
       eventName: e.eventName,
       eventType: e.eventType ?? "AwsApiCall",
-      eventSource: e.eventSource ?? DEFAULT_EVENT_SOURCE,
+      eventSource: e.eventSource ?? CLOUDTRAIL_EVENT_SOURCE,
       recipientAccountId: e.accountId,
       project: e.project,
       userName: e.userName,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Database } from "./db/client.ts";
 import { silentLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
-import { createTestDatabase } from "./test/database.ts";
+import { createTestDatabase } from "./test-kit/database.ts";
 
 let database: Database;
 let dir: string;

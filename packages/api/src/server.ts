@@ -8,20 +8,20 @@ import { join } from "node:path";
 import { Hono, type Context } from "hono";
 import { serveStatic } from "hono/bun";
 import { createApp } from "./app.ts";
-import { createSecretBox } from "./auth/secret-box.ts";
+
+export { createApp };
 import { systemClock, type Clock } from "./clock.ts";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
-import { openDatabase, type Database } from "./db/client.ts";
-import type { AppDeps } from "./deps.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import type { Database } from "./db/client.ts";
+import { type AppDeps, closeDeps, openDeps } from "./deps.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { ServerBindings } from "./source-ip.ts";
-import { createStorage } from "./storage/index.ts";
 
 export const WEB_DIR = new URL("../../web", import.meta.url).pathname;
 const API_PATHS = /^\/(api|internal)(\/|$)|^\/healthz$/;
 
 export interface StartServerOptions {
-  /** The environment to configure from; default process.env. */
+  /** The environment to configure from; default process.env (read by config.ts). */
   env?: Record<string, string | undefined>;
   /** Overrides PORT (0 picks a free port, for tests). */
   port?: number;
@@ -41,40 +41,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** HOST: where to listen; 127.0.0.1 unless a deployment exposes the port on purpose. */
-export function listenHost(env: Record<string, string | undefined>): string {
-  const host = env.HOST || "127.0.0.1";
-  if (!/^[A-Za-z0-9.:-]+$/.test(host))
-    throw new ConfigError(`Invalid configuration: HOST: must be a host name or IP address such as 127.0.0.1 or 0.0.0.0; got ${host}`);
-  return host;
-}
-
-const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
-
-/** LOG_LEVEL: how much the service writes to stderr. */
-export function logLevel(env: Record<string, string | undefined>): (typeof LOG_LEVELS)[number] {
-  const level = env.LOG_LEVEL || "info";
-  if (!(LOG_LEVELS as readonly string[]).includes(level))
-    throw new ConfigError(`Invalid configuration: LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")}; got ${level}`);
-  return level as (typeof LOG_LEVELS)[number];
-}
-
-/** Opens everything the app needs, from the configuration alone. */
-export async function openDeps(config: Config, logger: Logger, clock: Clock, database?: Database): Promise<AppDeps> {
-  mkdirSync(config.dataDir, { recursive: true });
-  database ??= await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, "pg") });
-  const secrets = createSecretBox(config.secretKey);
-  return { database, storage: createStorage(config, database, secrets), clock, config, logger, secrets };
-}
-
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const env = options.env ?? process.env;
-  const config = loadConfig(env);
-  const hostname = listenHost(env);
-  const logger = options.logger ?? createLogger(logLevel(env));
-  const ownsDatabase = !options.database;
-  const deps = await openDeps(config, logger, options.clock ?? systemClock, options.database);
-  const closeDatabase = () => (ownsDatabase ? deps.database.close() : Promise.resolve());
+  const config = loadConfig(options.env);
+  const hostname = config.host;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const deps = await openDeps(config, { logger, clock: options.clock ?? systemClock, database: options.database });
+  const close = () => closeDeps(deps, { keepDatabase: options.database !== undefined });
   const app = createApp(deps);
   const webDir = options.webDir === undefined ? WEB_DIR : options.webDir;
   const web = webDir ? consoleAssets(webDir, logger) : null;
@@ -92,7 +64,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       },
     });
   } catch (e) {
-    await closeDatabase();
+    await close();
     const code = (e as { code?: string }).code;
     if (code === "EADDRINUSE")
       throw new ConfigError(`Port ${options.port ?? config.port} on ${hostname} is already in use: stop the other process or set PORT.`);
@@ -106,9 +78,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     async stop() {
       web?.stop();
       await server.stop(true);
-      // S3 clients keep sockets alive; let the process exit.
-      (deps.storage as { destroy?: () => void }).destroy?.();
-      await closeDatabase();
+      await close();
     },
   };
 }

@@ -13,7 +13,10 @@ function codeOf(fn: () => unknown): string {
 
 const caller = (patch: Partial<Caller>): Caller => ({
   accountId: "acme",
+  userId: "u-alice",
   userName: "alice",
+  project: "default",
+  accessKeyId: null,
   isSystem: false,
   groups: [],
   subscriptionActive: true,

@@ -4,10 +4,15 @@ import { DomainError, type ErrorCode } from "./errors.ts";
 
 export const ADMIN_GROUP = "ActivityLogAdministrators";
 
+/** The authenticated principal of a request: the owner of a SigV4 access key, or a console session's user. */
 export type Caller = {
   accountId: string;
+  userId: string;
   userName: string;
   isSystem: boolean;
+  /** The project of the access key, or the project a console session acts in. */
+  project: string;
+  accessKeyId: string | null;
   groups: { project: string; group: string }[];
   subscriptionActive: boolean;
 };

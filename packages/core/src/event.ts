@@ -3,7 +3,8 @@
 import * as v from "valibot";
 import { isReadOnly } from "./read-only.ts";
 import { extractResources, mergeResources, type Resource } from "./resources.ts";
-import { MINUTE_MS, retentionFloor } from "./time.ts";
+import { retentionFloor } from "./retention.ts";
+import { MINUTE_MS } from "./time.ts";
 
 export const EVENT_TYPES = ["AwsApiCall", "AwsConsoleSignIn", "AwsConsoleSignOut", "AwsConsoleAutoSignOut"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

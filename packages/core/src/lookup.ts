@@ -2,7 +2,7 @@
 // MaxResults, and opaque signed page tokens bound to the query that produced them.
 import * as v from "valibot";
 import { DomainError } from "./errors.ts";
-import { retentionFloor } from "./time.ts";
+import { retentionFloor } from "./retention.ts";
 
 export const LOOKUP_ATTRIBUTE_KEYS = [
   "EventId",

@@ -2,6 +2,7 @@
 // i-0abc…" works even when the calling service did not list resources itself.
 // Handles both wire styles: query/SDK (`InstanceId`, `InstanceId.1`, `InstanceIds: [...]`)
 // and CloudTrail's recorded EC2 shape (`instancesSet: { items: [{ instanceId }] }`).
+import { CLOUDTRAIL_EVENT_SOURCE } from "./event-sources.ts";
 
 export type Resource = { type: string; name: string };
 
@@ -24,7 +25,6 @@ export const RESOURCE_PARAMETERS: Readonly<Record<string, string>> = {
 };
 
 export const TRAIL_RESOURCE_TYPE = "AWS::CloudTrail::Trail";
-const CLOUDTRAIL_SOURCE = "cloudtrail.amazonaws.com";
 const MAX_DEPTH = 6;
 const MAX_NAME_LENGTH = 1024;
 
@@ -55,7 +55,7 @@ function isName(v: unknown): v is string {
 export function extractResources(requestParameters: unknown, eventSource?: string): Resource[] {
   const out = new ResourceSet();
   if (!isPlainObject(requestParameters)) return out.list;
-  if (eventSource === CLOUDTRAIL_SOURCE) {
+  if (eventSource === CLOUDTRAIL_EVENT_SOURCE) {
     const name = requestParameters["Name"] ?? requestParameters["name"];
     if (isName(name)) out.add(TRAIL_RESOURCE_TYPE, name);
   }

@@ -1,6 +1,7 @@
 // Trail rules: names, buckets and prefixes, ARNs, 5-minute delivery windows,
 // deterministic archive/digest object keys, and event selectors.
 import { DomainError } from "./errors.ts";
+import { HOUR_MS, MINUTE_MS } from "./time.ts";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -66,8 +67,20 @@ export function parseTrailRef(nameOrArn: string): TrailRef {
   return region ? { name, accountId, region } : { name, accountId };
 }
 
-export const WINDOW_MS = 300_000;
-export const DIGEST_PERIOD_MS = 3_600_000;
+export const WINDOW_MS = 5 * MINUTE_MS;
+export const DIGEST_PERIOD_MS = HOUR_MS;
+
+/**
+ * How long a trail waits after its `failures`-th failed delivery in a row before trying again: a
+ * minute after the first, doubling, never more than half an hour (a broken bucket is retried
+ * often enough to recover soon, seldom enough not to hammer it).
+ */
+export function deliveryRetryDelayMs(failures: number): number {
+  return Math.min(MINUTE_MS * 2 ** Math.max(0, failures - 1), 30 * MINUTE_MS);
+}
+
+/** What S3 answers for a key pair it does not know; the spec shows users exactly this sentence. */
+export const UNKNOWN_ACCESS_KEY_MESSAGE = "The AWS Access Key Id you provided does not exist in our records.";
 
 export type DeliveryWindow = { start: Date; end: Date };
 
@@ -102,6 +115,11 @@ function keyPrefix(prefix: string, accountId: string, kind: string, region: stri
 /** `YYYYMMDDTHHmmZ`, as in CloudTrail object names. */
 export function compactUtc(t: Date): string {
   return `${t.getUTCFullYear()}${pad(t.getUTCMonth() + 1)}${pad(t.getUTCDate())}T${pad(t.getUTCHours())}${pad(t.getUTCMinutes())}Z`;
+}
+
+/** The "folder" of a day's archives (what a listing of one day of a trail's bucket asks for). */
+export function archiveFolder(a: { prefix: string; accountId: string; region: string; day: Date }): string {
+  return keyPrefix(a.prefix, a.accountId, "CloudTrail", a.region, a.day);
 }
 
 /** Deterministic per window and id, so a retried delivery overwrites instead of duplicating. */

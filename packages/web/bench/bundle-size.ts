@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { writeBenchmarkSection } from "@activity-log/api/bench/benchmarks-file";
+import { writeBenchmarkSection } from "@activity-log/api/benchmarks-file";
 
 const root = join(import.meta.dir, "..");
 const build = Bun.spawnSync(["bun", "run", "build"], { cwd: root, stdout: "ignore", stderr: "pipe" });

@@ -3,7 +3,7 @@
  * its type from the server's own router. Adds the CSRF header to every request and turns error
  * answers into ApiError, whose `code` the views switch on (401 → sign-in page, 403 → access pages).
  */
-import type { ConsoleAppType } from "@activity-log/api/console/router";
+import type { ConsoleAppType } from "@activity-log/api/console-types";
 import { hc, type InferResponseType } from "hono/client";
 
 let csrfToken = "";

@@ -9,15 +9,13 @@
  */
 import { once } from "node:events";
 import { cpus, totalmem } from "node:os";
-import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
-import { nativeQuery } from "@activity-log/api/db/events";
-import { ensurePartitions } from "@activity-log/api/db/partitions";
-import { getReport, requestReport } from "@activity-log/api/db/reports";
-import { writeBenchmarkSection } from "@activity-log/api/bench/benchmarks-file";
+import { DEFAULT_QUOTAS } from "@activity-log/core";
+import { writeBenchmarkSection } from "@activity-log/api/benchmarks-file";
+import { ensurePartitions, getReport, listDeliveries, nativeQuery, requestReport } from "@activity-log/api/db";
+import { fixedClock } from "@activity-log/api/runtime";
+import { createTestDeps, seedAccountWithKey, seedTrail } from "@activity-log/api/test-kit";
 import { generateReports } from "../src/reports.ts";
 import { deliverTrails } from "../src/trails.ts";
-import { listDeliveries } from "../src/deliveries.ts";
-import { localDeps, seedAccountWithKey, seedTrail } from "../src/test/harness.ts";
 
 const REPORT_ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 100_000);
 const WINDOW_EVENTS = Number(process.env.BENCH_WINDOW_EVENTS ?? 20_000);
@@ -25,7 +23,7 @@ const END = new Date("2026-11-24T12:00:00Z");
 const DAY_MS = 86_400_000;
 
 /** Inserts `count` varied events for an account between `from` and `to`, in the database itself. */
-async function generate(deps: Awaited<ReturnType<typeof localDeps>>, accountId: string, count: number, from: Date, to: Date) {
+async function generate(deps: Awaited<ReturnType<typeof createTestDeps>>, accountId: string, count: number, from: Date, to: Date) {
   await ensurePartitions(deps.database, from, to);
   const span = to.getTime() - from.getTime();
   const chunk = 50_000;
@@ -54,7 +52,7 @@ async function generate(deps: Awaited<ReturnType<typeof localDeps>>, accountId: 
 }
 
 async function main() {
-  const deps = await localDeps(END);
+  const deps = await createTestDeps({ clock: fixedClock(END) });
   const lines: string[] = [];
   try {
     const server =

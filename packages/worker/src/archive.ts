@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { pack } from "tar-stream";
-import { toCloudTrailRecord, type StoredEvent } from "@activity-log/core/event";
+import { type StoredEvent, toCloudTrailRecord } from "@activity-log/core";
 
 export interface TrailArchive {
   bytes: Uint8Array;

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { createApp } from "@activity-log/api";
-import { runCli } from "@activity-log/api/admin/cli";
-import { nativeQuery } from "@activity-log/api/db/events";
-import { parseDigest, canonicalDigest } from "@activity-log/core/digest";
-import { listDeliveries, loadTrail } from "./deliveries.ts";
-import { listDigests } from "./digests.ts";
+import { runCli } from "@activity-log/api/admin";
+import { listDeliveries, listDigests, loadTrail, nativeQuery } from "@activity-log/api/db";
+import { createApp } from "@activity-log/api/server";
+import { createTestDeps, ingest, readObject, seedAccountWithKey, seedTrail, type TestDeps, testEvent } from "@activity-log/api/test-kit";
+import { canonicalDigest, parseDigest } from "@activity-log/core";
 import { deliverTrails } from "./trails.ts";
-import { event, ingest, localDeps, readObject, seedAccountWithKey, seedTrail, type TestDeps } from "./test/harness.ts";
 
 const at = (hhmmss: string) => new Date(`2026-11-24T${hhmmss}Z`);
 const BUCKET = "digest-bucket";
@@ -18,7 +16,7 @@ let server: ReturnType<typeof Bun.serve>;
 let accounts = 0;
 
 beforeAll(async () => {
-  deps = await localDeps();
+  deps = await createTestDeps();
   server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createApp(deps).fetch });
 });
 afterAll(async () => {
@@ -64,7 +62,7 @@ async function admin(args: string[]) {
 /** Three hours 10:00–13:00 delivered: archives at 10:00, 10:30, 11:05 (12:xx has none). */
 async function threeHours() {
   const s = await setup();
-  await ingest(deps.database, [event(s.accountId, at("10:01:00")), event(s.accountId, at("10:31:00")), event(s.accountId, at("11:06:00"))]);
+  await ingest(deps.database, [testEvent(s.accountId, at("10:01:00")), testEvent(s.accountId, at("10:31:00")), testEvent(s.accountId, at("11:06:00"))]);
   await deliverTrails(deps, at("13:00:00"), { settleMs: 0 });
   return s;
 }
@@ -72,11 +70,11 @@ async function threeHours() {
 describe("hourly digests", () => {
   test("one signed digest per settled hour, listing its archives and chained to the previous one", async () => {
     const { accountId, trail, store } = await setup();
-    await ingest(deps.database, [event(accountId, at("10:01:00")), event(accountId, at("10:31:00")), event(accountId, at("11:06:00"))]);
+    await ingest(deps.database, [testEvent(accountId, at("10:01:00")), testEvent(accountId, at("10:31:00")), testEvent(accountId, at("11:06:00"))]);
     await deliverTrails(deps, at("10:55:00"), { settleMs: 0 });
-    expect(await listDigests(deps, trail.id)).toEqual([]); // the 10:55 window has not closed
+    expect(await listDigests(deps.database, trail.id)).toEqual([]); // the 10:55 window has not closed
     await deliverTrails(deps, at("11:00:00"), { settleMs: 0 });
-    const [d10] = await listDigests(deps, trail.id);
+    const [d10] = await listDigests(deps.database, trail.id);
     expect(d10!.objectKey).toBe(
       `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/ru-msk/2026/11/24/${accountId}_CloudTrail-Digest_ru-msk_main_ru-msk_20261124T1000Z.json`,
     );
@@ -94,11 +92,11 @@ describe("hourly digests", () => {
     ).rejects.toBe(crash);
     const key11 = (await store.list(BUCKET, `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/`)).map((o) => o.key).find((k) => k.includes("T1100Z"))!;
     const first = await readObject(store, BUCKET, key11);
-    expect((await listDigests(deps, trail.id)).length).toBe(1);
+    expect((await listDigests(deps.database, trail.id)).length).toBe(1);
     await deliverTrails(deps, at("12:00:00"), { settleMs: 0 });
     const again = await readObject(store, BUCKET, key11);
     expect(sha(again)).toBe(sha(first));
-    const rows = await listDigests(deps, trail.id);
+    const rows = await listDigests(deps.database, trail.id);
     expect(rows.map((r) => [r.hourStart.toISOString(), r.archiveCount])).toEqual([
       ["2026-11-24T10:00:00.000Z", 2],
       ["2026-11-24T11:00:00.000Z", 1],
@@ -160,7 +158,7 @@ describe("hourly digests", () => {
 
   test("a deleted digest breaks the chain; its archives are no longer vouched for", async () => {
     const { accountId, trail, store } = await threeHours();
-    const digests = await listDigests(deps, trail.id);
+    const digests = await listDigests(deps.database, trail.id);
     await store.delete(BUCKET, digests[1]!.objectKey);
     const r = await admin(["validate-trail", accountId, "main", "--from", "2026-11-24T10:00:00Z"]);
     expect(r.code).toBe(1);
@@ -178,7 +176,7 @@ describe("hourly digests", () => {
 
   test("an archive no digest lists, windows never recorded, and an altered digest are reported", async () => {
     const { accountId, trail, store } = await threeHours();
-    const digests = await listDigests(deps, trail.id);
+    const digests = await listDigests(deps.database, trail.id);
     const planted = `p-${accountId}/AWSLogs/${accountId}/CloudTrail/ru-msk/2026/11/24/${accountId}_CloudTrail_ru-msk_20261124T1210Z_feedfeedfeedfeed.tar.gz`;
     await store.put(BUCKET, planted, new TextEncoder().encode("x"));
     const text = new TextDecoder().decode(await readObject(store, BUCKET, digests[0]!.objectKey));

@@ -13,24 +13,14 @@
  * before the trail_digests row is recorded re-renders the same bytes and overwrites the same key.
  */
 import { createHash } from "node:crypto";
-import { and, asc, desc, eq, gte, lt } from "drizzle-orm";
-import { canonicalDigest, isoSeconds, renderDigest, type DigestBody } from "@activity-log/core/digest";
-import { DIGEST_PERIOD_MS, hourOf, trailArn } from "@activity-log/core/trail";
-import type { AppDeps } from "@activity-log/api/deps";
-import { trailDeliveries, trailDigests, trails } from "@activity-log/api/db/schema/trails";
-import type { ObjectStore } from "@activity-log/api/storage/object-store";
-import { trailDigestKey } from "@activity-log/api/trails/keys";
-import type { TrailRow } from "./deliveries.ts";
-
-export type DigestRow = typeof trailDigests.$inferSelect;
+import { canonicalDigest, DIGEST_PERIOD_MS, type DigestBody, hourOf, isoSeconds, renderDigest, trailArn } from "@activity-log/core";
+import { deliveriesBetween, firstWindowFrom, latestDigest, loadTrail, recordDigest } from "@activity-log/api/db";
+import type { AppDeps, ObjectStore } from "@activity-log/api/runtime";
+import { trailDigestKey } from "@activity-log/api/trail-keys";
 
 /** What the signature is computed with; validate-trail verifies with `deps.secrets.verify`. */
-export function signDigest(deps: Pick<AppDeps, "secrets">, body: DigestBody): string {
+function signDigest(deps: Pick<AppDeps, "secrets">, body: DigestBody): string {
   return deps.secrets.sign(canonicalDigest(body));
-}
-
-export async function listDigests(deps: Pick<AppDeps, "database">, trailId: string): Promise<DigestRow[]> {
-  return deps.database.db.select().from(trailDigests).where(eq(trailDigests.trailId, trailId)).orderBy(asc(trailDigests.hourStart));
 }
 
 /**
@@ -44,27 +34,16 @@ export async function writeDueDigests(
   now: Date,
   afterUpload?: (digest: { key: string; hourStart: Date }) => void | Promise<void>,
 ): Promise<number> {
-  const db = deps.database.db;
   let written = 0;
   for (;;) {
-    const [trail] = await db.select().from(trails).where(eq(trails.id, trailId)).limit(1);
+    const trail = await loadTrail(deps.database, trailId);
     if (!trail?.nextWindowStart) return written;
-    const [last] = await db.select().from(trailDigests).where(eq(trailDigests.trailId, trailId)).orderBy(desc(trailDigests.hourStart)).limit(1);
-    const after = last ? new Date(last.hourStart.getTime() + DIGEST_PERIOD_MS) : new Date(0);
-    const [first] = await db
-      .select({ windowStart: trailDeliveries.windowStart })
-      .from(trailDeliveries)
-      .where(and(eq(trailDeliveries.trailId, trailId), gte(trailDeliveries.windowStart, after)))
-      .orderBy(asc(trailDeliveries.windowStart))
-      .limit(1);
+    const last = await latestDigest(deps.database, trailId);
+    const first = await firstWindowFrom(deps.database, trailId, last ? new Date(last.hourStart.getTime() + DIGEST_PERIOD_MS) : new Date(0));
     if (!first) return written;
-    const hour = hourOf(first.windowStart);
+    const hour = hourOf(first);
     if (trail.nextWindowStart < hour.end) return written; // windows of the hour are still to be fixed
-    const rows = await db
-      .select()
-      .from(trailDeliveries)
-      .where(and(eq(trailDeliveries.trailId, trailId), gte(trailDeliveries.windowStart, hour.start), lt(trailDeliveries.windowStart, hour.end)))
-      .orderBy(asc(trailDeliveries.windowStart));
+    const rows = await deliveriesBetween(deps.database, trailId, hour.start, hour.end);
     if (rows.some((r) => r.status === "pending")) return written;
 
     const key = trailDigestKey(trail, hour.start);
@@ -83,22 +62,8 @@ export async function writeDueDigests(
     const bytes = Buffer.from(renderDigest(body, signDigest(deps, body)), "utf8");
     await (await store()).put(trail.bucket, key, bytes, { contentType: "application/json" });
     await afterUpload?.({ key, hourStart: hour.start });
-    await recordDigest(
-      deps,
-      trail,
-      { hourStart: hour.start, objectKey: key, sha256: createHash("sha256").update(bytes).digest("hex"), archiveCount: body.archives.length },
-      now,
-    );
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    await recordDigest(deps.database, trail.id, { hourStart: hour.start, objectKey: key, sha256, archiveCount: body.archives.length }, now);
     written++;
   }
-}
-
-async function recordDigest(deps: AppDeps, trail: TrailRow, d: Omit<DigestRow, "trailId" | "createdAt">, now: Date): Promise<void> {
-  await deps.database.db.transaction(async (tx) => {
-    await tx
-      .insert(trailDigests)
-      .values({ trailId: trail.id, ...d })
-      .onConflictDoNothing();
-    await tx.update(trails).set({ latestDigestTime: now }).where(eq(trails.id, trail.id));
-  });
 }

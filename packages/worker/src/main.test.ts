@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { nativeQuery } from "@activity-log/api/db/events";
-import { createAccount, createUser, setQuota } from "@activity-log/api/db/iam";
-import { listPartitions } from "@activity-log/api/db/partitions";
+import { largestRetentionDays } from "@activity-log/core";
+import { createAccount, createUser, listPartitions, nativeQuery, retentionOverrides, setQuota } from "@activity-log/api/db";
+import { createTestDeps, T0, type TestDeps } from "@activity-log/api/test-kit";
 import { parseWorkerArgs, runOnce, startWorkerLoop } from "./main.ts";
-import { largestRetentionDays } from "./retention.ts";
-import { localDeps, T0, type TestDeps } from "./test/harness.ts";
 
 let deps: TestDeps;
 beforeAll(async () => {
-  deps = await localDeps();
+  deps = await createTestDeps();
 });
 afterAll(() => deps.cleanup());
 
@@ -16,7 +14,7 @@ test("runOnce: partitions ahead, old ones dropped past the largest retention", a
   await nativeQuery(deps.database, `select activity_log_ensure_event_partition('2026-09-01'::date)`);
   await createAccount(deps.database.db, "ret-acct");
   await setQuota(deps.database.db, "ret-acct", "retentionDays", 60);
-  expect(await largestRetentionDays(deps)).toBe(60);
+  expect(largestRetentionDays(await retentionOverrides(deps.database.db))).toBe(60);
   await nativeQuery(deps.database, `select activity_log_ensure_event_partition('2026-09-30'::date)`);
   const summary = await runOnce(deps, T0, { settleMs: 0 });
   expect(summary.retention.droppedPartitions).toEqual(["events_20260901"]);

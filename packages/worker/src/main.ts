@@ -9,11 +9,7 @@
  * UPDATE, so no job is done twice. Time comes from the injected clock.
  */
 import { hostname } from "node:os";
-import { fixedClock, systemClock, type Clock } from "@activity-log/api/clock";
-import { ConfigError, loadConfig } from "@activity-log/api/config";
-import type { AppDeps } from "@activity-log/api/deps";
-import { createLogger } from "@activity-log/api/logger";
-import { openDeps } from "@activity-log/api/server";
+import { type AppDeps, type Clock, closeDeps, ConfigError, createLogger, fixedClock, loadConfig, openDeps, systemClock } from "@activity-log/api/runtime";
 import { generateReports, type ReportRunSummary } from "./reports.ts";
 import { runRetention, type RetentionSummary } from "./retention.ts";
 import { rollUp, type RollupRunSummary } from "./rollups.ts";
@@ -127,14 +123,10 @@ export function parseWorkerArgs(argv: string[]): { once: boolean; now?: Date } {
 
 async function main(argv: string[]): Promise<void> {
   const args = parseWorkerArgs(argv);
-  const config = loadConfig(process.env);
-  const logger = createLogger((process.env.LOG_LEVEL as "info" | undefined) ?? "info");
+  const config = loadConfig();
   const clock: Clock = args.now ? fixedClock(args.now) : systemClock;
-  const deps = await openDeps(config, logger, clock);
-  const close = async () => {
-    (deps.storage as { destroy?: () => void }).destroy?.();
-    await deps.database.close();
-  };
+  const deps = await openDeps(config, { logger: createLogger(config.logLevel), clock });
+  const close = () => closeDeps(deps);
   if (args.once) {
     try {
       const summary = await runOnce(deps, clock.now());
@@ -145,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const loop = startWorkerLoop(deps);
-  logger.info("worker started", { database: deps.database.kind });
+  deps.logger.info("worker started", { database: deps.database.kind });
   const shutdown = async () => {
     await loop.stop();
     await close();

@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { gunzipSync } from "node:zlib";
-import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
-import { nativeQuery } from "@activity-log/api/db/events";
-import { createAccount } from "@activity-log/api/db/iam";
-import { getReport, requestReport, type ReportRow } from "@activity-log/api/db/reports";
-import type { ObjectStorage } from "@activity-log/api/storage/object-store";
+import { DEFAULT_QUOTAS } from "@activity-log/core";
+import { createAccount, getReport, nativeQuery, type ReportRow, requestReport } from "@activity-log/api/db";
+import type { ObjectStorage } from "@activity-log/api/runtime";
+import { createTestDeps, ingest, readObject, type S3rverHandle, startS3rver, T0, type TestDeps, testEvent } from "@activity-log/api/test-kit";
 import { generateReports } from "./reports.ts";
 import { deleteExpiredReports } from "./retention.ts";
-import { event, ingest, localDeps, readObject, startS3rver, T0, type S3rverHandle, type TestDeps } from "./test/harness.ts";
 
 let deps: TestDeps;
 let s3: S3rverHandle;
 let n = 0;
 
 beforeAll(async () => {
-  deps = await localDeps();
+  deps = await createTestDeps();
   s3 = await startS3rver();
 });
 afterAll(async () => {
@@ -64,7 +62,7 @@ for (const backend of backends) {
 
     test("CSV: BOM, header, RFC 4180 quoting, formula injection neutralised, UTF-8, newest first", async () => {
       const { d, accountId } = await setup();
-      const tricky = event(accountId, "2026-11-24T09:30:00Z", {
+      const tricky = testEvent(accountId, "2026-11-24T09:30:00Z", {
         userName: '=HYPERLINK("http://evil")',
         eventName: "PutObject",
         errorMessage: 'line one\r\nline "two", with comma',
@@ -73,8 +71,8 @@ for (const backend of backends) {
         sourceIp: "-10",
         requestParameters: { bucket: "+b" },
       });
-      const plain = Array.from({ length: 7 }, (_, i) => event(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000)));
-      const readOnly = event(accountId, "2026-11-24T09:40:00Z", { eventName: "DescribeInstances", readOnly: true });
+      const plain = Array.from({ length: 7 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000)));
+      const readOnly = testEvent(accountId, "2026-11-24T09:40:00Z", { eventName: "DescribeInstances", readOnly: true });
       await ingest(d.database, [tricky, ...plain, readOnly]);
       const r = await requestReport(d.database, {
         accountId,
@@ -113,7 +111,7 @@ for (const backend of backends) {
 
     test('JSON: valid {"Records":[…]} of full records; empty reports are valid too', async () => {
       const { d, accountId } = await setup();
-      const evs = Array.from({ length: 5 }, (_, i) => event(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 60_000)));
+      const evs = Array.from({ length: 5 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 60_000)));
       await ingest(d.database, evs);
       const ask = (filter: object) =>
         requestReport(d.database, {
@@ -141,7 +139,7 @@ for (const backend of backends) {
 
     test("expiry deletes the object and the row", async () => {
       const { d, accountId } = await setup();
-      await ingest(d.database, [event(accountId, "2026-11-24T09:00:00Z")]);
+      await ingest(d.database, [testEvent(accountId, "2026-11-24T09:00:00Z")]);
       const r = await requestReport(d.database, {
         accountId,
         createdBy: "alice",
@@ -170,7 +168,7 @@ test("a report deleted while generating is abandoned and leaves no object", asyn
   await createAccount(deps.database.db, accountId);
   await ingest(
     deps.database,
-    Array.from({ length: 20 }, (_, i) => event(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000))),
+    Array.from({ length: 20 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000))),
   );
   const r = await requestReport(deps.database, {
     accountId,

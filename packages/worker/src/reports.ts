@@ -6,21 +6,19 @@
  * memory stays flat whatever the size. Progress (rows done / estimated) is written at least every
  * second and doubles as the heartbeat: a report whose worker died is claimed again by another.
  */
-import type { EventFilter } from "@activity-log/core/lookup";
 import {
   CSV_BOM,
   csvHeaderLine,
   csvLineSerialized,
+  type EventFilter,
   jsonReportClose,
   jsonReportOpen,
   jsonReportRecordSerialized,
   type ReportFormat,
   type SerializedReportEvent,
-} from "@activity-log/core/report";
-import type { AppDeps } from "@activity-log/api/deps";
-import { estimateEventCount, streamReportEvents } from "@activity-log/api/db/events";
-import { claimNextReport, failReport, finishReport, updateReportProgress, type ReportRow } from "@activity-log/api/db/reports";
-import type { ObjectStore } from "@activity-log/api/storage/object-store";
+} from "@activity-log/core";
+import { claimNextReport, estimateEventCount, failReport, finishReport, type ReportRow, streamReportEvents, updateReportProgress } from "@activity-log/api/db";
+import type { AppDeps, ObjectStore } from "@activity-log/api/runtime";
 
 export interface ReportRunOptions {
   workerId: string;

@@ -1,12 +1,11 @@
 /**
- * The histogram's rollups (see @activity-log/api/db/event-rollups): each run counts the events
+ * The histogram's rollups (api's db/event-rollups.ts): each run counts the events
  * that became visible since the previous run, up to the current horizon — the same horizon trail
- * delivery uses (window-events.ts), after the same brief settling — so every event is counted once.
+ * delivery uses (api's db/horizon.ts), after the same brief settling — so every event is counted once.
  * Exclusive across workers (an advisory transaction lock inside rollUpEvents).
  */
-import type { AppDeps } from "@activity-log/api/deps";
-import { rollUpEvents, type RollupRunSummary } from "@activity-log/api/db/event-rollups";
-import { settleHorizon } from "./window-events.ts";
+import { type RollupRunSummary, rollUpEvents, settleHorizon } from "@activity-log/api/db";
+import type { AppDeps } from "@activity-log/api/runtime";
 
 export type { RollupRunSummary };
 

@@ -2,8 +2,8 @@
  * `bun run start`: the all-in-one process — API and console (startServer), the demo seed on an
  * empty database, and the worker loop — printing where to go and how to sign in.
  */
-import { ConfigError } from "@activity-log/api/config";
-import { loadDemoCredentials, seedDemo, type DemoCredentials } from "@activity-log/api/demo/seed";
+import { type DemoCredentials, loadDemoCredentials, seedDemo } from "@activity-log/api/demo";
+import { ConfigError } from "@activity-log/api/runtime";
 import { startServer } from "@activity-log/api/server";
 import { startWorkerLoop } from "./main.ts";
 

@@ -1,28 +1,33 @@
-import { skippedWindowsOf } from "@activity-log/api/db/trails";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { setSubscription } from "@activity-log/api/db/iam";
-import { nativeQuery } from "@activity-log/api/db/events";
-import { ensurePartitions } from "@activity-log/api/db/partitions";
-import { setTrailLogging, updateTrailRow } from "@activity-log/api/db/trails";
-import type { ObjectStorage } from "@activity-log/api/storage/object-store";
-import { listDeliveries, loadTrail } from "./deliveries.ts";
-import { currentHorizon } from "./window-events.ts";
-import { deliverTrails, SUBSCRIPTION_INACTIVE, windowObjectKey } from "./trails.ts";
 import {
-  event,
+  currentHorizon,
+  ensurePartitions,
+  listDeliveries,
+  loadTrail,
+  nativeQuery,
+  setSubscription,
+  setTrailLogging,
+  skippedWindowsOf,
+  updateTrailRow,
+} from "@activity-log/api/db";
+import type { ObjectStorage } from "@activity-log/api/runtime";
+import { windowObjectKey } from "@activity-log/api/trail-keys";
+import {
+  createTestDeps,
   ingest,
-  localDeps,
   readArchive,
   readObject,
+  type S3rverHandle,
   seedAccountWithKey,
   seedTrail,
   startS3rver,
   T0,
-  type S3rverHandle,
   type TestDeps,
-} from "./test/harness.ts";
+  testEvent,
+} from "@activity-log/api/test-kit";
+import { deliverTrails, SUBSCRIPTION_INACTIVE } from "./trails.ts";
 
 const at = (hhmmss: string) => new Date(`2026-11-24T${hhmmss}Z`);
 const BUCKET = "audit-bucket";
@@ -32,7 +37,7 @@ let s3: S3rverHandle;
 let accounts = 0;
 
 beforeAll(async () => {
-  deps = await localDeps();
+  deps = await createTestDeps();
   s3 = await startS3rver();
 });
 afterAll(async () => {
@@ -100,10 +105,10 @@ for (const backend of backends) {
   describe(`trail archives (${backend.name})`, () => {
     test("each closed window becomes one tar.gz at the CloudTrail key, holding that window's records", async () => {
       const { d, accountId, trail, store } = await setup(backend);
-      const e1 = event(accountId, at("10:01:00"));
-      const e2 = event(accountId, at("10:04:59.500"), { eventName: "DescribeInstances", readOnly: true });
-      const e3 = event(accountId, at("10:07:00"));
-      const other = event("someone-else", at("10:02:00"));
+      const e1 = testEvent(accountId, at("10:01:00"));
+      const e2 = testEvent(accountId, at("10:04:59.500"), { eventName: "DescribeInstances", readOnly: true });
+      const e3 = testEvent(accountId, at("10:07:00"));
+      const other = testEvent("someone-else", at("10:02:00"));
       await ingest(d.database, [e1, e2, e3, other]);
 
       const first = await deliverTrails(d, at("10:06:00"), { settleMs: 0 });
@@ -140,7 +145,7 @@ for (const backend of backends) {
 
     test("a worker killed between upload and bookkeeping: the retry writes the same key with the same records", async () => {
       const { d, accountId, trail, store } = await setup(backend);
-      await ingest(d.database, [event(accountId, at("10:01:00")), event(accountId, at("10:02:00"))]);
+      await ingest(d.database, [testEvent(accountId, at("10:01:00")), testEvent(accountId, at("10:02:00"))]);
       const crash = new Error("killed");
       await expect(
         deliverTrails(d, at("10:06:00"), {
@@ -156,7 +161,7 @@ for (const backend of backends) {
       const before = await readArchive(beforeBytes);
 
       // Meanwhile more events arrive, timed in the same window: they must not change the retried archive.
-      const late = event(accountId, at("10:03:00"));
+      const late = testEvent(accountId, at("10:03:00"));
       await ingest(d.database, [late]);
       expect(await deliverTrails(d, at("10:07:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
       const objects = await store.list(BUCKET, `p-${accountId}/`);
@@ -180,7 +185,7 @@ for (const backend of backends) {
     test("two workers at once never deliver a window twice", async () => {
       const { d, accountId, trail, store } = await setup(backend);
       const evs = [];
-      for (let m = 0; m < 30; m++) evs.push(event(accountId, new Date(T0.getTime() + m * 60_000 + 1000)));
+      for (let m = 0; m < 30; m++) evs.push(testEvent(accountId, new Date(T0.getTime() + m * 60_000 + 1000)));
       await ingest(d.database, evs);
       let uploads = 0;
       const countUploads = () => {
@@ -198,7 +203,7 @@ for (const backend of backends) {
 
     test("storage down: LatestDeliveryError carries the storage's message; the backlog is caught up without a gap", async () => {
       const { d, accountId, key, trail, store } = await setup(backend);
-      const evs = [event(accountId, at("10:01:00")), event(accountId, at("10:06:00")), event(accountId, at("10:12:00"))];
+      const evs = [testEvent(accountId, at("10:01:00")), testEvent(accountId, at("10:06:00")), testEvent(accountId, at("10:12:00"))];
       await ingest(d.database, evs);
       const undo = backend.breakStorage(key);
       expect(await deliverTrails(d, at("10:06:00"), { settleMs: 0 })).toMatchObject({ delivered: 0, failed: 1 });
@@ -231,16 +236,16 @@ describe("trail rules", () => {
 
   test("selectors: WriteOnly and ReadOnly trails save only what they admit", async () => {
     const { d, accountId, trail, store } = await setup(backend);
-    const write = event(accountId, at("10:01:00"));
-    const read = event(accountId, at("10:02:00"), { eventName: "DescribeInstances", readOnly: true });
+    const write = testEvent(accountId, at("10:01:00"));
+    const read = testEvent(accountId, at("10:02:00"), { eventName: "DescribeInstances", readOnly: true });
     await ingest(d.database, [write, read]);
     await updateTrailRow(d.database.db, accountId, trail.name, { readWriteType: "WriteOnly" }, T0);
     await deliverTrails(d, at("10:06:00"), { settleMs: 0 });
     expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([write.eventId]);
 
     const { d: d2, accountId: acc2, trail: t2, store: store2 } = await setup(backend);
-    const w2 = event(acc2, at("10:01:00"));
-    const r2 = event(acc2, at("10:02:00"), { eventName: "ListBuckets", readOnly: true });
+    const w2 = testEvent(acc2, at("10:01:00"));
+    const r2 = testEvent(acc2, at("10:02:00"), { eventName: "ListBuckets", readOnly: true });
     await ingest(d2.database, [w2, r2]);
     await updateTrailRow(d2.database.db, acc2, t2.name, { readWriteType: "ReadOnly" }, T0);
     await deliverTrails(d2, at("10:06:00"), { settleMs: 0 });
@@ -248,7 +253,7 @@ describe("trail rules", () => {
 
     // No management events: nothing at all, the window is recorded empty.
     const { d: d3, accountId: acc3, trail: t3, store: store3 } = await setup(backend);
-    await ingest(d3.database, [event(acc3, at("10:01:00"))]);
+    await ingest(d3.database, [testEvent(acc3, at("10:01:00"))]);
     await updateTrailRow(d3.database.db, acc3, t3.name, { includeManagementEvents: false }, T0);
     expect(await deliverTrails(d3, at("10:06:00"), { settleMs: 0 })).toMatchObject({ delivered: 0, empty: 1 });
     expect(await store3.list(BUCKET, `p-${acc3}/`)).toEqual([]);
@@ -256,10 +261,10 @@ describe("trail rules", () => {
 
   test("late-arriving events (timed in a delivered window) land in the next archive, once", async () => {
     const { d, accountId, store } = await setup(backend);
-    const early = event(accountId, at("10:01:00"));
+    const early = testEvent(accountId, at("10:01:00"));
     await ingest(d.database, [early]);
     await deliverTrails(d, at("10:06:00"), { settleMs: 0 });
-    const late = event(accountId, at("10:03:00"));
+    const late = testEvent(accountId, at("10:03:00"));
     await ingest(d.database, [late]);
     await deliverTrails(d, at("10:11:00"), { settleMs: 0 });
     await deliverTrails(d, at("10:21:00"), { settleMs: 0 });
@@ -271,8 +276,8 @@ describe("trail rules", () => {
 
   test.skipIf(!process.env.DATABASE_URL)("a transaction held open across a window's close is not missed", async () => {
     const { d, accountId, store } = await setup(backend);
-    const onTime = event(accountId, at("10:02:00"));
-    const held = event(accountId, at("10:03:00"));
+    const onTime = testEvent(accountId, at("10:02:00"));
+    const held = testEvent(accountId, at("10:03:00"));
     await ensurePartitions(d.database, T0, T0);
     // An ingest transaction takes its id, then stays open past 10:05 and past the worker's run.
     const conn = await d.database.pg!.reserve();
@@ -297,11 +302,11 @@ describe("trail rules", () => {
   test("stopped trails deliver nothing; restarting skips the stopped windows", async () => {
     const { d, accountId, trail, store } = await setup(backend);
     await setTrailLogging(d.database.db, accountId, trail.name, false, at("10:00:30"), T0);
-    await ingest(d.database, [event(accountId, at("10:01:00")), event(accountId, at("10:12:00"))]);
+    await ingest(d.database, [testEvent(accountId, at("10:01:00")), testEvent(accountId, at("10:12:00"))]);
     expect(await deliverTrails(d, at("10:11:00"), { settleMs: 0 })).toEqual({ delivered: 0, empty: 0, skipped: 0, failed: 0 });
     expect(await store.list(BUCKET, `p-${accountId}/`)).toEqual([]);
     await setTrailLogging(d.database.db, accountId, trail.name, true, at("10:20:00"), at("10:20:00"));
-    const after = event(accountId, at("10:21:00"));
+    const after = testEvent(accountId, at("10:21:00"));
     await ingest(d.database, [after]);
     expect(await deliverTrails(d, at("10:26:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
     expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([after.eventId]);
@@ -310,11 +315,11 @@ describe("trail rules", () => {
 
   test("windows while the subscription is inactive are recorded skipped, then delivery resumes", async () => {
     const { d, accountId, trail, store } = await setup(backend);
-    await ingest(d.database, [event(accountId, at("10:01:00"))]);
+    await ingest(d.database, [testEvent(accountId, at("10:01:00"))]);
     await setSubscription(d.database.db, accountId, false);
     expect(await deliverTrails(d, at("10:11:00"), { settleMs: 0 })).toMatchObject({ delivered: 0, skipped: 2 });
     await setSubscription(d.database.db, accountId, true);
-    const later = event(accountId, at("10:12:00"));
+    const later = testEvent(accountId, at("10:12:00"));
     await ingest(d.database, [later]);
     expect(await deliverTrails(d, at("10:16:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
     expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([later.eventId]);

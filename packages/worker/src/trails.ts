@@ -43,33 +43,32 @@
  * window, never loses them. `settleHorizon` waits briefly for transactions running at the start of
  * a run so that ordinary ingest racing a window's close is not needlessly pushed to the next one.
  */
-import { selectorsAdmit, WINDOW_MS, windowOf, type ReadWriteType, type DeliveryWindow as Window } from "@activity-log/core/trail";
-import type { AppDeps } from "@activity-log/api/deps";
-import { getQuotas, isSubscriptionActive } from "@activity-log/api/db/iam";
-import { findKeySecret, listDueTrails } from "@activity-log/api/db/trails";
-import { StorageError, type S3Credentials } from "@activity-log/api/storage/object-store";
-import { windowObjectKey } from "@activity-log/api/trails/keys";
-import { buildTrailArchive } from "./archive.ts";
-import { writeDueDigests } from "./digests.ts";
+import { type DeliveryWindow as Window, type ReadWriteType, selectorsAdmit, UNKNOWN_ACCESS_KEY_MESSAGE, WINDOW_MS, windowOf } from "@activity-log/core";
 import {
+  type DeliveryRow,
+  findKeySecret,
   fixWindow,
+  getQuotas,
+  isSubscriptionActive,
+  listDueTrails,
   loadTrail,
   markDelivered,
   markEmpty,
   markSkipped,
   moveCursor,
   oldestPending,
+  readWindowEvents,
   recordFailure,
-  type DeliveryRow,
+  settleHorizon,
   type TrailRow,
-} from "./deliveries.ts";
-import { withExclusive } from "./exclusive.ts";
-import { readWindowEvents, settleHorizon } from "./window-events.ts";
-
-export { windowObjectKey };
+  withExclusive,
+} from "@activity-log/api/db";
+import { type AppDeps, type S3Credentials, StorageError } from "@activity-log/api/runtime";
+import { windowObjectKey } from "@activity-log/api/trail-keys";
+import { buildTrailArchive } from "./archive.ts";
+import { writeDueDigests } from "./digests.ts";
 
 export const SUBSCRIPTION_INACTIVE = "subscription inactive";
-const UNKNOWN_KEY = "The AWS Access Key Id you provided does not exist in our records.";
 
 export interface TrailDeliveryOptions {
   /** Windows per trail per call; `--once` passes no limit, the loop a few so others get a turn. */
@@ -227,6 +226,6 @@ async function deliverWindow(
 /** The trail's stored key pair (its secret decrypted with SECRET_KEY). */
 async function trailCredentials(deps: AppDeps, trail: TrailRow): Promise<S3Credentials> {
   const key = await findKeySecret(deps.database.db, trail.accountId, trail.accessKeyId);
-  if (!key) throw new StorageError("InvalidAccessKeyId", UNKNOWN_KEY, 403);
+  if (!key) throw new StorageError("InvalidAccessKeyId", UNKNOWN_ACCESS_KEY_MESSAGE, 403);
   return { accessKeyId: trail.accessKeyId, secretAccessKey: deps.secrets.decrypt(key.secretEncrypted) };
 }

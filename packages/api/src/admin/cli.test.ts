@@ -10,7 +10,7 @@ import { ConfigError } from "../config.ts";
 import { rowsOf, type Database } from "../db/client.ts";
 import { silentLogger } from "../logger.ts";
 import { startServer, type RunningServer } from "../server.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import { sql } from "drizzle-orm";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;

@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
+  type Caller,
   DomainError,
   isSessionAlive,
   isSignInThrottled,
@@ -15,14 +16,12 @@ import {
   SIGN_IN_THROTTLED_MESSAGE,
   signInFailureWindowStart,
 } from "@activity-log/core";
-import { and, count, eq, gt, isNull, lt } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Db } from "../db/client.ts";
 import { findUserForSignIn, loadCaller } from "../db/iam.ts";
-import { sessions, signInFailures } from "../db/schema/iam.ts";
+import { clearSignInFailures, closeSession, countSignInFailures, findOpenSession, insertSession, recordSignInFailure, touchSession } from "../db/sessions.ts";
 import type { AppDeps } from "../deps.ts";
-import type { AppEnv, Caller } from "../http-context.ts";
+import type { AppEnv } from "../http-context.ts";
 
 export const SESSION_COOKIE = "al_session";
 /** Refresh last_seen_at at most this often, so reads do not each cost a write. */
@@ -45,15 +44,6 @@ export type SignInInput = { account: string; user: string; password: string };
 
 export type SignedIn = { token: string; csrfToken: string; caller: Caller; expiresAt: Date };
 
-async function recentFailures(db: Db, accountId: string, userName: string, now: Date): Promise<number> {
-  const since = signInFailureWindowStart(now);
-  const [row] = await db
-    .select({ n: count() })
-    .from(signInFailures)
-    .where(and(eq(signInFailures.accountId, accountId), eq(signInFailures.userName, userName), gt(signInFailures.at, since)));
-  return Number(row?.n ?? 0);
-}
-
 /**
  * Checks the password and opens a session. Wrong account, user or password all give the same
  * answer so the form cannot be used to discover names; too many failures in a row give
@@ -63,7 +53,7 @@ async function recentFailures(db: Db, accountId: string, userName: string, now: 
 export async function signIn(deps: AppDeps, input: SignInInput, client: { sourceIp: string | null; userAgent: string | null }): Promise<SignedIn> {
   const { db } = deps.database;
   const now = deps.clock.now();
-  if (isSignInThrottled(await recentFailures(db, input.account, input.user, now))) {
+  if (isSignInThrottled(await countSignInFailures(db, input.account, input.user, signInFailureWindowStart(now)))) {
     throw new SignInThrottled();
   }
   const found = await findUserForSignIn(db, input.account, input.user);
@@ -71,13 +61,13 @@ export async function signIn(deps: AppDeps, input: SignInInput, client: { source
   // Verify against a dummy hash when the user is unknown, so timing does not reveal which names exist.
   const ok = await Bun.password.verify(input.password, hash ?? DUMMY_HASH).catch(() => false);
   if (!found || !hash || !ok || found.caller.isSystem) {
-    await db.insert(signInFailures).values({ accountId: input.account, userName: input.user, sourceIp: client.sourceIp, at: now });
+    await recordSignInFailure(db, { accountId: input.account, userName: input.user, sourceIp: client.sourceIp, at: now });
     throw new DomainError("UnauthorizedException", "The account, user name or password is incorrect.");
   }
   const token = randomBytes(32).toString("base64url");
   const csrfToken = randomBytes(24).toString("base64url");
   const expiresAt = sessionExpiresAt(now, now);
-  await db.insert(sessions).values({
+  await insertSession(db, {
     tokenHash: hashSessionToken(token),
     accountId: found.caller.accountId,
     userId: found.caller.userId,
@@ -89,7 +79,7 @@ export async function signIn(deps: AppDeps, input: SignInInput, client: { source
     expiresAt,
   });
   // A success clears the failure count, so the owner is not locked out by earlier typos.
-  await db.delete(signInFailures).where(and(eq(signInFailures.accountId, input.account), eq(signInFailures.userName, input.user)));
+  await clearSignInFailures(db, input.account, input.user);
   return { token, csrfToken, caller: found.caller, expiresAt };
 }
 
@@ -108,40 +98,20 @@ export async function findSession(deps: AppDeps, token: string): Promise<OpenSes
   const { db } = deps.database;
   const now = deps.clock.now();
   const tokenHash = hashSessionToken(token);
-  const [row] = await db
-    .select()
-    .from(sessions)
-    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.closedAt), gt(sessions.expiresAt, now)))
-    .limit(1);
+  const row = await findOpenSession(db, tokenHash, now);
   if (!row) return null;
   if (!isSessionAlive(row, now)) return null;
   if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
     const expiresAt = sessionExpiresAt(row.createdAt, now);
-    await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.tokenHash, tokenHash));
+    await touchSession(db, tokenHash, now, expiresAt);
   }
   const caller = await loadCaller(db, row.userId, null, null);
   return { tokenHash, csrfToken: row.csrfToken, caller };
 }
 
-export async function closeSession(deps: AppDeps, tokenHash: string): Promise<void> {
-  await deps.database.db
-    .update(sessions)
-    .set({ closedAt: deps.clock.now() })
-    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.closedAt)));
-}
-
-/** Sessions past their idle expiry that nobody closed yet (for the worker's automatic sign-out). */
-export async function expiredOpenSessions(db: Db, now: Date) {
-  return db
-    .select({
-      tokenHash: sessions.tokenHash,
-      accountId: sessions.accountId,
-      userId: sessions.userId,
-      sourceIp: sessions.sourceIp,
-      userAgent: sessions.userAgent,
-    })
-    .from(sessions)
-    .where(and(isNull(sessions.closedAt), lt(sessions.expiresAt, now)));
+/** Signs out: the session never authenticates again. */
+export async function signOut(deps: AppDeps, tokenHash: string): Promise<void> {
+  await closeSession(deps.database.db, tokenHash, deps.clock.now());
 }
 
 export function setSessionCookie(c: Context, token: string): void {

@@ -1,7 +1,6 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { DomainError } from "@activity-log/core/errors";
+import { type Caller, DomainError } from "@activity-log/core";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { Caller } from "../http-context.ts";
 
 /** What verification needs to know about a key: its secret, whether it is usable, and whose it is. */
 export interface KnownAccessKey {

@@ -66,6 +66,7 @@ test("a write the storage refuses is InsufficientS3BucketPolicyException", async
       },
     }),
     service: () => h.deps.storage.service(),
+    destroy: () => {},
   };
   const caller = await loadCaller(
     h.deps.database.db,

@@ -1,6 +1,5 @@
-import { DomainError } from "@activity-log/core/errors";
+import { type Caller, DomainError } from "@activity-log/core";
 import type { AppDeps } from "../deps.ts";
-import type { Caller } from "../http-context.ts";
 import type { Trail } from "../trails/service.ts";
 
 /** One CloudTrail operation: the parsed JSON body in, the JSON response out (dates as epoch seconds). */

@@ -1,6 +1,4 @@
-import { assertCanUseActivityLog } from "@activity-log/core/access";
-import { DomainError } from "@activity-log/core/errors";
-import { isReadOnly } from "@activity-log/core/read-only";
+import { assertCanUseActivityLog, CLOUDTRAIL_EVENT_SOURCE, DomainError, isReadOnly } from "@activity-log/core";
 import { Hono } from "hono";
 import { verifySigV4 } from "../auth/sigv4.ts";
 import { findAccessKey } from "../db/iam.ts";
@@ -8,7 +6,6 @@ import type { AppEnv } from "../http-context.ts";
 import { METHODS } from "./methods/index.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimit, type RateLimiter } from "./rate-limit.ts";
 
-export const EVENT_SOURCE = "cloudtrail.amazonaws.com";
 export const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 /** CloudTrail's requests are small; anything bigger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,7 +30,7 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
     const operation = target.slice(target.lastIndexOf(".") + 1);
     Object.assign(call, {
       eventName: operation || "UnknownOperation",
-      eventSource: EVENT_SOURCE,
+      eventSource: CLOUDTRAIL_EVENT_SOURCE,
       eventType: "AwsApiCall" as const,
       readOnly: operation ? isReadOnly(operation) : true,
     });

@@ -8,9 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-// @ts-expect-error s3rver ships no types
 import S3rver from "s3rver";
-// @ts-expect-error s3rver ships no types
 import AWSAccount from "s3rver/lib/models/account.js";
 import { createApp } from "../app.ts";
 import { createSecretBox } from "../auth/secret-box.ts";
@@ -23,7 +21,7 @@ import { silentLogger } from "../logger.ts";
 import { createStorage } from "../storage/index.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import type { ObjectStorage } from "../storage/object-store.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 
 export interface Harness {
   url: string;

@@ -3,12 +3,11 @@
  * window clamping to retention, same signed page tokens, same errors. Details and the histogram
  * stay inside the retention window too, so the console never shows what LookupEvents would not.
  */
-import { DomainError, resolveTimeWindow } from "@activity-log/core";
+import { type Caller, DomainError, resolveTimeWindow } from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import { eventHistogram, getEvent } from "../db/events.ts";
 import type { AppDeps } from "../deps.ts";
 import { queryEventPage } from "../events/query-service.ts";
-import type { Caller } from "../http-context.ts";
 import { eventFilterOf, type FilterQuery } from "./validation.ts";
 import { type ConsoleEvent, type ConsoleEventDetails, toConsoleEvent, toConsoleEventDetails } from "./views.ts";
 

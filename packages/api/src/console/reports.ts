@@ -5,12 +5,11 @@
  * decompressed on the fly; `?zip=1` wraps the file in a zip archive, streamed as well.
  */
 import { Readable } from "node:stream";
-import { DomainError, isReportActive, REPORT_CONTENT_TYPES, resolveTimeWindow } from "@activity-log/core";
+import { type Caller, DomainError, isReportActive, REPORT_CONTENT_TYPES, resolveTimeWindow } from "@activity-log/core";
 import JSZip from "jszip";
 import { getQuotas } from "../db/iam.ts";
 import { deleteReport, getReport, listReports, type ReportRow, requestReport } from "../db/reports.ts";
 import type { AppDeps } from "../deps.ts";
-import type { Caller } from "../http-context.ts";
 import { eventFilterOf, type FilterQuery } from "./validation.ts";
 import { type ConsoleFilter, iso, toConsoleFilter } from "./views.ts";
 

@@ -5,10 +5,10 @@
  * with them. Every call fills the call record (source `activitylog.console`) and is recorded.
  * Routes are chained so `ConsoleAppType` carries every path and shape to the SPA's `hc` client.
  */
-import { assertCanUseActivityLog, DomainError, isActivityLogAdmin } from "@activity-log/core";
+import { assertCanUseActivityLog, CONSOLE_EVENT_SOURCE, DomainError, isActivityLogAdmin, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { clearSessionCookie, closeSession, type OpenSession, requireSession, setSessionCookie, signIn, SignInThrottled } from "../auth/session.ts";
+import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie, signIn, SignInThrottled, signOut } from "../auth/session.ts";
 import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppEnv } from "../http-context.ts";
@@ -30,9 +30,6 @@ import {
   TrailUpdateSchema,
   UuidParam,
 } from "./validation.ts";
-
-export const CONSOLE_EVENT_SOURCE = "activitylog.console";
-export const SIGN_IN_EVENT_SOURCE = "signin.amazonaws.com";
 
 type ConsoleEnv = AppEnv & { Variables: { session: OpenSession } };
 
@@ -112,7 +109,7 @@ export function consoleRouter() {
           readOnly: false,
           responseElements: { ConsoleLogout: "Success" },
         });
-        await closeSession(c.get("deps"), s.tokenHash);
+        await signOut(c.get("deps"), s.tokenHash);
         clearSessionCookie(c);
         return c.json({ signedOut: true });
       })

@@ -6,9 +6,9 @@
 import { getQuotas } from "../db/iam.ts";
 import { skippedWindowsOf, type SkippedWindows } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
-import type { Caller } from "../http-context.ts";
 import { createTrail, deleteTrail, listTrails, putEventSelectors, startLogging, stopLogging, type Trail, updateTrail } from "../trails/service.ts";
 import { iso } from "./views.ts";
+import type { Caller } from "@activity-log/core";
 
 export type ConsoleTrail = {
   name: string;

@@ -26,18 +26,19 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export type DatabaseOptions = { url: string } | { dataDir: string | undefined };
+/** A Postgres server (`url`, with `poolSize` connections, default 10) or embedded PGlite (`dataDir`; undefined = in memory). */
+export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir: string | undefined };
 
 /** Opens Postgres (`url`) or embedded PGlite (`dataDir`; undefined = in memory) and migrates it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = "url" in options ? openPostgres(options.url) : await openPglite(options.dataDir);
+  const database = "url" in options ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.dataDir);
   await migrateDatabase(database);
   return database;
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(url: string, poolSize: number): Database {
   const pg = postgres(url, {
-    max: Number(process.env.DB_POOL_SIZE ?? 10),
+    max: poolSize,
     onnotice: () => {},
   });
   const db = drizzlePostgres(pg, { schema }) as unknown as Db;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Database } from "./client.ts";
-import { compactJsonb, nativeQuery } from "./events.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { compactJsonb } from "./events.ts";
+import { nativeQuery } from "./rows.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 
 let database: Database;
 beforeAll(async () => {

@@ -1,9 +1,10 @@
-import { toStoredEvent, type EventFilter, type StoredEvent } from "@activity-log/core";
+import { type EventFilter, histogramBucketMs, type StoredEvent, toStoredEvent } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import type { Database } from "./client.ts";
 import { deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
-import { eventHistogram, histogramBucketMs, insertEvents, liveHistogramRows, nativeQuery, rollupHistogramRows, type EventQuery } from "./events.ts";
+import { eventHistogram, type EventQuery, insertEvents, liveHistogramRows, rollupHistogramRows } from "./events.ts";
+import { nativeQuery } from "./rows.ts";
 
 let database: Database;
 beforeAll(async () => {

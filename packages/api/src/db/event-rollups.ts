@@ -1,7 +1,7 @@
+import { ROLLUP_BUCKET_MS, utcDayStart } from "@activity-log/core";
 import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { HORIZON_SQL } from "./horizon.ts";
-import { utcDay } from "./partitions.ts";
 import { rowsOf } from "./rows.ts";
 
 /**
@@ -19,8 +19,9 @@ import { rowsOf } from "./rows.ts";
  * whose partitions it drops (deleteRollupsBefore), so both stay equal there too.
  */
 
-export const ROLLUP_BUCKET_MS = 5 * 60_000;
 const LOCK_KEY = "activity-log:event-rollups";
+/** core's ROLLUP_BUCKET_MS as an SQL interval literal (a constant, so safe to inline). */
+const ROLLUP_INTERVAL = sql.raw(`'${ROLLUP_BUCKET_MS} milliseconds'::interval`);
 
 export interface RollupRunSummary {
   /** False when another process was rolling up at the same moment (it does the work). */
@@ -50,7 +51,7 @@ export async function rollUpEvents(database: Database, horizon?: string): Promis
     const [counted] = await rowsOf<{ n: number }>(
       db,
       sql`with up as (insert into event_rollups (account_id, bucket_start, read_only, errors, n)
-          select account_id, date_bin('5 minutes', event_time, timestamptz 'epoch'), read_only, error_code is not null, count(*)
+          select account_id, date_bin(${ROLLUP_INTERVAL}, event_time, timestamptz 'epoch'), read_only, error_code is not null, count(*)
           from events
           where ingest_xid < ${next}::xid8 ${prev === null ? sql`` : sql`and ingest_xid >= ${prev}::xid8`}
           group by 1, 2, 3, 4
@@ -71,7 +72,7 @@ export async function rollUpEvents(database: Database, horizon?: string): Promis
 export async function deleteRollupsBefore(database: Database, day: Date): Promise<number> {
   const [row] = await rowsOf<{ n: number }>(
     database.db,
-    sql`with d as (delete from event_rollups where bucket_start < ${utcDay(day).toISOString()}::timestamptz returning 1)
+    sql`with d as (delete from event_rollups where bucket_start < ${utcDayStart(day).toISOString()}::timestamptz returning 1)
         select count(*)::int as n from d`,
   );
   return Number(row?.n ?? 0);

@@ -1,18 +1,9 @@
-import { toStoredEvent, type IngestEventInput, type StoredEvent } from "@activity-log/core";
+import { type IngestEventInput, type StoredEvent, toStoredEvent } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import type { Database } from "./client.ts";
-import {
-  escapeLike,
-  estimateEventCount,
-  eventHistogram,
-  findEventPage,
-  getEvent,
-  histogramBucketMs,
-  insertEvents,
-  nativeQuery,
-  streamEvents,
-} from "./events.ts";
+import { escapeLike, estimateEventCount, eventHistogram, findEventPage, getEvent, insertEvents, streamEvents } from "./events.ts";
+import { nativeQuery } from "./rows.ts";
 import { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partitions.ts";
 
 let database: Database;
@@ -136,15 +127,6 @@ describe("filters", () => {
     const total = h.buckets.reduce((s, b) => ({ r: s.r + b.readOnly, w: s.w + b.write }), { r: 0, w: 0 });
     expect(total).toEqual({ r: 1, w: 4 });
     expect(h.buckets[h.buckets.length - 1]).toEqual({ start: new Date(T0), readOnly: 1, write: 0 });
-  });
-
-  test("histogram bucket sizes give 30–120 buckets", () => {
-    const span = (ms: number) => histogramBucketMs({ start: new Date(0), end: new Date(ms) });
-    expect(span(3_600_000)).toBe(60_000);
-    expect(span(86_400_000)).toBe(15 * 60_000);
-    expect(span(7 * 86_400_000)).toBe(3 * 3_600_000);
-    expect(span(30 * 86_400_000)).toBe(6 * 3_600_000);
-    expect(span(31 * 86_400_000)).toBe(86_400_000);
   });
 
   test("streamEvents yields everything newest first in batches", async () => {

@@ -1,13 +1,17 @@
 import {
-  searchTextOf,
-  toSerializedReportEvent,
   type EventFilter,
   type EventType,
+  histogramBucketMs,
+  histogramBucketStarts,
   type Resource,
+  rollupSpan,
+  searchTextOf,
   type SerializedReportEvent,
   type StoredEvent,
+  toSerializedReportEvent,
 } from "@activity-log/core";
 import type { Database } from "./client.ts";
+import { nativeQuery } from "./rows.ts";
 import { ensurePartitions, forgetPartitions } from "./partitions.ts";
 
 /**
@@ -15,15 +19,6 @@ import { ensurePartitions, forgetPartitions } from "./partitions.ts";
  * and estimates. Queries are raw SQL on the native driver (not Drizzle) because they need
  * partition-aware plans, cursors and row comparisons; every one carries account_id first.
  */
-
-/** Runs one parameterised statement on whichever driver is underneath and returns its rows. */
-export async function nativeQuery<T = Record<string, unknown>>(database: Database, text: string, params: unknown[] = []): Promise<T[]> {
-  // Unnamed statements: planned with the actual values every time. A named (prepared) statement
-  // switches to a generic plan after a few runs, which cannot see the window or rare values.
-  if (database.pg) return (await database.pg.unsafe(text, params as never[], { prepare: false })) as unknown as T[];
-  if (database.pglite) return (await database.pglite.query<T>(text, params)).rows;
-  throw new Error("database has no native driver");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Insert
@@ -276,17 +271,6 @@ export async function findEventPage(database: Database, q: PageQuery): Promise<E
 // ---------------------------------------------------------------------------------------------
 // Histogram
 
-const MINUTE = 60_000;
-export const HISTOGRAM_BUCKETS_MS = [1, 5, 15, 60, 180, 360, 1440].map((m) => m * MINUTE);
-const MAX_BUCKETS = 120;
-
-/** The smallest bucket giving at most 120 buckets (≈30–120 for periods from 30 minutes to 30 days). */
-export function histogramBucketMs(window: { start: Date; end: Date }): number {
-  const span = Math.max(1, window.end.getTime() - window.start.getTime());
-  for (const b of HISTOGRAM_BUCKETS_MS) if (Math.ceil(span / b) <= MAX_BUCKETS) return b;
-  return HISTOGRAM_BUCKETS_MS[HISTOGRAM_BUCKETS_MS.length - 1]!;
-}
-
 export interface Histogram {
   bucketMs: number;
   buckets: { start: Date; readOnly: number; write: number }[];
@@ -297,12 +281,10 @@ export async function eventHistogram(database: Database, q: EventQuery): Promise
   const bucketMs = histogramBucketMs(q.window);
   const rows = (await rollupHistogramRows(database, q, bucketMs)) ?? (await liveHistogramRows(database, q, bucketMs));
   const counts = new Map(rows.map((r) => [Number(r.b), r]));
-  const first = Math.floor(q.window.start.getTime() / bucketMs) * bucketMs;
-  const buckets: Histogram["buckets"] = [];
-  for (let t = first; t <= q.window.end.getTime(); t += bucketMs) {
+  const buckets = histogramBucketStarts(q.window, bucketMs).map((t) => {
     const r = counts.get(t);
-    buckets.push({ start: new Date(t), readOnly: Number(r?.ro ?? 0), write: Number(r?.w ?? 0) });
-  }
+    return { start: new Date(t), readOnly: Number(r?.ro ?? 0), write: Number(r?.w ?? 0) };
+  });
   return { bucketMs, buckets };
 }
 
@@ -325,13 +307,9 @@ export async function liveHistogramRows(database: Database, q: EventQuery, bucke
   );
 }
 
-const ROLLUP_MS = 5 * 60_000; // event_rollups' bucket (db/event-rollups.ts)
-const ROLLUP_FILTER_KEYS = new Set(["readOnly", "errorsOnly"]);
-
 /**
- * The same counts from event_rollups (see db/event-rollups.ts), or null when they cannot answer:
- * a filter other than readOnly/errorsOnly, buckets finer than the rollups', no 5-minute bucket
- * wholly inside the window, or no rollup run yet. In ONE statement (one snapshot, so consistent
+ * The same counts from event_rollups (see db/event-rollups.ts), or null when they cannot answer
+ * (core rollupSpan says when) or no rollup run happened yet. In ONE statement (one snapshot, so consistent
  * with a rollup run committing meanwhile):
  *  - rollups of the 5-minute buckets wholly inside the window, [lo, hi);
  *  - live rows in [lo, hi) with ingest_xid ≥ the stored horizon (not rolled up yet);
@@ -340,11 +318,8 @@ const ROLLUP_FILTER_KEYS = new Set(["readOnly", "errorsOnly"]);
  * and is retried should a rollup run have committed in between.
  */
 export async function rollupHistogramRows(database: Database, q: EventQuery, bucketMs: number): Promise<HistogramRow[] | null> {
-  if (bucketMs < ROLLUP_MS || bucketMs % ROLLUP_MS !== 0) return null;
-  for (const [k, v] of Object.entries(q.filter)) if (v !== undefined && !ROLLUP_FILTER_KEYS.has(k)) return null;
-  const lo = Math.ceil(q.window.start.getTime() / ROLLUP_MS) * ROLLUP_MS;
-  const hi = Math.floor(q.window.end.getTime() / ROLLUP_MS) * ROLLUP_MS;
-  if (hi <= lo) return null;
+  const span = rollupSpan(q.filter, q.window, bucketMs);
+  if (!span) return null;
   for (let attempt = 0; attempt < 3; attempt++) {
     const [state] = await nativeQuery<{ h: string }>(database, `select horizon::text as h from event_rollup_state`);
     if (!state) return null;
@@ -354,8 +329,8 @@ export async function rollupHistogramRows(database: Database, q: EventQuery, buc
       return `$${params.length}`;
     };
     const b = `${p(String(bucketMs))}::int8`;
-    const loP = `${p(new Date(lo).toISOString())}::timestamptz`;
-    const hiP = `${p(new Date(hi).toISOString())}::timestamptz`;
+    const loP = `${p(span.lo.toISOString())}::timestamptz`;
+    const hiP = `${p(span.hi.toISOString())}::timestamptz`;
     const hP = `${p(state.h)}::xid8`;
     const rollupConds = [`account_id = $1` /* buildWhere's first parameter */, `bucket_start >= ${loP}`, `bucket_start < ${hiP}`];
     if (q.filter.readOnly !== undefined) rollupConds.push(q.filter.readOnly ? `read_only` : `not read_only`);

@@ -1,9 +1,8 @@
-import { DomainError } from "@activity-log/core/errors";
-import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
+import { DEFAULT_QUOTAS, DomainError } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createSecretBox } from "../auth/secret-box.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import type { Database } from "./client.ts";
 import {
   addToGroup,

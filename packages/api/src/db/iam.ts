@@ -4,13 +4,11 @@
  * Failures a caller can cause throw core DomainErrors (NotFound/Conflict/Validation), so the
  * operator API and the CLI answer them with a clear message.
  */
-import { ADMIN_GROUP } from "@activity-log/core/access";
-import { DomainError } from "@activity-log/core/errors";
-import { effectiveQuotas, type QuotaName, type Quotas } from "@activity-log/core/limits";
-import { and, asc, eq } from "drizzle-orm";
+import { ADMIN_GROUP, type Caller, DomainError, effectiveQuotas, type QuotaName, type Quotas } from "@activity-log/core";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { SecretBox } from "../auth/secret-box.ts";
-import type { Caller } from "../http-context.ts";
 import type { Db } from "./client.ts";
+import { rowsOf } from "./rows.ts";
 import { accessKeys, accounts, groupMembers, projects, quotas, subscriptions, users } from "./schema/iam.ts";
 
 export { ADMIN_GROUP };
@@ -101,6 +99,28 @@ export async function createAccount(db: Db, accountId: string): Promise<CreatedA
 export async function hasNoAccounts(db: Db): Promise<boolean> {
   const rows = await db.select({ id: accounts.id }).from(accounts).limit(1);
   return rows.length === 0;
+}
+
+/**
+ * Of the (account, project) pairs that ingest was sent, the ones that do not exist, described for
+ * the caller ("unknown account 'x'", "unknown project 'p' in account 'x'"), sorted.
+ */
+export async function unknownRecipients(db: Db, recipients: { accountId: string; project: string }[]): Promise<string[]> {
+  const pairs = new Map<string, { a: string; p: string }>();
+  for (const r of recipients) pairs.set(`${r.accountId}\u0000${r.project}`, { a: r.accountId, p: r.project });
+  const rows = await rowsOf<{ a: string; p: string; has_account: boolean; has_project: boolean }>(
+    db,
+    sql`select x.a, x.p,
+            exists (select 1 from accounts where id = x.a) as has_account,
+            exists (select 1 from projects where account_id = x.a and name = x.p) as has_project
+        from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as x(a text, p text)`,
+  );
+  const problems = new Set<string>();
+  for (const r of rows) {
+    if (!r.has_account) problems.add(`unknown account '${r.a}'`);
+    else if (!r.has_project) problems.add(`unknown project '${r.p}' in account '${r.a}'`);
+  }
+  return [...problems].sort();
 }
 
 // ---------- projects ----------
@@ -333,6 +353,12 @@ export async function isSubscriptionActive(db: Db, accountId: string): Promise<b
 export async function getQuotas(db: Db, accountId: string): Promise<Quotas> {
   const rows = await db.select({ name: quotas.name, value: quotas.value }).from(quotas).where(eq(quotas.accountId, accountId));
   return effectiveQuotas(Object.fromEntries(rows.map((r) => [r.name, r.value])));
+}
+
+/** Every retentionDays override in force (core largestRetentionDays turns them into what partitions must serve). */
+export async function retentionOverrides(db: Db): Promise<number[]> {
+  const rows = await db.selectDistinct({ value: quotas.value }).from(quotas).where(eq(quotas.name, "retentionDays"));
+  return rows.map((r) => r.value);
 }
 
 /** Stores an override; the name and value are checked by the caller with core's parseQuotaName/validateQuotaValue. */

@@ -1,3 +1,4 @@
+import { DAY_MS, utcDayStart } from "@activity-log/core";
 import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { rowsOf } from "./rows.ts";
@@ -8,17 +9,10 @@ import { rowsOf } from "./rows.ts";
  * retention mechanism: no DELETE scans, no bloat.
  */
 
-const DAY_MS = 86_400_000;
-
 export interface EventPartition {
   name: string;
   /** The UTC midnight the partition starts at. */
   day: Date;
-}
-
-/** UTC midnight of the day holding `t`. */
-export function utcDay(t: Date): Date {
-  return new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
 }
 
 function isoDay(d: Date): string {
@@ -33,7 +27,7 @@ export async function ensurePartitions(database: Database, from: Date, to: Date)
   const seen = known.get(database) ?? new Set<string>();
   known.set(database, seen);
   const missing: string[] = [];
-  for (let t = utcDay(from).getTime(); t <= to.getTime(); t += DAY_MS) {
+  for (let t = utcDayStart(from).getTime(); t <= to.getTime(); t += DAY_MS) {
     const day = isoDay(new Date(t));
     if (!seen.has(day)) missing.push(day);
   }
@@ -70,7 +64,7 @@ export async function listPartitions(database: Database): Promise<EventPartition
  * The worker passes now − the largest retention of any account, so no account loses visible events.
  */
 export async function dropPartitionsBefore(database: Database, day: Date): Promise<string[]> {
-  const cutoff = utcDay(day).getTime();
+  const cutoff = utcDayStart(day).getTime();
   const dropped: string[] = [];
   for (const p of await listPartitions(database)) {
     if (p.day.getTime() >= cutoff) continue;

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { DEFAULT_QUOTAS } from "@activity-log/core/limits";
-import { DomainError } from "@activity-log/core/errors";
-import { createTestDatabase } from "../test/database.ts";
+import { DEFAULT_QUOTAS, DomainError } from "@activity-log/core";
+import { createTestDatabase } from "../test-kit/database.ts";
 import type { Database } from "./client.ts";
-import { nativeQuery } from "./events.ts";
+import { nativeQuery } from "./rows.ts";
 import {
   claimNextReport,
   deleteReport,

@@ -1,7 +1,5 @@
 import { and, asc, desc, eq, inArray, lt, ne, notInArray, or, sql } from "drizzle-orm";
-import type { EventFilter } from "@activity-log/core/lookup";
-import type { Quotas } from "@activity-log/core/limits";
-import { planNewReport, reportExpiresAt, type ReportFormat, type ReportStatus } from "@activity-log/core/report";
+import { type EventFilter, planNewReport, type Quotas, reportExpiresAt, type ReportFormat, type ReportStatus } from "@activity-log/core";
 import type { Database } from "./client.ts";
 import { accounts } from "./schema/iam.ts";
 import { reports } from "./schema/reports.ts";

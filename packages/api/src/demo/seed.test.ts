@@ -11,7 +11,7 @@ import type { AppDeps } from "../deps.ts";
 import { queryEventPage } from "../events/query-service.ts";
 import { silentLogger } from "../logger.ts";
 import { createStorage } from "../storage/index.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import { loadDemoCredentials, seedDemo } from "./seed.ts";
 import { DEMO_STORY } from "./traffic.ts";
 

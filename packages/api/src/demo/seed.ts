@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DomainError } from "@activity-log/core/errors";
+import { DomainError } from "@activity-log/core";
 import { insertEvents } from "../db/events.ts";
 import { addToGroup, createAccessKey, createAccount, createProject, createUser, findAccessKey, hasNoAccounts } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";

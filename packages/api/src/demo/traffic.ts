@@ -5,7 +5,7 @@
  * Describe* calls), some fail. Two stories are planted for SPEC's use cases: the production
  * databases stopped a few days ago, and production instance i-0abc… terminated two weeks ago.
  */
-import { toStoredEvent, type EventType, type IngestEvent, type Resource, type StoredEvent } from "@activity-log/core";
+import { type EventType, type IngestEvent, type Resource, type StoredEvent, toStoredEvent } from "@activity-log/core";
 import { seededRandom, type Random } from "./random.ts";
 
 const HOUR = 3_600_000;

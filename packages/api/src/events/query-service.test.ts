@@ -1,10 +1,10 @@
-import { toStoredEvent, type StoredEvent } from "@activity-log/core";
+import { type StoredEvent, toStoredEvent } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createSecretBox } from "../auth/secret-box.ts";
 import { fixedClock } from "../clock.ts";
 import type { Database } from "../db/client.ts";
 import { insertEvents } from "../db/events.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import { queryEventPage } from "./query-service.ts";
 
 let database: Database;

@@ -2,12 +2,12 @@ import {
   assertPageTokenBinding,
   decodePageToken,
   encodePageToken,
+  type EventFilter,
   filterFingerprint,
   resolveTimeWindow,
+  type StoredEvent,
   validateMaxResults,
   validateSearch,
-  type EventFilter,
-  type StoredEvent,
 } from "@activity-log/core";
 import type { AppDeps } from "../deps.ts";
 import { findEventPage } from "../db/events.ts";

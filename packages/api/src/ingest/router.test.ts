@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Database } from "../db/client.ts";
-import { getEvent, nativeQuery } from "../db/events.ts";
+import { getEvent } from "../db/events.ts";
+import { nativeQuery } from "../db/rows.ts";
 import { appWith, eventsTestDeps, seedAccount, TEST_INGEST_TOKEN } from "../test/events-app.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import { ingestRouter, MAX_INGEST_BYTES } from "./router.ts";
 
 let database: Database;

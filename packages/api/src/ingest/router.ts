@@ -1,10 +1,9 @@
-import { eventTimeProblem, MAX_INGEST_BATCH, toStoredEvent, validateIngestBatch, type IngestIssue, type StoredEvent } from "@activity-log/core";
+import { eventTimeProblem, type IngestIssue, MAX_INGEST_BATCH, type StoredEvent, toStoredEvent, validateIngestBatch } from "@activity-log/core";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createHash, timingSafeEqual } from "node:crypto";
-import { insertEvents, nativeQuery } from "../db/events.ts";
-import type { Database } from "../db/client.ts";
-import { getQuotas } from "../db/iam.ts";
+import { insertEvents } from "../db/events.ts";
+import { getQuotas, unknownRecipients } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 
@@ -83,26 +82,6 @@ function nulIssues(events: StoredEvent[]): IngestIssue[] {
   return issues;
 }
 
-/** The (account, project) pairs of the batch that do not exist. */
-async function unknownRecipients(database: Database, events: StoredEvent[]): Promise<string[]> {
-  const pairs = new Map<string, { a: string; p: string }>();
-  for (const e of events) pairs.set(`${e.accountId}\u0000${e.project}`, { a: e.accountId, p: e.project });
-  const rows = await nativeQuery<{ a: string; p: string; has_account: boolean; has_project: boolean }>(
-    database,
-    `select x.a, x.p,
-            exists (select 1 from accounts where id = x.a) as has_account,
-            exists (select 1 from projects where account_id = x.a and name = x.p) as has_project
-     from json_to_recordset($1::json) as x(a text, p text)`,
-    [JSON.stringify([...pairs.values()])],
-  );
-  const problems = new Set<string>();
-  for (const r of rows) {
-    if (!r.has_account) problems.add(`unknown account '${r.a}'`);
-    else if (!r.has_project) problems.add(`unknown project '${r.p}' in account '${r.a}'`);
-  }
-  return [...problems].sort();
-}
-
 export function ingestRouter() {
   return new Hono<AppEnv>().post(
     "/",
@@ -152,7 +131,10 @@ export function ingestRouter() {
         );
 
       const { database } = c.get("deps");
-      const unknown = await unknownRecipients(database, events);
+      const unknown = await unknownRecipients(
+        database.db,
+        events.map((e) => ({ accountId: e.accountId, project: e.project })),
+      );
       if (unknown.length > 0)
         return fail(c, 422, "UnknownRecipientException", `The batch was refused; nothing was stored: ${unknown.join("; ")}.`, { unknown });
 

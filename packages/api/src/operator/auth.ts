@@ -1,4 +1,4 @@
-import { DomainError } from "@activity-log/core/errors";
+import { DomainError } from "@activity-log/core";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";

@@ -13,7 +13,7 @@ import type { AppEnv, CallRecord } from "../http-context.ts";
 import { handleError } from "../http-errors.ts";
 import { silentLogger } from "../logger.ts";
 import { createStorage } from "../storage/index.ts";
-import { createTestDatabase } from "../test/database.ts";
+import { createTestDatabase } from "../test-kit/database.ts";
 import { operatorRouter } from "./router.ts";
 
 const TOKEN = "operator-token-for-tests-0123456789";

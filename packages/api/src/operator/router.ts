@@ -4,8 +4,7 @@
  * is recorded as an event of the target account (eventSource activitylog.operator, user `operator`).
  * Secrets (passwords, secret keys) are answered once and never put into the recorded call.
  */
-import { DomainError } from "@activity-log/core/errors";
-import { parseQuotaName, validateQuotaValue } from "@activity-log/core/limits";
+import { DomainError, OPERATOR_EVENT_SOURCE, parseQuotaName, validateQuotaValue } from "@activity-log/core";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
@@ -29,7 +28,6 @@ import { validateTrail } from "../trails/validate.ts";
 import { requireBearer } from "./auth.ts";
 import { jsonBody } from "./validate.ts";
 
-export const OPERATOR_EVENT_SOURCE = "activitylog.operator";
 export const OPERATOR_USER = "operator";
 
 /** Names the call for the recorder; the account is filled in once it is known to exist. */

@@ -1,4 +1,4 @@
-import { DomainError } from "@activity-log/core/errors";
+import { DomainError } from "@activity-log/core";
 import { validator } from "hono/validator";
 import * as v from "valibot";
 

@@ -23,6 +23,7 @@ export function createLocalStorage(root: string, isKnown: CredentialCheck): Obje
       }),
     // The service owns the directory; its own calls need no key pair.
     service: () => localStore(root, async () => {}),
+    destroy: () => {},
   };
 }
 

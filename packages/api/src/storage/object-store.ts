@@ -40,4 +40,6 @@ export interface ObjectStore {
 export interface ObjectStorage {
   withCredentials(credentials: S3Credentials): ObjectStore;
   service(): ObjectStore;
+  /** Closes kept-alive connections, so the process can exit. */
+  destroy(): void;
 }

@@ -19,7 +19,7 @@ export interface S3StorageOptions {
 }
 
 /** Object storage on any S3-compatible endpoint; one client per key pair, created on demand. */
-export function createS3Storage(options: S3StorageOptions): ObjectStorage & { destroy(): void } {
+export function createS3Storage(options: S3StorageOptions): ObjectStorage {
   const clients = new Map<string, S3Client>();
   const clientFor = (credentials: S3Credentials) => {
     const cacheKey = `${credentials.accessKeyId}\u0000${credentials.secretAccessKey}`;

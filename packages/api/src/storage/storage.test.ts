@@ -4,9 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-// @ts-expect-error s3rver ships no types
 import S3rver from "s3rver";
-// @ts-expect-error s3rver ships no types
 import AWSAccount from "s3rver/lib/models/account.js";
 import { createLocalStorage } from "./local.ts";
 import { StorageError, type ObjectStorage } from "./object-store.ts";

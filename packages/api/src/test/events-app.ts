@@ -3,7 +3,7 @@ import { createSecretBox } from "../auth/secret-box.ts";
 import { fixedClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { nativeQuery } from "../db/events.ts";
+import { nativeQuery } from "../db/rows.ts";
 import type { AppDeps } from "../deps.ts";
 import { handleError } from "../http-errors.ts";
 import type { AppEnv } from "../http-context.ts";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { archiveKey, digestKey, type DeliveryWindow } from "@activity-log/core/trail";
+import { archiveKey, type DeliveryWindow, digestKey } from "@activity-log/core";
 import type { TrailRow } from "../db/trails.ts";
 
 /**

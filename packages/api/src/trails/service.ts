@@ -1,15 +1,16 @@
-import { assertCanUseActivityLog } from "@activity-log/core/access";
-import { DomainError } from "@activity-log/core/errors";
 import {
+  assertCanUseActivityLog,
+  type Caller,
+  DomainError,
+  type EventSelector,
   parseTrailRef,
   selectorsAdmit,
   trailArn,
-  type EventSelector,
   validateBucketName,
   validateS3Prefix,
   validateTrailName,
   windowOf,
-} from "@activity-log/core/trail";
+} from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import {
   deleteTrailRow,
@@ -26,7 +27,6 @@ import {
   type TrailRow,
 } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
-import type { Caller } from "../http-context.ts";
 import { StorageError, type S3Credentials } from "../storage/object-store.ts";
 
 /**

@@ -14,24 +14,29 @@
  *    archives at the same bucket and prefix are recognised by their deterministic keys and ignored).
  */
 import { createHash } from "node:crypto";
-import { and, asc, desc, eq, gte, lt } from "drizzle-orm";
 import {
+  archiveFolder,
   archiveWindowStart,
   canonicalDigest,
   checkChain,
   checkCoverage,
-  notLoggingWindows,
+  DAY_MS,
+  DIGEST_PERIOD_MS,
+  DomainError,
   hourStartsIn,
   isoSeconds,
+  notLoggingWindows,
   parseDigest,
-  windowStartsIn,
   type ReadDigest,
+  trailArn,
+  utcDayStart,
   type ValidationProblem,
+  windowOf,
   type WindowRecord,
-} from "@activity-log/core/digest";
-import { DomainError } from "@activity-log/core/errors";
-import { archiveKey, DIGEST_PERIOD_MS, trailArn, WINDOW_MS } from "@activity-log/core/trail";
-import { trailDeliveries, trailDigests } from "../db/schema/trails.ts";
+  windowStartsIn,
+} from "@activity-log/core";
+import type { DeliveryRow } from "../db/trail-deliveries.ts";
+import { deliveriesBetween, type DigestRow, digestsBetween, latestDigest } from "../db/trail-digests.ts";
 import { findTrail, listTrailRows, type TrailRow } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
 import { StorageError, type ObjectStore } from "../storage/object-store.ts";
@@ -52,15 +57,12 @@ export interface TrailValidation {
   notLogging: string[];
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * Validates [from, to). Without `to`, up to the end of the trail's latest digest (or the last
  * closed window when it has none yet).
  */
 export async function validateTrail(deps: AppDeps, accountId: string, trailName: string, fromTime: Date, toTime?: Date): Promise<TrailValidation> {
-  const db = deps.database.db;
-  const trail = await findTrail(db, accountId, trailName);
+  const trail = await findTrail(deps.database.db, accountId, trailName);
   if (!trail) throw new DomainError("NotFoundException", `Trail ${trailName} does not exist in account ${accountId}.`);
   const credentials = await trailCredentials(deps, trail);
   if (!credentials) {
@@ -68,25 +70,16 @@ export async function validateTrail(deps: AppDeps, accountId: string, trailName:
   }
   const store = deps.storage.withCredentials(credentials);
 
-  const from = new Date(Math.floor(fromTime.getTime() / WINDOW_MS) * WINDOW_MS);
-  const [lastDigest] = await db.select().from(trailDigests).where(eq(trailDigests.trailId, trail.id)).orderBy(desc(trailDigests.hourStart)).limit(1);
-  const to =
-    toTime ??
-    (lastDigest ? new Date(lastDigest.hourStart.getTime() + DIGEST_PERIOD_MS) : new Date(Math.floor(deps.clock.now().getTime() / WINDOW_MS) * WINDOW_MS));
+  const from = windowOf(fromTime).start;
+  const lastDigest = await latestDigest(deps.database, trail.id);
+  const to = toTime ?? (lastDigest ? new Date(lastDigest.hourStart.getTime() + DIGEST_PERIOD_MS) : windowOf(deps.clock.now()).start);
   if (to <= from) throw new DomainError("ValidationException", `to (${to.toISOString()}) must be after from (${from.toISOString()}).`);
 
   const hours = hourStartsIn(from, to);
   const hoursFrom = new Date(hours[0]!);
   const hoursTo = new Date(hours[hours.length - 1]! + DIGEST_PERIOD_MS);
-  const deliveries = await db
-    .select()
-    .from(trailDeliveries)
-    .where(and(eq(trailDeliveries.trailId, trail.id), gte(trailDeliveries.windowStart, hoursFrom), lt(trailDeliveries.windowStart, hoursTo)))
-    .orderBy(asc(trailDeliveries.windowStart));
-  const digestRows = await db
-    .select()
-    .from(trailDigests)
-    .where(and(eq(trailDigests.trailId, trail.id), gte(trailDigests.hourStart, hoursFrom), lt(trailDigests.hourStart, hoursTo)));
+  const deliveries = await deliveriesBetween(deps.database, trail.id, hoursFrom, hoursTo);
+  const digestRows = await digestsBetween(deps.database, trail.id, hoursFrom, hoursTo);
 
   try {
     return await check(deps, store, trail, { from, to, hours, deliveries, digestRows });
@@ -106,8 +99,8 @@ async function check(
     from: Date;
     to: Date;
     hours: number[];
-    deliveries: (typeof trailDeliveries.$inferSelect)[];
-    digestRows: (typeof trailDigests.$inferSelect)[];
+    deliveries: DeliveryRow[];
+    digestRows: DigestRow[];
   },
 ): Promise<TrailValidation> {
   const problems: ValidationProblem[] = [];
@@ -204,9 +197,9 @@ async function check(
     (t) => t.id !== trail.id && t.bucket === trail.bucket && t.prefix === trail.prefix,
   );
   const bucketArchives: string[] = [];
-  for (let day = Math.floor(r.from.getTime() / DAY_MS) * DAY_MS; day < r.to.getTime(); day += DAY_MS) {
-    const sample = archiveKey({ prefix: trail.prefix, accountId: trail.accountId, region: trail.region, windowStart: new Date(day), id: "x" });
-    for (const o of await store.list(trail.bucket, sample.slice(0, sample.lastIndexOf("/") + 1))) {
+  for (let day = utcDayStart(r.from).getTime(); day < r.to.getTime(); day += DAY_MS) {
+    const folder = archiveFolder({ prefix: trail.prefix, accountId: trail.accountId, region: trail.region, day: new Date(day) });
+    for (const o of await store.list(trail.bucket, folder)) {
       const start = archiveWindowStart(o.key);
       if (start === null || start < r.from.getTime() || start >= r.to.getTime()) continue;
       if (others.some((t) => windowObjectKey(t, { start: new Date(start) }) === o.key)) continue;

@@ -1,4 +1,4 @@
-import { trailNameProblem } from "@activity-log/core/trail";
+import { trailNameProblem } from "@activity-log/core";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type Trail } from "../api.ts";
 

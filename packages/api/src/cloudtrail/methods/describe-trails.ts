@@ -1,4 +1,4 @@
-import { DomainError } from "@activity-log/core/errors";
+import { DomainError } from "@activity-log/core";
 import { describeTrails as describe } from "../../trails/service.ts";
 import { trailShape, type CloudTrailMethod } from "../method.ts";
 

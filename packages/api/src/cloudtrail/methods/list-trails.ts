@@ -1,4 +1,4 @@
-import { DomainError } from "@activity-log/core/errors";
+import { DomainError } from "@activity-log/core";
 import { listTrails as list } from "../../trails/service.ts";
 import type { CloudTrailMethod } from "../method.ts";
 

@@ -1,6 +1,4 @@
-import { DomainError } from "@activity-log/core/errors";
-import { toLookupEvent } from "@activity-log/core/event";
-import { filterFromLookupAttributes, parseEpochSeconds, validateMaxResults } from "@activity-log/core/lookup";
+import { DomainError, filterFromLookupAttributes, parseEpochSeconds, toLookupEvent, validateMaxResults } from "@activity-log/core";
 import { getQuotas } from "../../db/iam.ts";
 import { queryEventPage } from "../../events/query-service.ts";
 import { epochSeconds, type CloudTrailMethod } from "../method.ts";

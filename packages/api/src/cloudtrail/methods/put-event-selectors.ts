@@ -1,5 +1,4 @@
-import { DomainError } from "@activity-log/core/errors";
-import { parseEventSelectors } from "@activity-log/core/trail";
+import { DomainError, parseEventSelectors } from "@activity-log/core";
 import { eventSelectorsOf, putEventSelectors as put } from "../../trails/service.ts";
 import { trailRefParam, type CloudTrailMethod } from "../method.ts";
 

@@ -1,4 +1,4 @@
-import type { Database } from "@activity-log/api/db/client";
+import type { Database } from "./client.ts";
 
 /**
  * Runs `work` only if no other worker holds `key`; returns false without running it otherwise.

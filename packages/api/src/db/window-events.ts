@@ -1,10 +1,10 @@
-import type { StoredEvent } from "@activity-log/core/event";
-import { nativeQuery, SELECT_COLUMNS, toEvent, type EventRow } from "@activity-log/api/db/events";
-import type { Database } from "@activity-log/api/db/client";
-import { HORIZON_SQL } from "@activity-log/api/db/horizon";
+import type { StoredEvent } from "@activity-log/core";
+import type { Database } from "./client.ts";
+import { type EventRow, SELECT_COLUMNS, toEvent } from "./events.ts";
+import { nativeQuery } from "./rows.ts";
 
 /**
- * The events of one delivery window of a trail, as fixed by its horizons (see trails.ts for why
+ * The events of one delivery window of a trail, as fixed by its horizons (see the worker's trails.ts for why
  * this set is the same on every read). Ordered by (event_time, event_id) so a retry renders the
  * same bytes of JSON.
  */
@@ -43,34 +43,4 @@ export async function readWindowEvents(database: Database, w: WindowContent): Pr
     order by event_time_text, event_id`;
   const rows = await nativeQuery<EventRow>(database, text, params);
   return rows.map(toEvent);
-}
-
-// The horizon (every transaction below it has finished): shared with the histogram's rollups.
-export { HORIZON_SQL };
-
-export async function currentHorizon(database: Database): Promise<string> {
-  const [row] = await nativeQuery<{ h: string }>(database, HORIZON_SQL);
-  return row!.h;
-}
-
-/** The next transaction id to be assigned: the horizon once everything running now has finished. */
-export async function currentXmax(database: Database): Promise<string> {
-  const [row] = await nativeQuery<{ h: string }>(database, `select pg_snapshot_xmax(pg_current_snapshot())::text as h`);
-  return row!.h;
-}
-
-export function maxXid(a: string, b: string): string {
-  return BigInt(a) >= BigInt(b) ? a : b;
-}
-
-/**
- * Waits (briefly) until transactions running now have finished, so ordinary ingest commits that
- * raced with a window's close make it into that window rather than the next. Purely a latency
- * nicety: correctness never depends on it (a transaction still open afterwards lands later).
- */
-export async function settleHorizon(database: Database, maxWaitMs: number): Promise<void> {
-  if (!database.pg || maxWaitMs <= 0) return;
-  const target = BigInt(await currentXmax(database));
-  const deadline = Date.now() + maxWaitMs;
-  while (BigInt(await currentHorizon(database)) < target && Date.now() < deadline) await Bun.sleep(25);
 }

@@ -1,8 +1,10 @@
+import { deliveryRetryDelayMs, type DeliveryWindow, retentionFloor, WINDOW_MS } from "@activity-log/core";
 import { and, asc, eq, sql } from "drizzle-orm";
-import { WINDOW_MS, type DeliveryWindow as Window } from "@activity-log/core/trail";
-import { rowsOf, type Database } from "@activity-log/api/db/client";
-import { trailDeliveries, trails } from "@activity-log/api/db/schema/trails";
-import { HORIZON_SQL, maxXid } from "./window-events.ts";
+import type { Database } from "./client.ts";
+import { HORIZON_SQL, maxXid } from "./horizon.ts";
+import { rowsOf } from "./rows.ts";
+import { trailDeliveries, trails } from "./schema/trails.ts";
+import type { TrailRow } from "./trails.ts";
 
 /**
  * Bookkeeping of trail deliveries (trail_deliveries rows and the status fields of trails). The
@@ -10,9 +12,6 @@ import { HORIZON_SQL, maxXid } from "./window-events.ts";
  */
 
 export type DeliveryRow = typeof trailDeliveries.$inferSelect;
-export type TrailRow = typeof trails.$inferSelect;
-
-const DAY_MS = 86_400_000;
 
 export async function loadTrail(database: Database, id: string): Promise<TrailRow | null> {
   const [row] = await database.db.select().from(trails).where(eq(trails.id, id)).limit(1);
@@ -37,7 +36,7 @@ export async function moveCursor(database: Database, trailId: string, to: Date):
 
 export interface FixWindow {
   trailId: string;
-  window: Window;
+  window: DeliveryWindow;
   retentionDays: number;
   objectKey: string;
   /** "pending" to deliver; "skipped" (with reason) to record the window as not delivered. */
@@ -58,7 +57,7 @@ export async function fixWindow(database: Database, f: FixWindow): Promise<Deliv
       .from(trailDeliveries)
       .where(and(eq(trailDeliveries.trailId, f.trailId), eq(trailDeliveries.windowStart, new Date(f.window.start.getTime() - WINDOW_MS))))
       .limit(1);
-    const retentionFloor = new Date(f.window.start.getTime() - f.retentionDays * DAY_MS);
+    const floor = retentionFloor(f.window.start, f.retentionDays);
     const chained = prev?.horizonTo ? prev : undefined;
     const prevFrom = chained?.eventsFrom ?? f.window.start;
     const values = {
@@ -70,7 +69,7 @@ export async function fixWindow(database: Database, f: FixWindow): Promise<Deliv
       horizonFrom: chained?.horizonTo ?? null,
       // Never behind the previous horizon, so consecutive ranges tile the xid line.
       horizonTo: chained?.horizonTo ? maxXid(h!.h, chained.horizonTo) : h!.h,
-      eventsFrom: chained ? new Date(Math.max(prevFrom.getTime(), retentionFloor.getTime())) : f.window.start,
+      eventsFrom: chained ? new Date(Math.max(prevFrom.getTime(), floor.getTime())) : f.window.start,
     };
     const inserted = await tx.insert(trailDeliveries).values(values).onConflictDoNothing().returning();
     await tx.update(trails).set({ nextWindowStart: f.window.end }).where(eq(trails.id, f.trailId));
@@ -118,23 +117,19 @@ export async function markDelivered(database: Database, d: DeliveryRow, a: { eve
   });
 }
 
-/** First retry after a minute, doubling up to half an hour. */
-export function backoffMs(failureCount: number): number {
-  return Math.min(60_000 * 2 ** Math.max(0, failureCount - 1), 30 * 60_000);
-}
-
-/** Records a failed attempt: the storage's own message, and when to try again (backoffMs). */
+/** Records a failed attempt: the storage's own message, and when to try again (core deliveryRetryDelayMs). */
 export async function recordFailure(database: Database, trail: TrailRow, message: string, now: Date): Promise<void> {
-  // Counted in SQL: the row may have been reset by a success earlier in this same run.
-  await database.db
-    .update(trails)
-    .set({
-      latestDeliveryError: message,
-      latestDeliveryAttemptTime: now,
-      failureCount: sql`${trails.failureCount} + 1`,
-      nextAttemptAt: sql`${now.toISOString()}::timestamptz + least(interval '1 minute' * power(2, ${trails.failureCount}), interval '30 minutes')`,
-    })
-    .where(eq(trails.id, trail.id));
+  await database.db.transaction(async (tx) => {
+    // Counted in the row, not from `trail`: a success earlier in this same run may have reset it.
+    const [counted] = await tx
+      .update(trails)
+      .set({ latestDeliveryError: message, latestDeliveryAttemptTime: now, failureCount: sql`${trails.failureCount} + 1` })
+      .where(eq(trails.id, trail.id))
+      .returning({ failures: trails.failureCount });
+    if (!counted) return;
+    const nextAttemptAt = new Date(now.getTime() + deliveryRetryDelayMs(counted.failures));
+    await tx.update(trails).set({ nextAttemptAt }).where(eq(trails.id, trail.id));
+  });
 }
 
 export async function listDeliveries(database: Database, trailId: string): Promise<DeliveryRow[]> {

@@ -1,0 +1,58 @@
+/**
+ * `@activity-log/api/db` — the data layer other packages use: opening and migrating the database,
+ * and every query the worker, the benchmarks and the tests run. Each query is a small named
+ * function in the module of its aggregate; SQL is written nowhere else. Every query carries the
+ * account id (the tenant boundary).
+ */
+
+export { type Database, type Db, openDatabase } from "./client.ts";
+export { nativeQuery } from "./rows.ts";
+
+// Events: ingest, reads, reports, the histogram's rollups, day partitions.
+export { estimateEventCount, insertEvents, streamReportEvents } from "./events.ts";
+export { type RollupRunSummary, deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
+export { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partitions.ts";
+
+// IAM, subscriptions, quotas, console sessions.
+export { createAccessKey, createAccount, createUser, retentionOverrides, getQuotas, isSubscriptionActive, setQuota, setSubscription } from "./iam.ts";
+export { closeSession, expiredOpenSessions, reopenSession } from "./sessions.ts";
+
+// Trails and their deliveries: the horizon, windows, digests, the per-trail lock.
+export {
+  findKeySecret,
+  insertTrail,
+  listDueTrails,
+  setTrailLogging,
+  skippedWindowsOf,
+  type TrailRow,
+  updateTrailRow,
+} from "./trails.ts";
+export {
+  type DeliveryRow,
+  fixWindow,
+  listDeliveries,
+  loadTrail,
+  markDelivered,
+  markEmpty,
+  markSkipped,
+  moveCursor,
+  oldestPending,
+  recordFailure,
+} from "./trail-deliveries.ts";
+export { deliveriesBetween, firstWindowFrom, latestDigest, listDigests, recordDigest } from "./trail-digests.ts";
+export { readWindowEvents } from "./window-events.ts";
+export { currentHorizon, settleHorizon } from "./horizon.ts";
+export { withExclusive } from "./exclusive.ts";
+
+// Reports.
+export {
+  claimNextReport,
+  expireReports,
+  failReport,
+  finishReport,
+  getReport,
+  purgeReport,
+  type ReportRow,
+  requestReport,
+  updateReportProgress,
+} from "./reports.ts";

@@ -1,0 +1,28 @@
+import { windowOf } from "@activity-log/core";
+import { createAccessKey, createAccount, createUser } from "../db/iam.ts";
+import { insertTrail, setTrailLogging, type TrailRow } from "../db/trails.ts";
+import type { AppDeps } from "../deps.ts";
+import { TEST_REGION } from "./config.ts";
+import { T0 } from "./deps.ts";
+
+/** An account with a user whose key writes the trail's bucket. */
+export async function seedAccountWithKey(deps: AppDeps, accountId: string, key?: { accessKeyId: string; secretAccessKey: string }) {
+  await createAccount(deps.database.db, accountId);
+  await createUser(deps.database.db, accountId, "alice");
+  const pair = await createAccessKey(deps.database.db, deps.secrets, accountId, "alice", "default", key);
+  return { accessKeyId: pair.AccessKeyId, secretAccessKey: pair.SecretAccessKey };
+}
+
+/** A logging trail whose cursor starts at the window holding `startAt`. */
+export async function seedTrail(
+  deps: AppDeps,
+  t: { accountId: string; name: string; bucket: string; accessKeyId: string; prefix?: string; startAt?: Date },
+): Promise<TrailRow> {
+  const row = await insertTrail(
+    deps.database.db,
+    { accountId: t.accountId, name: t.name, region: TEST_REGION, project: "default", bucket: t.bucket, prefix: t.prefix ?? "", accessKeyId: t.accessKeyId },
+    10,
+  );
+  const start = t.startAt ?? T0;
+  return (await setTrailLogging(deps.database.db, t.accountId, t.name, true, start, windowOf(start).start)) ?? row;
+}

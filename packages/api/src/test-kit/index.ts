@@ -1,0 +1,12 @@
+/**
+ * `@activity-log/api/test-kit` — the one set of test scaffolding every package's tests use: a fresh
+ * database per test file (PGlite, or a database of its own on DATABASE_URL's server), deps built
+ * the way the service builds them, one s3rver launcher, one event factory, fixtures and readers.
+ */
+export { createTestDatabase } from "./database.ts";
+export { TEST_INGEST_TOKEN, TEST_OPERATOR_TOKEN, TEST_REGION, TEST_SECRET_KEY, testConfig, testEnv } from "./config.ts";
+export { createTestDeps, T0, type TestDeps } from "./deps.ts";
+export { S3RVER_SERVICE_KEY, type S3rverHandle, startS3rver } from "./s3rver.ts";
+export { ingest, testEvent } from "./events.ts";
+export { seedAccountWithKey, seedTrail } from "./fixtures.ts";
+export { readArchive, readObject } from "./objects.ts";

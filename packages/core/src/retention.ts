@@ -1,0 +1,36 @@
+/**
+ * How long events are kept: the retention floor every reader and ingest applies, and the daily
+ * partitions of `events` that the worker creates ahead and drops behind it (dropping a partition is
+ * the retention mechanism).
+ */
+import { DEFAULT_QUOTAS } from "./limits.ts";
+import { DAY_MS, utcDayStart } from "./time.ts";
+
+/**
+ * The oldest instant an account's events are kept and queryable at `now`: `retentionDays` whole days
+ * back. Lookups clamp to it, ingest refuses events before it, the console's pickers stop at it.
+ */
+export function retentionFloor(now: Date, retentionDays: number): Date {
+  return new Date(now.getTime() - retentionDays * DAY_MS);
+}
+
+/** Partitions exist this many days ahead, so ingest never waits on DDL at midnight. */
+export const PARTITION_DAYS_AHEAD = 3;
+
+/** The days whose partitions must exist at `now`: from yesterday's (late events) to PARTITION_DAYS_AHEAD ahead. */
+export function partitionSpan(now: Date): { from: Date; to: Date } {
+  return { from: new Date(now.getTime() - DAY_MS), to: new Date(now.getTime() + PARTITION_DAYS_AHEAD * DAY_MS) };
+}
+
+/** The retention the partitions must serve: the largest of any account (the default unless an operator raised one). */
+export function largestRetentionDays(overrides: readonly number[]): number {
+  return Math.max(DEFAULT_QUOTAS.retentionDays, ...overrides);
+}
+
+/**
+ * Whole UTC days before this one can be dropped: now − the largest retention − one day of slack (a
+ * window is inclusive, so the oldest visible instant may sit in the day before the floor's).
+ */
+export function partitionDropCutoff(now: Date, largestRetention: number): Date {
+  return utcDayStart(new Date(now.getTime() - (largestRetention + 1) * DAY_MS));
+}
