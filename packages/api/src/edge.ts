@@ -13,8 +13,10 @@
  * - clock: `systemClock`; logger: any `Logger`; config: values from the runtime's bindings.
  * The console SPA, operator API and worker stay on the Bun server (they need files and long jobs).
  */
+import { DomainError } from "@activity-log/core";
 import { cloudtrailRouter } from "./cloudtrail/router.ts";
 import type { AppDeps } from "./deps.ts";
+import { errorResponse } from "./http-errors.ts";
 import { serviceBase } from "./service-base.ts";
 
 export function createEdgeApp(deps: AppDeps) {
@@ -31,10 +33,8 @@ export function configureEdge(deps: AppDeps): void {
 export default {
   fetch(request: Request): Response | Promise<Response> {
     if (!edgeApp) {
-      return Response.json(
-        { __type: "ServiceUnavailableException", message: "The edge entry is not configured: call configureEdge(deps) from the runtime's bootstrap." },
-        { status: 503, headers: { "content-type": "application/x-amz-json-1.1" } },
-      );
+      const error = new DomainError("ServiceUnavailableException", "The edge entry is not configured: call configureEdge(deps) from the runtime's bootstrap.");
+      return errorResponse(error, "cloudtrail");
     }
     return edgeApp.fetch(request);
   },

@@ -1,36 +1,47 @@
-import { isDomainError } from "@activity-log/core";
+import { DomainError, errorCodeOfStatus, errorStatus, type ErrorSurface, isDomainError } from "@activity-log/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./http-context.ts";
 
 /**
- * The one place errors become responses. Domain errors keep their CloudTrail code and status; the
- * CloudTrail API (POST /) answers AWS JSON `{"__type", "message"}`, the other APIs
- * `{"error": code, "message"}`. Anything unexpected is logged and answered as InternalFailure,
- * without internals.
+ * The one exit for errors: every router throws (a core DomainError for anything a caller can
+ * cause), and this turns it into the answer with core's table of codes. The CloudTrail API
+ * (`POST /`) answers AWS JSON `{"__type", "message"}`; the other APIs `{"error", "message", …details}`.
+ * Anything unexpected is logged with the request id and answered as InternalFailure carrying that
+ * id (in the body, and in x-amzn-RequestId as every answer), never with internals.
  */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
-  let code: string;
-  let status: number;
-  let message: string;
-  if (isDomainError(err)) {
-    ({ code, status, message } = err);
-  } else if (err instanceof HTTPException) {
-    status = err.status;
-    code = status === 404 ? "NotFoundException" : status === 401 ? "UnauthorizedException" : "ValidationException";
-    message = err.message || "The request is not valid.";
-  } else {
-    status = 500;
-    code = "InternalFailure";
-    message = "The request processing has failed because of an unknown error.";
-    c.get("deps")?.logger.error("unhandled error", { error: String(err), stack: err.stack, path: c.req.path });
+  const surface: ErrorSurface = c.req.method === "POST" && c.req.path === "/" ? "cloudtrail" : "json";
+  const requestId = c.get("requestId");
+  if (!isDomainError(err) && !(err instanceof HTTPException)) {
+    c.get("deps")?.logger.error("unhandled error", { requestId, error: String(err), stack: err.stack, path: c.req.path });
   }
+  const error = asDomainError(err, requestId);
   const call = c.get("call");
   if (call) {
-    call.errorCode = code;
-    call.errorMessage = message;
+    call.errorCode = error.code;
+    call.errorMessage = error.message;
   }
-  const isCloudTrail = c.req.method === "POST" && c.req.path === "/";
-  const body = isCloudTrail ? { __type: code, message } : { error: code, message };
-  return c.json(body, status as 400, isCloudTrail ? { "content-type": "application/x-amz-json-1.1" } : undefined);
+  const { body, status, headers } = errorAnswer(error, surface);
+  // c.body keeps headers set before the error (Set-Cookie, WWW-Authenticate).
+  return c.body(body, status as 400, headers);
+}
+
+/** The same answer outside a request (the edge entry before it is configured). */
+export function errorResponse(error: DomainError, surface: ErrorSurface): Response {
+  const { body, status, headers } = errorAnswer(error, surface);
+  return new Response(body, { status, headers });
+}
+
+function errorAnswer(error: DomainError, surface: ErrorSurface): { body: string; status: number; headers: Record<string, string> } {
+  const body = surface === "cloudtrail" ? { __type: error.code, message: error.message } : { ...error.details, error: error.code, message: error.message };
+  const headers: Record<string, string> = { "content-type": surface === "cloudtrail" ? "application/x-amz-json-1.1" : "application/json" };
+  if (error.retryAfterSeconds !== undefined) headers["Retry-After"] = String(error.retryAfterSeconds);
+  return { body: JSON.stringify(body), status: errorStatus(error.code, surface), headers };
+}
+
+function asDomainError(err: Error, requestId: string | undefined): DomainError {
+  if (isDomainError(err)) return err;
+  if (err instanceof HTTPException) return new DomainError(errorCodeOfStatus(err.status), err.message || "The request is not valid.");
+  return new DomainError("InternalFailure", "The request processing has failed because of an unknown error.", { details: { requestId } });
 }

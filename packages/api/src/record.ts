@@ -1,4 +1,13 @@
-import { CLOUDTRAIL_EVENT_SOURCE, type EventType, type Resource, type StoredEvent, toStoredEvent } from "@activity-log/core";
+import {
+  CLOUDTRAIL_EVENT_SOURCE,
+  DEFAULT_PROJECT,
+  errorCodeOfStatus,
+  type EventType,
+  redactSecrets,
+  type Resource,
+  type StoredEvent,
+  toStoredEvent,
+} from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { insertEvents } from "./db/events.ts";
 import type { AppDeps } from "./deps.ts";
@@ -10,28 +19,6 @@ import { sourceIpOf } from "./source-ip.ts";
  * describe the call in `c.get("call")`; this middleware turns it into a stored event once the
  * response (or error) is decided. Recording never fails a response: a failure is logged.
  */
-
-export const HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS";
-
-/** Key names whose values are secrets: passwords, secret keys, tokens, credentials. */
-const SECRET_KEY_NAME = /password|passwd|secret|token|credential|authorization|cookie|private_?key/i;
-/** Pagination tokens are not secrets and are useful when reading a call back. */
-const NOT_SECRET = new Set(["nexttoken", "paginationtoken"]);
-
-export function isSecretKeyName(key: string): boolean {
-  return SECRET_KEY_NAME.test(key) && !NOT_SECRET.has(key.toLowerCase());
-}
-
-/** A deep copy with the values of secret-named keys replaced, at any depth. */
-export function redactSecrets<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(redactSecrets) as T;
-  if (typeof value === "object" && value !== null && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isSecretKeyName(k) && v !== null && v !== undefined ? HIDDEN : redactSecrets(v);
-    return out as T;
-  }
-  return value;
-}
 
 /** An event that is not the record of an HTTP call handled right now (sign-out by expiry, …). */
 export interface RecordableEvent {
@@ -104,7 +91,7 @@ export function recordCalls(): MiddlewareHandler<AppEnv> {
         eventName: call.eventName,
         eventType: call.eventType,
         eventSource: call.eventSource,
-        project: call.project ?? caller?.project ?? "default",
+        project: call.project ?? caller?.project ?? DEFAULT_PROJECT,
         userName: call.userName ?? caller?.userName ?? "unknown",
         accessKeyId: call.accessKeyId !== undefined ? call.accessKeyId : (caller?.accessKeyId ?? null),
         sourceIp: sourceIpOf(c),
@@ -113,7 +100,7 @@ export function recordCalls(): MiddlewareHandler<AppEnv> {
         requestParameters: call.requestParameters ?? null,
         // A failed call has no response elements to speak of.
         responseElements: failed ? null : (call.responseElements ?? null),
-        errorCode: call.errorCode ?? (status >= 400 ? httpErrorCode(status) : null),
+        errorCode: call.errorCode ?? (status >= 400 ? errorCodeOfStatus(status) : null),
         errorMessage: call.errorMessage ?? null,
         additionalEventData: call.additionalEventData ?? null,
         readOnly: call.readOnly,
@@ -126,14 +113,4 @@ export function recordCalls(): MiddlewareHandler<AppEnv> {
       });
     }
   };
-}
-
-function httpErrorCode(status: number): string {
-  if (status === 401) return "UnauthorizedException";
-  if (status === 403) return "AccessDeniedException";
-  if (status === 404) return "NotFoundException";
-  if (status === 409) return "ConflictException";
-  if (status === 429) return "ThrottlingException";
-  if (status >= 500) return "InternalFailure";
-  return "ValidationException";
 }

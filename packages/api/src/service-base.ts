@@ -1,3 +1,4 @@
+import { DomainError } from "@activity-log/core";
 import { Hono } from "hono";
 import { sql } from "drizzle-orm";
 import type { AppDeps } from "./deps.ts";
@@ -25,5 +26,7 @@ export function serviceBase(deps: AppDeps) {
     })
     .use(recordCalls());
   app.onError(handleError);
+  // A path no router serves is an error like any other: same handler, same shape.
+  app.notFound((c) => handleError(new DomainError("NotFoundException", `There is no route ${c.req.method} ${c.req.path}.`), c));
   return app;
 }

@@ -2,18 +2,27 @@
  * Console session rules: how long a signed-in session lives and when failed sign-ins are throttled.
  * The API stores sessions and counts failures; these functions decide.
  */
+import { DAY_MS, HOUR_MS, MINUTE_MS } from "./time.ts";
 
 /** Idle lifetime: a session unused this long is closed (sliding), then recorded as AwsConsoleAutoSignOut. */
-export const SESSION_IDLE_MS = 12 * 3_600_000;
+export const SESSION_IDLE_MS = 12 * HOUR_MS;
 /** Absolute lifetime: even a busy session signs in again after this. */
-export const SESSION_MAX_MS = 7 * 24 * 3_600_000;
+export const SESSION_MAX_MS = 7 * DAY_MS;
 /** Failed sign-ins of one account and user name allowed within the window before sign-in is refused. */
 export const SIGN_IN_MAX_FAILURES = 5;
-export const SIGN_IN_FAILURE_WINDOW_MS = 15 * 60_000;
+export const SIGN_IN_FAILURE_WINDOW_MS = 15 * MINUTE_MS;
 
 /** The expiry of a session used at `now`: idle lifetime from now, never past the absolute lifetime. */
 export function sessionExpiresAt(createdAt: Date, now: Date): Date {
   return new Date(Math.min(now.getTime() + SESSION_IDLE_MS, createdAt.getTime() + SESSION_MAX_MS));
+}
+
+/** A session's last use is written at most once a minute, so reads do not each cost a write. */
+const SESSION_TOUCH_EVERY_MS = MINUTE_MS;
+
+/** Whether a use at `now` should record itself (and slide the expiry): the last recorded use is over a minute old. */
+export function sessionNeedsTouch(lastSeenAt: Date, now: Date): boolean {
+  return now.getTime() - lastSeenAt.getTime() > SESSION_TOUCH_EVERY_MS;
 }
 
 /** Whether a session may still authenticate at `now`. */
@@ -30,4 +39,4 @@ export function isSignInThrottled(failuresInWindow: number): boolean {
   return failuresInWindow >= SIGN_IN_MAX_FAILURES;
 }
 
-export const SIGN_IN_THROTTLED_MESSAGE = `Too many failed sign-in attempts. Wait ${SIGN_IN_FAILURE_WINDOW_MS / 60_000} minutes and try again.`;
+export const SIGN_IN_THROTTLED_MESSAGE = `Too many failed sign-in attempts. Wait ${SIGN_IN_FAILURE_WINDOW_MS / MINUTE_MS} minutes and try again.`;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError, ERROR_STATUS, isDomainError, isErrorCode, type ErrorCode } from "./errors.ts";
+import { DomainError, ERROR_STATUS, errorCodeOfStatus, errorStatus, isDomainError, isErrorCode, type ErrorCode } from "./errors.ts";
 
 describe("DomainError", () => {
   const cases: [ErrorCode, number][] = [
@@ -29,5 +29,29 @@ describe("DomainError", () => {
   test("isErrorCode", () => {
     expect(isErrorCode("ThrottlingException")).toBe(true);
     expect(isErrorCode("toString")).toBe(false);
+  });
+  test("throttling is 400 on the CloudTrail API, as AWS answers it, and 429 on the JSON APIs", () => {
+    expect(errorStatus("ThrottlingException", "cloudtrail")).toBe(400);
+    expect(errorStatus("ThrottlingException", "json")).toBe(429);
+    expect(errorStatus("AccessDeniedException", "json")).toBe(403);
+  });
+  test("a bare HTTP status maps to the code of that status", () => {
+    const pairs: [number, ErrorCode][] = [
+      [400, "ValidationException"],
+      [401, "UnauthorizedException"],
+      [403, "AccessDeniedException"],
+      [404, "NotFoundException"],
+      [409, "ConflictException"],
+      [413, "PayloadTooLargeException"],
+      [429, "ThrottlingException"],
+      [500, "InternalFailure"],
+      [503, "ServiceUnavailableException"],
+    ];
+    for (const [status, code] of pairs) expect(errorCodeOfStatus(status)).toBe(code);
+  });
+  test("details and Retry-After travel with the error", () => {
+    const e = new DomainError("ThrottlingException", "slow down", { retryAfterSeconds: 900, details: { errors: [] } });
+    expect(e.retryAfterSeconds).toBe(900);
+    expect(e.details).toEqual({ errors: [] });
   });
 });

@@ -1,6 +1,7 @@
 // The event record: what services POST (CloudTrail record field names), how it is
 // stored (1:1 with DB columns), and how it is rendered back as CloudTrail JSON.
 import * as v from "valibot";
+import { ACCOUNT_NAME_PATTERN } from "./iam.ts";
 import { isReadOnly } from "./read-only.ts";
 import { extractResources, mergeResources, type Resource } from "./resources.ts";
 import { retentionFloor } from "./retention.ts";
@@ -36,10 +37,11 @@ export const ResourceSchema = v.object({
   name: requiredText(2000, "resources[].name"),
 });
 
+/** What an event id may look like (ingest refuses others; the console's event URL checks the same). */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
 export const IngestEventSchema = v.object({
-  eventID: v.nullish(
-    v.pipe(v.string("eventID must be a string."), v.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, "eventID must be 1–64 letters, digits, '.', '_', ':' or '-'.")),
-  ),
+  eventID: v.nullish(v.pipe(v.string("eventID must be a string."), v.regex(EVENT_ID_PATTERN, "eventID must be 1–64 letters, digits, '.', '_', ':' or '-'."))),
   eventTime: v.pipe(
     v.string("eventTime is required and must be an ISO-8601 string."),
     v.isoTimestamp("eventTime must be an ISO-8601 timestamp such as 2026-11-24T10:00:00Z."),
@@ -53,7 +55,7 @@ export const IngestEventSchema = v.object({
   eventSource: requiredText(128, "eventSource"),
   recipientAccountId: v.pipe(
     v.string("recipientAccountId is required and must be a string."),
-    v.regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "recipientAccountId must be an account name: 2–63 of a-z, 0-9 and '-'."),
+    v.regex(ACCOUNT_NAME_PATTERN, "recipientAccountId must be an account name: 2–63 of a-z, 0-9 and '-'."),
   ),
   project: requiredText(64, "project"),
   userName: requiredText(128, "userName"),

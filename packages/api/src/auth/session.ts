@@ -6,7 +6,19 @@
  * closes expired ones and records AwsConsoleAutoSignOut.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { type Caller, DomainError, isSessionAlive, isSignInThrottled, SESSION_MAX_MS, sessionExpiresAt, SIGN_IN_THROTTLED_MESSAGE, signInFailureWindowStart } from "@activity-log/core";
+import {
+  type Caller,
+  DomainError,
+  isSessionAlive,
+  isSignInThrottled,
+  SECOND_MS,
+  SESSION_MAX_MS,
+  sessionExpiresAt,
+  sessionNeedsTouch,
+  SIGN_IN_FAILURE_WINDOW_MS,
+  SIGN_IN_THROTTLED_MESSAGE,
+  signInFailureWindowStart,
+} from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findUserForSignIn, loadCaller } from "../db/iam.ts";
@@ -15,8 +27,6 @@ import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 
 export const SESSION_COOKIE = "al_session";
-/** Refresh last_seen_at at most this often, so reads do not each cost a write. */
-const TOUCH_EVERY_MS = 60_000;
 
 export const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -45,7 +55,7 @@ export async function signIn(deps: AppDeps, input: SignInInput, client: { source
   const { db } = deps.database;
   const now = deps.clock.now();
   if (isSignInThrottled(await countSignInFailures(db, input.account, input.user, signInFailureWindowStart(now)))) {
-    throw new SignInThrottled();
+    throw new DomainError("ThrottlingException", SIGN_IN_THROTTLED_MESSAGE, { retryAfterSeconds: SIGN_IN_FAILURE_WINDOW_MS / SECOND_MS });
   }
   const found = await findUserForSignIn(db, input.account, input.user);
   const hash = found?.user.passwordHash ?? null;
@@ -76,12 +86,6 @@ export async function signIn(deps: AppDeps, input: SignInInput, client: { source
 
 const DUMMY_HASH = await Bun.password.hash("activity-log-dummy-password");
 
-export class SignInThrottled extends Error {
-  constructor() {
-    super(SIGN_IN_THROTTLED_MESSAGE);
-  }
-}
-
 export type OpenSession = { tokenHash: string; csrfToken: string; caller: Caller };
 
 /** The open, unexpired session of a cookie token, sliding its expiry; null otherwise. */
@@ -92,7 +96,7 @@ export async function findSession(deps: AppDeps, token: string): Promise<OpenSes
   const row = await findOpenSession(db, tokenHash, now);
   if (!row) return null;
   if (!isSessionAlive(row, now)) return null;
-  if (now.getTime() - row.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+  if (sessionNeedsTouch(row.lastSeenAt, now)) {
     const expiresAt = sessionExpiresAt(row.createdAt, now);
     await touchSession(db, tokenHash, now, expiresAt);
   }

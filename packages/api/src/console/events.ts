@@ -3,7 +3,7 @@
  * window clamping to retention, same signed page tokens, same errors. Details and the histogram
  * stay inside the retention window too, so the console never shows what LookupEvents would not.
  */
-import { type Caller, DomainError, resolveTimeWindow } from "@activity-log/core";
+import { type Caller, DEFAULT_MAX_RESULTS, DomainError, resolveTimeWindow } from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import { eventHistogram, getEvent } from "../db/events.ts";
 import type { AppDeps } from "../deps.ts";
@@ -30,7 +30,7 @@ export async function consoleEvents(
     filter: eventFilterOf(q),
     start: q.start,
     end: q.end,
-    maxResults: q.limit ?? 50,
+    maxResults: q.limit ?? DEFAULT_MAX_RESULTS,
     nextToken: q.nextToken,
   });
   return {

@@ -8,7 +8,7 @@
 import { assertCanUseActivityLog, CONSOLE_EVENT_SOURCE, DomainError, isActivityLogAdmin, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
-import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie, signIn, SignInThrottled, signOut } from "../auth/session.ts";
+import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie, signIn, signOut } from "../auth/session.ts";
 import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppEnv } from "../http-context.ts";
@@ -16,14 +16,12 @@ import { openApiDocument } from "./openapi.ts";
 import { consoleEvents, consoleHistogram, eventDetails } from "./events.ts";
 import { createConsoleReport, deleteConsoleReport, downloadReport, listConsoleReports } from "./reports.ts";
 import { createAndStartTrail, deleteConsoleTrail, listConsoleTrails, setConsoleTrailLogging, updateConsoleTrail } from "./trails.ts";
+import { jsonInput, paramInput, queryInput } from "../input-validation.ts";
 import {
   EventsQuerySchema,
   FilterQuerySchema,
   IdParam,
-  jsonInput,
   NameParam,
-  paramInput,
-  queryInput,
   ReportRequestSchema,
   SignInSchema,
   TrailCreateSchema,
@@ -91,12 +89,6 @@ export function consoleRouter() {
           });
         } catch (err) {
           call.responseElements = { ConsoleLogin: "Failure" };
-          if (err instanceof SignInThrottled) {
-            call.errorCode = "ThrottlingException";
-            call.errorMessage = err.message;
-            c.header("Retry-After", "900");
-            return c.json({ error: "ThrottlingException", message: err.message }, 429);
-          }
           throw err;
         }
       })

@@ -1,38 +1,9 @@
 /**
- * Input checks of the console API, at the edge: valibot schemas wrapped in Hono validators, so the
- * handlers get typed values and the typed client (`hc`) knows every parameter. A bad input is a 400
- * ValidationException naming the field.
+ * The console API's input schemas (valibot), checked at the edge by input-validation.ts: a bad
+ * input is a 400 ValidationException naming the field.
  */
-import { DomainError, type EventFilter, validateSearch } from "@activity-log/core";
-import { validator } from "hono/validator";
+import { EVENT_ID_PATTERN, type EventFilter, MAX_MAX_RESULTS, validateSearch } from "@activity-log/core";
 import * as v from "valibot";
-
-function fail(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): never {
-  const issue = issues[0];
-  const path = v.getDotPath(issue);
-  throw new DomainError("ValidationException", path ? `${path}: ${issue.message}` : issue.message);
-}
-
-export function jsonInput<S extends v.GenericSchema>(schema: S) {
-  return validator("json", (value): v.InferOutput<S> => {
-    const parsed = v.safeParse(schema, value);
-    return parsed.success ? parsed.output : fail(parsed.issues);
-  });
-}
-
-export function queryInput<S extends v.GenericSchema<Record<string, string | undefined>, unknown>>(schema: S) {
-  return validator("query", (value): v.InferOutput<S> => {
-    const parsed = v.safeParse(schema, value);
-    return parsed.success ? parsed.output : fail(parsed.issues);
-  });
-}
-
-export function paramInput<S extends v.GenericSchema>(schema: S) {
-  return validator("param", (value): v.InferOutput<S> => {
-    const parsed = v.safeParse(schema, value);
-    return parsed.success ? parsed.output : fail(parsed.issues);
-  });
-}
 
 /** An empty form field means "no filter", not "match the empty string". */
 const optionalText = (what: string, max = 2000) =>
@@ -71,16 +42,12 @@ export const FilterFields = {
 export const FilterQuerySchema = v.object(FilterFields);
 export type FilterQuery = v.InferOutput<typeof FilterQuerySchema>;
 
+const LIMIT_MESSAGE = `limit must be a whole number from 1 to ${MAX_MAX_RESULTS}.`;
+
 export const EventsQuerySchema = v.object({
   ...FilterFields,
   limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d{1,4}$/, "limit must be a whole number from 1 to 1000."),
-      v.transform(Number),
-      v.minValue(1, "limit must be a whole number from 1 to 1000."),
-      v.maxValue(1000, "limit must be a whole number from 1 to 1000."),
-    ),
+    v.pipe(v.string(), v.regex(/^\d{1,4}$/, LIMIT_MESSAGE), v.transform(Number), v.minValue(1, LIMIT_MESSAGE), v.maxValue(MAX_MAX_RESULTS, LIMIT_MESSAGE)),
   ),
   nextToken: optionalText("nextToken", 4096),
 });
@@ -129,5 +96,5 @@ export const TrailUpdateSchema = v.object({
 });
 
 export const NameParam = v.object({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)) });
-export const IdParam = v.object({ id: v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,64}$/, "The id is not valid.")) });
+export const IdParam = v.object({ id: v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, "The id is not valid.")) });
 export const UuidParam = v.object({ id: v.pipe(v.string(), v.uuid("The report id is not valid.")) });

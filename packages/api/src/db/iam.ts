@@ -4,26 +4,27 @@
  * Failures a caller can cause throw core DomainErrors (NotFound/Conflict/Validation), so the
  * operator API and the CLI answer them with a clear message.
  */
-import { ADMIN_GROUP, type Caller, DomainError, effectiveQuotas, type QuotaName, type Quotas } from "@activity-log/core";
+import {
+  ADMIN_GROUP,
+  type Caller,
+  consoleProject,
+  DEFAULT_PROJECT,
+  DomainError,
+  effectiveQuotas,
+  type QuotaName,
+  type Quotas,
+  SYSTEM_USER,
+  validateAccountName,
+  validateImportedKeyPair,
+  validatePassword,
+  validateProjectName,
+  validateUserName,
+} from "@activity-log/core";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { SecretBox } from "../auth/secret-box.ts";
 import type { Db } from "./client.ts";
 import { rowsOf } from "./rows.ts";
 import { accessKeys, accounts, groupMembers, projects, quotas, subscriptions, users } from "./schema/iam.ts";
-
-export { ADMIN_GROUP };
-export const DEFAULT_PROJECT = "default";
-export const SYSTEM_USER = "system";
-
-// Account names appear in ARNs, archive keys and recipientAccountId: the same rule as core's event schema.
-const ACCOUNT_NAME = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-// IAM's own user-name alphabet.
-const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-// Imported pairs come from the cloud's object storage, whose ids need not follow the AKIA form.
-const ACCESS_KEY_ID = /^[A-Za-z0-9]{4,128}$/;
-const SECRET_ACCESS_KEY = /^[\x21-\x7e]{8,128}$/;
-const MIN_PASSWORD = 8;
 
 const UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -45,28 +46,6 @@ function randomString(alphabet: string, length: number): string {
 export const newAccessKeyId = () => `AKIA${randomString(UPPER_ALNUM, 16)}`;
 export const newSecretAccessKey = () => randomString(SECRET_ALPHABET, 40);
 export const newPassword = () => randomString(PASSWORD_ALPHABET, 20);
-
-function invalid(message: string): never {
-  throw new DomainError("ValidationException", message);
-}
-
-export function validateAccountName(accountId: string): void {
-  if (!ACCOUNT_NAME.test(accountId)) {
-    invalid(`Account name "${accountId}" is not valid: use 2–63 characters of a-z, 0-9 and '-', starting with a letter or digit.`);
-  }
-}
-
-function validateProjectName(project: string): void {
-  if (!PROJECT_NAME.test(project)) {
-    invalid(`Project name "${project}" is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
-  }
-}
-
-function validateUserName(userName: string): void {
-  if (!USER_NAME.test(userName)) {
-    invalid(`User name "${userName}" is not valid: use 1–64 letters, digits or + = , . @ _ -.`);
-  }
-}
 
 // ---------- accounts ----------
 
@@ -154,7 +133,7 @@ export type UserRow = typeof users.$inferSelect;
 /** Creates a console user; without a password one is generated. Returns the password once, in clear. */
 export async function createUser(db: Db, accountId: string, userName: string, password?: string): Promise<{ user: string; password: string }> {
   validateUserName(userName);
-  if (password !== undefined && password.length < MIN_PASSWORD) invalid(`The password must be at least ${MIN_PASSWORD} characters.`);
+  if (password !== undefined) validatePassword(password);
   await requireAccount(db, accountId);
   const clear = password ?? newPassword();
   const passwordHash = await Bun.password.hash(clear);
@@ -232,12 +211,7 @@ export async function createAccessKey(
   project: string,
   imported?: { accessKeyId: string; secretAccessKey: string },
 ): Promise<AccessKeyPair> {
-  if (imported) {
-    if (!ACCESS_KEY_ID.test(imported.accessKeyId)) invalid("The access key id must be 4–128 letters and digits.");
-    if (!SECRET_ACCESS_KEY.test(imported.secretAccessKey)) {
-      invalid("The secret access key must be 8–128 printable characters without spaces.");
-    }
-  }
+  if (imported) validateImportedKeyPair(imported);
   const user = await requireUser(db, accountId, userName);
   await requireProject(db, accountId, project);
   const pair = imported ?? { accessKeyId: newAccessKeyId(), secretAccessKey: newSecretAccessKey() };
@@ -308,10 +282,6 @@ export async function loadCaller(db: Db, userId: string, project: string | null,
     groups,
     subscriptionActive: await isSubscriptionActive(db, user.accountId),
   };
-}
-
-function consoleProject(groups: { project: string; group: string }[]): string {
-  return groups.find((g) => g.group === ADMIN_GROUP)?.project ?? groups[0]?.project ?? DEFAULT_PROJECT;
 }
 
 /**

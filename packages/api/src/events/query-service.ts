@@ -1,4 +1,15 @@
-import { assertPageTokenBinding, decodePageToken, encodePageToken, type EventFilter, filterFingerprint, resolveTimeWindow, type StoredEvent, validateMaxResults, validateSearch } from "@activity-log/core";
+import {
+  assertPageTokenBinding,
+  decodePageToken,
+  encodePageToken,
+  type EventFilter,
+  filterFingerprint,
+  resolveTimeWindow,
+  retentionFloor,
+  type StoredEvent,
+  validateMaxResults,
+  validateSearch,
+} from "@activity-log/core";
 import type { AppDeps } from "../deps.ts";
 import { findEventPage } from "../db/events.ts";
 
@@ -38,7 +49,7 @@ export async function queryEventPage(deps: Pick<AppDeps, "database" | "clock" | 
   if (req.nextToken !== undefined && req.nextToken !== "") {
     const token = decodePageToken(req.nextToken, deps.secrets.verify);
     assertPageTokenBinding(token, { accountId: req.accountId, filterHash });
-    const floor = now.getTime() - req.retentionDays * 86_400_000;
+    const floor = retentionFloor(now, req.retentionDays).getTime();
     window = {
       start: new Date(Math.max(Date.parse(token.windowStart), floor)),
       end: new Date(token.windowEnd),

@@ -1,7 +1,7 @@
-import { eventTimeProblem, type IngestIssue, MAX_INGEST_BATCH, type StoredEvent, toStoredEvent, validateIngestBatch } from "@activity-log/core";
-import { Hono, type Context } from "hono";
+import { DomainError, eventTimeProblem, type IngestIssue, MAX_INGEST_BATCH, type StoredEvent, toStoredEvent, validateIngestBatch } from "@activity-log/core";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createHash, timingSafeEqual } from "node:crypto";
+import { requireBearer } from "../auth/bearer.ts";
 import { insertEvents } from "../db/events.ts";
 import { getQuotas, unknownRecipients } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";
@@ -16,18 +16,16 @@ import type { AppEnv } from "../http-context.ts";
 
 export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
 
-function sha256(s: string): Buffer {
-  return createHash("sha256").update(s).digest();
+/** Any bad input refuses the whole batch: the message lists the first problems, `errors` all of them. */
+function refusedBatch(issues: IngestIssue[], describe: (issue: IngestIssue) => string): DomainError {
+  const detail = issues.map(describe);
+  const more = detail.length > 20 ? `; and ${detail.length - 20} more` : "";
+  return new DomainError("ValidationException", `The batch was refused; nothing was stored. ${detail.slice(0, 20).join("; ")}${more}`, {
+    details: { errors: issues },
+  });
 }
 
-/** Constant-time comparison (digests have equal length whatever the input). */
-function tokenMatches(given: string, expected: string): boolean {
-  return timingSafeEqual(sha256(given), sha256(expected));
-}
-
-function fail(c: Context<AppEnv>, status: 400 | 401 | 413 | 415 | 422, error: string, message: string, extra?: object) {
-  return c.json({ error, message, ...extra }, status);
-}
+const INGEST_TOKEN_HINT = "Send the ingest token as 'Authorization: Bearer <INGEST_TOKEN>'.";
 
 type Parsed = { ok: true; items: unknown[] } | { ok: false; message: string };
 
@@ -87,48 +85,28 @@ export function ingestRouter() {
     "/",
     async (c, next) => {
       c.get("call").record = false;
-      const expected = c.get("deps").config.ingestToken;
-      const auth = c.req.header("authorization") ?? "";
-      const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || !tokenMatches(m[1]!.trim(), expected)) {
-        c.header("WWW-Authenticate", 'Bearer realm="activity-log-ingest"');
-        return fail(c, 401, "UnauthorizedException", "Send the ingest token as 'Authorization: Bearer <INGEST_TOKEN>'.");
-      }
       await next();
     },
+    requireBearer((c) => c.get("deps").config.ingestToken, { realm: "activity-log-ingest", missing: INGEST_TOKEN_HINT, invalid: INGEST_TOKEN_HINT }),
     bodyLimit({
       maxSize: MAX_INGEST_BYTES,
-      onError: (c) => fail(c as Context<AppEnv>, 413, "PayloadTooLargeException", `A batch may be at most ${MAX_INGEST_BYTES} bytes; split it.`),
+      onError: () => {
+        throw new DomainError("PayloadTooLargeException", `A batch may be at most ${MAX_INGEST_BYTES} bytes; split it.`);
+      },
     }),
     async (c) => {
       const parsed = parseBody(await c.req.text(), c.req.header("content-type") ?? "");
-      if (!parsed.ok) return fail(c, 400, "SerializationException", parsed.message);
+      if (!parsed.ok) throw new DomainError("SerializationException", parsed.message);
       if (parsed.items.length > MAX_INGEST_BATCH)
-        return fail(c, 413, "PayloadTooLargeException", `A batch may hold at most ${MAX_INGEST_BATCH} events; got ${parsed.items.length}. Split it.`);
+        throw new DomainError("PayloadTooLargeException", `A batch may hold at most ${MAX_INGEST_BATCH} events; got ${parsed.items.length}. Split it.`);
       if (parsed.items.length === 0) return c.json({ accepted: 0, duplicates: 0 });
 
       const checked = validateIngestBatch(parsed.items);
-      if (!checked.ok) {
-        const detail = checked.errors.map((e) => `events[${e.index}]${e.field ? `.${e.field}` : ""}: ${e.message}`);
-        return fail(
-          c,
-          400,
-          "ValidationException",
-          `The batch was refused; nothing was stored. ${detail.slice(0, 20).join("; ")}${detail.length > 20 ? `; and ${detail.length - 20} more` : ""}`,
-          { errors: checked.errors },
-        );
-      }
+      if (!checked.ok) throw refusedBatch(checked.errors, (e) => `events[${e.index}]${e.field ? `.${e.field}` : ""}: ${e.message}`);
       const ids = { newEventId: () => crypto.randomUUID(), newRequestId: () => crypto.randomUUID() };
       const events = checked.events.map((e) => toStoredEvent(e, ids));
       const nul = nulIssues(events);
-      if (nul.length > 0)
-        return fail(
-          c,
-          400,
-          "ValidationException",
-          `The batch was refused; nothing was stored. ${nul.map((e) => `events[${e.index}]: ${e.message}`).join("; ")}`,
-          { errors: nul },
-        );
+      if (nul.length > 0) throw refusedBatch(nul, (e) => `events[${e.index}]: ${e.message}`);
 
       const { database } = c.get("deps");
       const unknown = await unknownRecipients(
@@ -136,23 +114,12 @@ export function ingestRouter() {
         events.map((e) => ({ accountId: e.accountId, project: e.project })),
       );
       if (unknown.length > 0)
-        return fail(c, 422, "UnknownRecipientException", `The batch was refused; nothing was stored: ${unknown.join("; ")}.`, { unknown });
+        throw new DomainError("UnknownRecipientException", `The batch was refused; nothing was stored: ${unknown.join("; ")}.`, { details: { unknown } });
 
       const tooOld = await eventTimeIssues(c.get("deps"), events);
-      if (tooOld.length > 0)
-        return fail(
-          c,
-          400,
-          "ValidationException",
-          `The batch was refused; nothing was stored. ${tooOld
-            .slice(0, 20)
-            .map((e) => `events[${e.index}].eventTime: ${e.message}`)
-            .join("; ")}`,
-          { errors: tooOld },
-        );
+      if (tooOld.length > 0) throw refusedBatch(tooOld, (e) => `events[${e.index}].eventTime: ${e.message}`);
 
-      const result = await insertEvents(database, events);
-      return c.json(result);
+      return c.json(await insertEvents(database, events));
     },
   );
 }

@@ -4,7 +4,7 @@
  * is recorded as an event of the target account (eventSource activitylog.operator, user `operator`).
  * Secrets (passwords, secret keys) are answered once and never put into the recorded call.
  */
-import { DomainError, OPERATOR_EVENT_SOURCE, parseQuotaName, validateQuotaValue } from "@activity-log/core";
+import { DEFAULT_PROJECT, DomainError, OPERATOR_EVENT_SOURCE, parseQuotaName, validateAccountName, validateQuotaValue } from "@activity-log/core";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
@@ -21,12 +21,11 @@ import {
   requireAccount,
   setQuota,
   setSubscription,
-  validateAccountName,
 } from "../db/iam.ts";
 import type { AppEnv } from "../http-context.ts";
 import { validateTrail } from "../trails/validate.ts";
-import { requireBearer } from "./auth.ts";
-import { jsonBody } from "./validate.ts";
+import { requireBearer } from "../auth/bearer.ts";
+import { jsonInput } from "../input-validation.ts";
 
 export const OPERATOR_USER = "operator";
 
@@ -39,7 +38,7 @@ const operation = (eventName: string, readOnly = false) =>
       eventType: "AwsApiCall",
       userName: OPERATOR_USER,
       accessKeyId: null,
-      project: "default",
+      project: DEFAULT_PROJECT,
       readOnly,
     });
     await next();
@@ -82,8 +81,14 @@ const ValidateTrailBody = v.object({ from: isoTime("from"), to: v.optional(isoTi
 
 export function operatorRouter() {
   return new Hono<AppEnv>()
-    .use(requireBearer((c) => c.get("deps").config.operatorToken))
-    .post("/accounts", operation("CreateAccount"), jsonBody(CreateAccountBody), async (c) => {
+    .use(
+      requireBearer((c) => c.get("deps").config.operatorToken, {
+        realm: "activity-log-operator",
+        missing: "This API requires an Authorization: Bearer <token> header.",
+        invalid: "The bearer token is not valid.",
+      }),
+    )
+    .post("/accounts", operation("CreateAccount"), jsonInput(CreateAccountBody), async (c) => {
       const { account } = c.req.valid("json");
       validateAccountName(account);
       const call = c.get("call");
@@ -104,7 +109,7 @@ export function operatorRouter() {
         quotas: await getQuotas(db, accountId),
       });
     })
-    .post("/accounts/:account/projects", operation("CreateProject"), existingAccount, jsonBody(CreateProjectBody), async (c) => {
+    .post("/accounts/:account/projects", operation("CreateProject"), existingAccount, jsonInput(CreateProjectBody), async (c) => {
       const { project } = c.req.valid("json");
       const call = c.get("call");
       call.requestParameters = { projectName: project };
@@ -113,7 +118,7 @@ export function operatorRouter() {
       call.responseElements = created;
       return c.json(created, 201);
     })
-    .post("/accounts/:account/users", operation("CreateUser"), existingAccount, jsonBody(CreateUserBody), async (c) => {
+    .post("/accounts/:account/users", operation("CreateUser"), existingAccount, jsonInput(CreateUserBody), async (c) => {
       const { user, password } = c.req.valid("json");
       const call = c.get("call");
       // The password never enters the record (record.ts would mask it, but it need not be there at all).
@@ -140,7 +145,7 @@ export function operatorRouter() {
       call.responseElements = result;
       return c.json(result);
     })
-    .post("/accounts/:account/access-keys", operation("CreateAccessKey"), existingAccount, jsonBody(CreateKeyBody), async (c) => {
+    .post("/accounts/:account/access-keys", operation("CreateAccessKey"), existingAccount, jsonInput(CreateKeyBody), async (c) => {
       const body = c.req.valid("json");
       const deps = c.get("deps");
       const imported =
@@ -154,7 +159,7 @@ export function operatorRouter() {
       call.responseElements = { accessKeyId: pair.AccessKeyId, userName: body.user, project: body.project, status: "Active" };
       return c.json(pair, 201);
     })
-    .put("/accounts/:account/subscription", operation("SetSubscription"), existingAccount, jsonBody(SubscriptionBody), async (c) => {
+    .put("/accounts/:account/subscription", operation("SetSubscription"), existingAccount, jsonInput(SubscriptionBody), async (c) => {
       const { status } = c.req.valid("json");
       const call = c.get("call");
       call.requestParameters = { status };
@@ -162,7 +167,7 @@ export function operatorRouter() {
       call.responseElements = result;
       return c.json(result);
     })
-    .put("/accounts/:account/quotas/:name", operation("SetQuota"), existingAccount, jsonBody(QuotaBody), async (c) => {
+    .put("/accounts/:account/quotas/:name", operation("SetQuota"), existingAccount, jsonInput(QuotaBody), async (c) => {
       const call = c.get("call");
       const raw = c.req.valid("json").value;
       call.requestParameters = { quotaName: c.req.param("name"), value: raw };
@@ -172,7 +177,7 @@ export function operatorRouter() {
       call.responseElements = result;
       return c.json(result);
     })
-    .post("/accounts/:account/trails/:trail/validate", operation("ValidateTrail", true), existingAccount, jsonBody(ValidateTrailBody), async (c) => {
+    .post("/accounts/:account/trails/:trail/validate", operation("ValidateTrail", true), existingAccount, jsonInput(ValidateTrailBody), async (c) => {
       const body = c.req.valid("json");
       const call = c.get("call");
       call.requestParameters = { trailName: c.req.param("trail"), ...body };

@@ -2,12 +2,11 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
+import { UNKNOWN_ACCESS_KEY_MESSAGE } from "@activity-log/core";
 import { StorageError, type ObjectStorage, type ObjectStore, type S3Credentials } from "./object-store.ts";
 
 /** Answers whether a key pair is one the storage knows (an Active key of this service with that secret). */
 export type CredentialCheck = (credentials: S3Credentials) => Promise<boolean>;
-
-const INVALID_ACCESS_KEY = "The AWS Access Key Id you provided does not exist in our records.";
 
 /**
  * Object storage in a directory, for the embedded mode: `<root>/<bucket>/<key>`. It behaves like the
@@ -19,7 +18,7 @@ export function createLocalStorage(root: string, isKnown: CredentialCheck): Obje
   return {
     withCredentials: (credentials) =>
       localStore(root, async () => {
-        if (!(await isKnown(credentials))) throw new StorageError("InvalidAccessKeyId", INVALID_ACCESS_KEY, 403);
+        if (!(await isKnown(credentials))) throw new StorageError("InvalidAccessKeyId", UNKNOWN_ACCESS_KEY_MESSAGE, 403);
       }),
     // The service owns the directory; its own calls need no key pair.
     service: () => localStore(root, async () => {}),

@@ -1,4 +1,17 @@
-import { assertCanUseActivityLog, type Caller, DomainError, type EventSelector, parseTrailRef, selectorsAdmit, trailArn, validateBucketName, validateS3Prefix, validateTrailName, windowOf } from "@activity-log/core";
+import {
+  assertCanUseActivityLog,
+  type Caller,
+  DomainError,
+  type EventSelector,
+  parseTrailRef,
+  selectorsAdmit,
+  trailArn,
+  UNKNOWN_ACCESS_KEY_MESSAGE,
+  validateBucketName,
+  validateS3Prefix,
+  validateTrailName,
+  windowOf,
+} from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import {
   deleteTrailRow,
@@ -219,8 +232,6 @@ function trailExists(deps: AppDeps, caller: Caller, name: string): DomainError {
   );
 }
 
-const UNKNOWN_KEY_MESSAGE = "The AWS Access Key Id you provided does not exist in our records.";
-
 /**
  * Proves the caller's own key pair for `project` can write into the bucket, and returns that key's
  * id (deliveries write with it). API callers use the key they signed with, which must belong to the
@@ -244,7 +255,7 @@ async function checkBucket(deps: AppDeps, caller: Caller, project: string, bucke
     );
   }
   const key = await findKeySecret(db, caller.accountId, accessKeyId);
-  if (!key || key.status !== "Active") throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_KEY_MESSAGE);
+  if (!key || key.status !== "Active") throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_ACCESS_KEY_MESSAGE);
   const store = deps.storage.withCredentials({ accessKeyId, secretAccessKey: deps.secrets.decrypt(key.secretEncrypted) });
   try {
     await store.checkWritable(bucket);
@@ -254,7 +265,7 @@ async function checkBucket(deps: AppDeps, caller: Caller, project: string, bucke
       case "NoSuchBucket":
         throw new DomainError("S3BucketDoesNotExistException", `S3 bucket does not exist: ${bucket}`);
       case "InvalidAccessKeyId":
-        throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_KEY_MESSAGE);
+        throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_ACCESS_KEY_MESSAGE);
       case "InvalidBucketName":
         throw new DomainError("InvalidS3BucketNameException", `Bucket name is not valid: ${bucket}`);
       case "AccessDenied":

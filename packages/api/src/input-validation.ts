@@ -1,0 +1,36 @@
+import { DomainError } from "@activity-log/core";
+import { validator } from "hono/validator";
+import * as v from "valibot";
+
+/**
+ * Validation at the edge for every JSON API: valibot schemas wrapped in Hono validators, so handlers
+ * get typed values (and the console's typed client knows every parameter). Any problem — not JSON,
+ * wrong shape — is a 400 ValidationException naming the first offending field.
+ */
+
+function fail(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): never {
+  const issue = issues[0];
+  const path = v.getDotPath(issue);
+  throw new DomainError("ValidationException", path ? `${path}: ${issue.message}` : issue.message);
+}
+
+export function jsonInput<S extends v.GenericSchema>(schema: S) {
+  return validator("json", (value): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? parsed.output : fail(parsed.issues);
+  });
+}
+
+export function queryInput<S extends v.GenericSchema<Record<string, string | undefined>, unknown>>(schema: S) {
+  return validator("query", (value): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? parsed.output : fail(parsed.issues);
+  });
+}
+
+export function paramInput<S extends v.GenericSchema>(schema: S) {
+  return validator("param", (value): v.InferOutput<S> => {
+    const parsed = v.safeParse(schema, value);
+    return parsed.success ? parsed.output : fail(parsed.issues);
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Names and credentials of accounts, projects and users: what each may look like, and what an
+ * account gets at creation. Account names appear in ARNs, archive keys and recipientAccountId, so
+ * ingest checks them with the same pattern.
+ */
+import { ADMIN_GROUP } from "./access.ts";
+import { DomainError } from "./errors.ts";
+
+/** The project every account is created with (where the system user and operator actions live). */
+export const DEFAULT_PROJECT = "default";
+/** The account's own service identity, created with it; it cannot sign in to the console. */
+export const SYSTEM_USER = "system";
+
+export const ACCOUNT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** IAM's own user-name alphabet. */
+const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+/** Imported pairs come from the cloud's object storage, whose ids need not follow the AKIA form. */
+const IMPORTED_ACCESS_KEY_ID = /^[A-Za-z0-9]{4,128}$/;
+const IMPORTED_SECRET_ACCESS_KEY = /^[\x21-\x7e]{8,128}$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+function invalid(message: string): never {
+  throw new DomainError("ValidationException", message);
+}
+
+export function validateAccountName(accountId: string): void {
+  if (!ACCOUNT_NAME_PATTERN.test(accountId)) {
+    invalid(`Account name "${accountId}" is not valid: use 2–63 characters of a-z, 0-9 and '-', starting with a letter or digit.`);
+  }
+}
+
+export function validateProjectName(project: string): void {
+  if (!PROJECT_NAME.test(project)) {
+    invalid(`Project name "${project}" is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit.`);
+  }
+}
+
+export function validateUserName(userName: string): void {
+  if (!USER_NAME.test(userName)) invalid(`User name "${userName}" is not valid: use 1–64 letters, digits or + = , . @ _ -.`);
+}
+
+/** A console password chosen by an operator (generated ones always pass). */
+export function validatePassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) invalid(`The password must be at least ${MIN_PASSWORD_LENGTH} characters.`);
+}
+
+/** A key pair imported from the cloud's object storage. */
+export function validateImportedKeyPair(pair: { accessKeyId: string; secretAccessKey: string }): void {
+  if (!IMPORTED_ACCESS_KEY_ID.test(pair.accessKeyId)) invalid("The access key id must be 4–128 letters and digits.");
+  if (!IMPORTED_SECRET_ACCESS_KEY.test(pair.secretAccessKey)) invalid("The secret access key must be 8–128 printable characters without spaces.");
+}
+
+/**
+ * The project a console session acts in: the first where the user is an ActivityLogAdministrator,
+ * else the first of its groups', else the default project.
+ */
+export function consoleProject(groups: readonly { project: string; group: string }[]): string {
+  return groups.find((g) => g.group === ADMIN_GROUP)?.project ?? groups[0]?.project ?? DEFAULT_PROJECT;
+}
