@@ -52,7 +52,7 @@ const SOURCE: Record<string, string> = {
 const AGENTS = ["aws-cli/2.15.0 Python/3.11 Linux/6.1", "Boto3/1.34.0 Python/3.12", "aws-sdk-js/3.600.0", "console.k2.cloud", "terraform-provider-aws/5.40"];
 
 /** Small fast PRNG (mulberry32). */
-export function rng(seed: number) {
+function rng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -156,11 +156,11 @@ function pgArray(items: string[]): string {
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
-export const COPY_COLUMNS = `account_id, project, event_time, event_id, event_name, event_type, event_source, read_only, user_name,
+const COPY_COLUMNS = `account_id, project, event_time, event_id, event_name, event_type, event_source, read_only, user_name,
   access_key_id, source_ip, user_agent, request_id, error_code, error_message, request_parameters, response_elements,
   additional_event_data, resources, resource_ids, search_text`;
 
-export function copyLine(e: StoredEvent): string {
+function copyLine(e: StoredEvent): string {
   return `${[
     e.accountId,
     e.project,

@@ -17,5 +17,4 @@ export function createApp(deps: AppDeps) {
     .route("/api/v1", consoleRouter());
 }
 
-export type App = ReturnType<typeof createApp>;
 export type { AppDeps } from "./deps.ts";

@@ -71,14 +71,14 @@ const EnvSchema = v.object({
 export class ConfigError extends Error {}
 
 /** The secrets generated for embedded mode, kept in `$DATA_DIR/secrets.json` (mode 0600). */
-export type GeneratedSecrets = { SECRET_KEY: string; INGEST_TOKEN: string; OPERATOR_TOKEN: string };
+type GeneratedSecrets = { SECRET_KEY: string; INGEST_TOKEN: string; OPERATOR_TOKEN: string };
 
-export function secretsFile(dataDir: string): string {
+function secretsFile(dataDir: string): string {
   return join(dataDir, "secrets.json");
 }
 
 /** Reads the embedded-mode secrets, creating them on first use. */
-export function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
+function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
   const file = secretsFile(dataDir);
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as GeneratedSecrets;
   mkdirSync(dataDir, { recursive: true });

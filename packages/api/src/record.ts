@@ -8,7 +8,7 @@ import {
   type StoredEvent,
   toStoredEvent,
 } from "@activity-log/core";
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { insertEvents } from "./db/events.ts";
 import type { AppDeps } from "./deps.ts";
 import type { AppEnv } from "./http-context.ts";

@@ -3,7 +3,7 @@
  * plus the console SPA from packages/web/dist (built on first start when missing). `bun run start`
  * (packages/worker/src/start.ts) adds the worker loop and the demo seed around it.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Hono, type Context } from "hono";
 import { serveStatic } from "hono/bun";
@@ -21,7 +21,7 @@ export const WEB_DIR = new URL("../../web", import.meta.url).pathname;
 const API_PATHS = /^\/(api|internal)(\/|$)|^\/healthz$/;
 
 export interface StartServerOptions {
-  /** The environment to configure from; default process.env (read by config.ts). */
+  /** The environment to configure from; default the process environment (read by config.ts). */
   env?: Record<string, string | undefined>;
   /** Overrides PORT (0 picks a free port, for tests). */
   port?: number;

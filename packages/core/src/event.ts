@@ -189,7 +189,7 @@ export function toCloudTrailRecord(e: StoredEvent, region: string): Record<strin
     accountId: e.accountId,
     userName: e.userName,
   };
-  if (e.accessKeyId !== null) userIdentity["accessKeyId"] = e.accessKeyId;
+  if (e.accessKeyId !== null) userIdentity.accessKeyId = e.accessKeyId;
   const r: Record<string, unknown> = {
     eventVersion: EVENT_VERSION,
     userIdentity,
@@ -200,20 +200,20 @@ export function toCloudTrailRecord(e: StoredEvent, region: string): Record<strin
     sourceIPAddress: e.sourceIp,
     userAgent: e.userAgent,
   };
-  if (e.errorCode !== null) r["errorCode"] = e.errorCode;
-  if (e.errorMessage !== null) r["errorMessage"] = e.errorMessage;
-  r["requestParameters"] = e.requestParameters;
-  r["responseElements"] = e.responseElements;
-  if (e.additionalEventData !== null) r["additionalEventData"] = e.additionalEventData;
-  r["requestID"] = e.requestId;
-  r["eventID"] = e.eventId;
-  r["readOnly"] = e.readOnly;
-  r["resources"] = e.resources.map((x) => ({ type: x.type, name: x.name }));
-  r["eventType"] = e.eventType;
-  r["managementEvent"] = true;
-  r["recipientAccountId"] = e.accountId;
-  r["eventCategory"] = "Management";
-  r["project"] = e.project;
+  if (e.errorCode !== null) r.errorCode = e.errorCode;
+  if (e.errorMessage !== null) r.errorMessage = e.errorMessage;
+  r.requestParameters = e.requestParameters;
+  r.responseElements = e.responseElements;
+  if (e.additionalEventData !== null) r.additionalEventData = e.additionalEventData;
+  r.requestID = e.requestId;
+  r.eventID = e.eventId;
+  r.readOnly = e.readOnly;
+  r.resources = e.resources.map((x) => ({ type: x.type, name: x.name }));
+  r.eventType = e.eventType;
+  r.managementEvent = true;
+  r.recipientAccountId = e.accountId;
+  r.eventCategory = "Management";
+  r.project = e.project;
   return r;
 }
 

@@ -56,7 +56,7 @@ export function extractResources(requestParameters: unknown, eventSource?: strin
   const out = new ResourceSet();
   if (!isPlainObject(requestParameters)) return out.list;
   if (eventSource === CLOUDTRAIL_EVENT_SOURCE) {
-    const name = requestParameters["Name"] ?? requestParameters["name"];
+    const name = requestParameters.Name ?? requestParameters.name;
     if (isName(name)) out.add(TRAIL_RESOURCE_TYPE, name);
   }
   walk(requestParameters, 0, out);

@@ -30,6 +30,7 @@ export function validateS3Prefix(p: unknown): string {
   if (typeof p !== "string") throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must be a string.");
   if (p.length > MAX_S3_PREFIX_LENGTH)
     throw new DomainError("InvalidS3PrefixException", `S3KeyPrefix must be at most ${MAX_S3_PREFIX_LENGTH} characters; it has ${p.length}.`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
   if (/[\u0000-\u001f\u007f]/.test(p)) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must not contain control characters.");
   return p;
 }
@@ -167,12 +168,12 @@ export function parseEventSelectors(input: unknown): EventSelector[] {
   return input.map((raw, i) => {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw badSelectors(`EventSelectors[${i}] must be an object.`);
     const s = raw as Record<string, unknown>;
-    const rwt = s["ReadWriteType"] ?? "All";
+    const rwt = s.ReadWriteType ?? "All";
     if (typeof rwt !== "string" || !(READ_WRITE_TYPES as readonly string[]).includes(rwt))
       throw badSelectors(`EventSelectors[${i}].ReadWriteType must be one of ${READ_WRITE_TYPES.join(", ")}.`);
-    const include = s["IncludeManagementEvents"] ?? true;
+    const include = s.IncludeManagementEvents ?? true;
     if (typeof include !== "boolean") throw badSelectors(`EventSelectors[${i}].IncludeManagementEvents must be true or false.`);
-    const dr = s["DataResources"] ?? [];
+    const dr = s.DataResources ?? [];
     if (!Array.isArray(dr)) throw badSelectors(`EventSelectors[${i}].DataResources must be a list.`);
     const dataResources = dr.map((d, j): DataResource => {
       const where = `EventSelectors[${i}].DataResources[${j}]`;

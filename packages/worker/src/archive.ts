@@ -11,7 +11,7 @@ export interface TrailArchive {
 }
 
 /** `{"Records":[…]}` as CloudTrail writes it, one record per event, in the given order. */
-export function recordsJson(events: readonly StoredEvent[], region: string): string {
+function recordsJson(events: readonly StoredEvent[], region: string): string {
   const parts: string[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) parts[i] = JSON.stringify(toCloudTrailRecord(events[i]!, region));
   return `{"Records":[${parts.join(",")}]}`;

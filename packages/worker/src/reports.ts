@@ -52,7 +52,7 @@ export async function generateReports(deps: AppDeps, now: () => Date, options: R
 class ClaimLost extends Error {}
 
 /** Builds one claimed report; never throws (a failure is recorded on the report). */
-export async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date, options: ReportRunOptions): Promise<"ready" | "failed" | "abandoned"> {
+async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date, options: ReportRunOptions): Promise<"ready" | "failed" | "abandoned"> {
   const bucket = deps.config.reportsBucket;
   const key = report.objectKey!;
   const format = report.format as ReportFormat;
@@ -110,7 +110,7 @@ export async function generateReport(deps: AppDeps, report: ReportRow, now: () =
  * The report's text as a stream: one chunk per batch of rows, pulled only when the consumer (the
  * gzip + upload pipeline) wants more — backpressure all the way down to the database cursor.
  */
-export function renderReport(
+function renderReport(
   batches: AsyncIterable<SerializedReportEvent[]>,
   format: ReportFormat,
   region: string,
@@ -163,8 +163,8 @@ const bucketsReady = new WeakMap<object, Set<string>>();
 
 /** Creates the reports bucket on first use (idempotent on both stores). */
 async function ensureBucket(deps: AppDeps, store: ObjectStore, bucket: string): Promise<void> {
-  let ready = bucketsReady.get(deps.storage);
-  if (!ready) bucketsReady.set(deps.storage, (ready = new Set()));
+  const ready = bucketsReady.get(deps.storage) ?? new Set<string>();
+  bucketsReady.set(deps.storage, ready);
   if (ready.has(bucket)) return;
   await store.createBucket(bucket);
   ready.add(bucket);

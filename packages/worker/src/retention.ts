@@ -70,7 +70,7 @@ export async function deleteExpiredReports(deps: AppDeps, now: Date): Promise<nu
  * then its AwsConsoleAutoSignOut event is recorded at the moment the session expired. Should
  * recording fail, the session is reopened so the next run tries again.
  */
-export async function closeExpiredSessions(deps: AppDeps, now: Date): Promise<number> {
+async function closeExpiredSessions(deps: AppDeps, now: Date): Promise<number> {
   const db = deps.database.db;
   const due = await expiredOpenSessions(db, now);
   let closed = 0;

@@ -133,7 +133,7 @@ async function deliverWindows(
 ): Promise<TrailRow | null> {
   // Re-read under the lock: another worker may have just done this work.
   const trail = await loadTrail(deps.database, trailId);
-  if (!trail || !trail.isLogging) return null;
+  if (!trail?.isLogging) return null;
   if (trail.nextAttemptAt && trail.nextAttemptAt > now) return null;
   const db = deps.database.db;
   const [quotas, active] = await Promise.all([getQuotas(db, trail.accountId), isSubscriptionActive(db, trail.accountId)]);

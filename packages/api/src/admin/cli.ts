@@ -40,7 +40,7 @@ async function send(request: OperatorRequest, env: Env | undefined): Promise<unk
 /** Runs one command line; returns the exit code. Output goes through the given writers (tests capture them). */
 export async function runCli(
   argv: string[],
-  /** The environment to configure from; default process.env (read by config.ts). */
+  /** The environment to configure from; default the process environment (read by config.ts). */
   env?: Env,
   out: (s: string) => void = (s) => process.stdout.write(s),
   err: (s: string) => void = (s) => process.stderr.write(s),

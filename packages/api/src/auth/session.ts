@@ -26,9 +26,9 @@ import { clearSignInFailures, closeSession, countSignInFailures, findOpenSession
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 
-export const SESSION_COOKIE = "al_session";
+const SESSION_COOKIE = "al_session";
 
-export const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
+const hashSessionToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -89,7 +89,7 @@ const DUMMY_HASH = await Bun.password.hash("activity-log-dummy-password");
 export type OpenSession = { tokenHash: string; csrfToken: string; caller: Caller };
 
 /** The open, unexpired session of a cookie token, sliding its expiry; null otherwise. */
-export async function findSession(deps: AppDeps, token: string): Promise<OpenSession | null> {
+async function findSession(deps: AppDeps, token: string): Promise<OpenSession | null> {
   const { db } = deps.database;
   const now = deps.clock.now();
   const tokenHash = hashSessionToken(token);

@@ -3,7 +3,7 @@ import { type Caller, DomainError } from "@activity-log/core";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 /** What verification needs to know about a key: its secret, whether it is usable, and whose it is. */
-export interface KnownAccessKey {
+interface KnownAccessKey {
   secretAccessKey: string;
   status: "Active" | "Inactive";
   caller: Caller;
@@ -19,7 +19,7 @@ export interface SignedRequest {
 }
 
 /** How far a request's X-Amz-Date may be from our clock, as AWS allows. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 const AUTH_PATTERN =
   /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([a-z0-9\-;]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
@@ -62,7 +62,7 @@ export async function verifySigV4(request: SignedRequest, options: { service: st
   checkClockSkew(signingDate, options.now);
 
   const key = await options.lookup(accessKeyId!);
-  if (!key || key.status !== "Active") {
+  if (key?.status !== "Active") {
     throw new DomainError("UnrecognizedClientException", "The security token included in the request is invalid.");
   }
 
@@ -120,14 +120,14 @@ function incomplete(authorization: string): DomainError {
 }
 
 /** `YYYYMMDDTHHMMSSZ` → Date, or null when it is not that format. */
-export function parseAmzDate(value: string): Date | null {
+function parseAmzDate(value: string): Date | null {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return null;
   const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-export function formatAmzDate(date: Date): string {
+function formatAmzDate(date: Date): string {
   return date
     .toISOString()
     .replace(/[-:]/g, "")

@@ -6,9 +6,9 @@ import type { AppEnv } from "../http-context.ts";
 import { METHODS } from "./methods/index.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimit, type RateLimiter } from "./rate-limit.ts";
 
-export const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
+const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 /** CloudTrail's requests are small; anything bigger is a mistake or an attack. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface CloudTrailRouterOptions {
   rateLimit?: RateLimit;

@@ -32,7 +32,7 @@ export type ConsoleReport = {
   expiresAt: string;
 };
 
-export function toConsoleReport(r: ReportRow): ConsoleReport {
+function toConsoleReport(r: ReportRow): ConsoleReport {
   const progress = r.status === "ready" ? 1 : r.status === "generating" && r.rowsEstimated ? Math.min(1, r.rowsDone / Math.max(1, r.rowsEstimated)) : null;
   return {
     id: r.id,

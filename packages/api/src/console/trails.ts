@@ -28,7 +28,7 @@ export type ConsoleTrail = {
   createdAt: string;
 };
 
-export function toConsoleTrail(t: Trail, skipped?: SkippedWindows): ConsoleTrail {
+function toConsoleTrail(t: Trail, skipped?: SkippedWindows): ConsoleTrail {
   return {
     name: t.name,
     arn: t.arn,

@@ -25,7 +25,7 @@ const optionalInstant = (what: string) =>
   );
 
 /** The Events view's filters, as query parameters (GET /events, /histogram) or a report's filter. */
-export const FilterFields = {
+const FilterFields = {
   start: optionalInstant("start"),
   end: optionalInstant("end"),
   /** Absent means "false": the console hides read-only calls by default. */

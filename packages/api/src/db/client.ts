@@ -8,7 +8,7 @@ import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 /** The Drizzle handle every query module takes; the same type for both drivers. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
@@ -52,7 +52,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 }
 
 /** The same committed migrations on both drivers (drizzle-kit migrate cannot create extensions on PGlite). */
-export async function migrateDatabase(database: Database): Promise<void> {
+async function migrateDatabase(database: Database): Promise<void> {
   if (database.pg) {
     // Serialise concurrent starters (several workers, API replicas) on one server.
     // The lock is per connection, so hold it on one reserved connection while the pool migrates.

@@ -39,7 +39,7 @@ export interface RollupRunSummary {
  */
 export async function rollUpEvents(database: Database, horizon?: string): Promise<RollupRunSummary> {
   return database.db.transaction(async (tx) => {
-    const db = tx as never;
+    const db = tx;
     const [lock] = await rowsOf<{ ok: boolean }>(db, sql`select pg_try_advisory_xact_lock(hashtextextended(${LOCK_KEY}, 0)) as ok`);
     if (!lock?.ok) return { ran: false, horizonFrom: null, horizonTo: null, buckets: 0 };
     // Before anything that takes a transaction id (the advisory lock serialises runs; no row lock needed).

@@ -451,8 +451,10 @@ export function compactJsonb(text: string | null): string | null {
       let digits = true;
       for (;;) {
         const d = text.charCodeAt(i);
-        if (d === 92 /* \ */) (i += 2), (digits = false);
-        else if (d === 34) break;
+        if (d === 92 /* \ */) {
+          i += 2;
+          digits = false;
+        } else if (d === 34) break;
         else if (i >= n) return JSON.stringify(JSON.parse(text));
         else {
           if (d < 48 || d > 57) digits = false;

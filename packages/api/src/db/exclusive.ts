@@ -38,7 +38,7 @@ export async function withExclusive(database: Database, key: string, work: () =>
 const heldByDatabase = new WeakMap<Database, Set<string>>();
 
 function heldKeys(database: Database): Set<string> {
-  let held = heldByDatabase.get(database);
-  if (!held) heldByDatabase.set(database, (held = new Set()));
+  const held = heldByDatabase.get(database) ?? new Set<string>();
+  heldByDatabase.set(database, held);
   return held;
 }

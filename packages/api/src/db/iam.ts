@@ -43,9 +43,9 @@ function randomString(alphabet: string, length: number): string {
   return s;
 }
 
-export const newAccessKeyId = () => `AKIA${randomString(UPPER_ALNUM, 16)}`;
-export const newSecretAccessKey = () => randomString(SECRET_ALPHABET, 40);
-export const newPassword = () => randomString(PASSWORD_ALPHABET, 20);
+const newAccessKeyId = () => `AKIA${randomString(UPPER_ALNUM, 16)}`;
+const newSecretAccessKey = () => randomString(SECRET_ALPHABET, 40);
+const newPassword = () => randomString(PASSWORD_ALPHABET, 20);
 
 // ---------- accounts ----------
 

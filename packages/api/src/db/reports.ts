@@ -107,7 +107,7 @@ export async function deleteReport(database: Database, accountId: string, id: st
 }
 
 /** A generating report whose worker has not reported for this long is taken over by another. */
-export const REPORT_HEARTBEAT_STALE_MS = 60_000;
+const REPORT_HEARTBEAT_STALE_MS = 60_000;
 
 /**
  * Claims the oldest queued report, or one whose worker stopped heartbeating, with FOR UPDATE SKIP

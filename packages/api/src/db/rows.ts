@@ -1,5 +1,4 @@
 import type { SQL } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Database } from "./client.ts";
 
 /**
@@ -9,7 +8,7 @@ import type { Database } from "./client.ts";
  */
 
 /** Runs a Drizzle `sql` query and returns its rows (postgres.js answers an array, PGlite `{ rows }`). */
-export async function rowsOf<T = Record<string, unknown>>(db: PgDatabase<PgQueryResultHKT, any>, query: SQL): Promise<T[]> {
+export async function rowsOf<T = Record<string, unknown>>(db: { execute(query: SQL): PromiseLike<unknown> }, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }

@@ -51,7 +51,7 @@ export interface FixWindow {
  */
 export async function fixWindow(database: Database, f: FixWindow): Promise<DeliveryRow> {
   return database.db.transaction(async (tx) => {
-    const [h] = await rowsOf<{ h: string }>(tx as never, sql.raw(HORIZON_SQL));
+    const [h] = await rowsOf<{ h: string }>(tx, sql.raw(HORIZON_SQL));
     const [prev] = await tx
       .select()
       .from(trailDeliveries)

@@ -47,11 +47,6 @@ export async function listTrailRows(db: Db, accountId: string): Promise<TrailRow
   return db.select().from(trails).where(eq(trails.accountId, accountId)).orderBy(asc(trails.name));
 }
 
-export async function countTrails(db: Db, accountId: string): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(trails).where(eq(trails.accountId, accountId));
-  return Number(row?.n ?? 0);
-}
-
 export type TrailPatch = Partial<Pick<TrailRow, "bucket" | "prefix" | "project" | "accessKeyId" | "readWriteType" | "includeManagementEvents">>;
 
 export async function updateTrailRow(db: Db, accountId: string, name: string, patch: TrailPatch, now: Date): Promise<TrailRow | null> {

@@ -9,7 +9,7 @@ import type { Random } from "./random.ts";
 import type { Project, World } from "./world.ts";
 
 /** One pending action at a moment; run in time order so the world's state stays consistent. */
-export type Slot = { at: number; act: (at: number) => void };
+type Slot = { at: number; act: (at: number) => void };
 
 export interface TrafficContext {
   readonly rnd: Random;

@@ -18,7 +18,6 @@ import { planStories } from "./stories.ts";
 import { createWorld } from "./world.ts";
 
 export { DEMO_STORY } from "./stories.ts";
-export { DEMO_PROJECTS } from "./world.ts";
 
 export interface DemoTrafficOptions {
   accountId: string;

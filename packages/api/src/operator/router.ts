@@ -27,7 +27,7 @@ import { validateTrail } from "../trails/validate.ts";
 import { requireBearer } from "../auth/bearer.ts";
 import { jsonInput } from "../input-validation.ts";
 
-export const OPERATOR_USER = "operator";
+const OPERATOR_USER = "operator";
 
 /** Names the call for the recorder; the account is filled in once it is known to exist. */
 const operation = (eventName: string, readOnly = false) =>

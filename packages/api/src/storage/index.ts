@@ -9,8 +9,6 @@ import { createLocalStorage, type CredentialCheck } from "./local.ts";
 import type { ObjectStorage } from "./object-store.ts";
 import { createS3Storage } from "./s3.ts";
 
-export { StorageError, type ObjectStorage, type ObjectStore, type S3Credentials } from "./object-store.ts";
-
 /**
  * The storage the configuration names: an S3 endpoint (S3_ENDPOINT; the service's own key pair from
  * REPORTS_*) or the directory `$DATA_DIR/objects`, where this service's own Active access keys are the
@@ -32,14 +30,14 @@ export function createStorage(config: Config, database: Database, secrets: Secre
 }
 
 /** A key pair is known when it is an Active access key of this service with exactly that secret. */
-export function activeAccessKeyCheck(database: Database, secrets: SecretBox): CredentialCheck {
+function activeAccessKeyCheck(database: Database, secrets: SecretBox): CredentialCheck {
   return async ({ accessKeyId, secretAccessKey }) => {
     const [row] = await database.db
       .select({ secretEncrypted: accessKeys.secretEncrypted, status: accessKeys.status })
       .from(accessKeys)
       .where(eq(accessKeys.accessKeyId, accessKeyId))
       .limit(1);
-    if (!row || row.status !== "Active") return false;
+    if (row?.status !== "Active") return false;
     const stored = Buffer.from(secrets.decrypt(row.secretEncrypted));
     const given = Buffer.from(secretAccessKey);
     return stored.length === given.length && timingSafeEqual(stored, given);

@@ -118,7 +118,7 @@ async function mapErrors<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** S3's code and message as the endpoint sent them; network failures become NetworkError. */
-export function toStorageError(error: unknown): StorageError {
+function toStorageError(error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   if (error instanceof S3ServiceException) {
     const status = error.$metadata?.httpStatusCode;

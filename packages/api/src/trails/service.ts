@@ -37,7 +37,6 @@ import { StorageError, type S3Credentials } from "../storage/object-store.ts";
  */
 
 export type Trail = TrailRow & { arn: string };
-export type ReadWriteType = TrailRow["readWriteType"];
 
 export interface CreateTrailInput {
   name: unknown;
@@ -194,7 +193,7 @@ export function eventSelectorsOf(trail: Pick<TrailRow, "readWriteType" | "includ
 /** The key pair a trail delivers with (the worker's view); null when the key is gone or inactive. */
 export async function trailCredentials(deps: AppDeps, trail: Pick<TrailRow, "accountId" | "accessKeyId">): Promise<S3Credentials | null> {
   const key = await findKeySecret(deps.database.db, trail.accountId, trail.accessKeyId);
-  if (!key || key.status !== "Active") return null;
+  if (key?.status !== "Active") return null;
   return { accessKeyId: trail.accessKeyId, secretAccessKey: deps.secrets.decrypt(key.secretEncrypted) };
 }
 
@@ -255,7 +254,7 @@ async function checkBucket(deps: AppDeps, caller: Caller, project: string, bucke
     );
   }
   const key = await findKeySecret(db, caller.accountId, accessKeyId);
-  if (!key || key.status !== "Active") throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_ACCESS_KEY_MESSAGE);
+  if (key?.status !== "Active") throw new DomainError("InsufficientS3BucketPolicyException", UNKNOWN_ACCESS_KEY_MESSAGE);
   const store = deps.storage.withCredentials({ accessKeyId, secretAccessKey: deps.secrets.decrypt(key.secretEncrypted) });
   try {
     await store.checkWritable(bucket);
