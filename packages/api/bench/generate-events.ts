@@ -1,5 +1,6 @@
-import { type StoredEvent, toStoredEvent } from "@activity-log/core";
+import { CLOUDTRAIL_EVENT_SOURCE, DAY_MS, SIGN_IN_EVENT_SOURCE, type StoredEvent, toStoredEvent } from "@activity-log/core";
 import type postgres from "postgres";
+import { seededRandom } from "../src/demo/random.ts";
 
 /**
  * Realistic synthetic traffic for benchmarks: 3 accounts of unequal size over 30 days, ~80 %
@@ -46,22 +47,10 @@ const SOURCE: Record<string, string> = {
   Object: "s3.amazonaws.com",
   User: "iam.amazonaws.com",
   Users: "iam.amazonaws.com",
-  Events: "cloudtrail.amazonaws.com",
-  Status: "cloudtrail.amazonaws.com",
+  Events: CLOUDTRAIL_EVENT_SOURCE,
+  Status: CLOUDTRAIL_EVENT_SOURCE,
 };
 const AGENTS = ["aws-cli/2.15.0 Python/3.11 Linux/6.1", "Boto3/1.34.0 Python/3.12", "aws-sdk-js/3.600.0", "console.k2.cloud", "terraform-provider-aws/5.40"];
-
-/** Small fast PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (r: () => number, n: number) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join("");
 
@@ -76,12 +65,12 @@ export interface GeneratorOptions {
 
 /** Yields events in chunks (oldest to newest is not guaranteed; times are uniform over 30 days). */
 export function* generateEvents(o: GeneratorOptions, chunk = 10_000): Generator<StoredEvent[]> {
-  const r = rng(o.seed ?? 42);
-  const span = (o.days ?? BENCH_DAYS) * 86_400_000;
+  const r = seededRandom(o.seed ?? 42).next;
+  const span = (o.days ?? BENCH_DAYS) * DAY_MS;
   const endMs = o.end.getTime();
   const pools = new Map<string, { instances: string[]; volumes: string[]; users: string[]; keys: string[] }>();
   for (const a of BENCH_ACCOUNTS) {
-    const p = rng(a.id.length * 7919);
+    const p = seededRandom(a.id.length * 7919).next;
     const users = Array.from({ length: 25 }, (_, i) => `user${i}`);
     pools.set(a.id, {
       instances: Array.from({ length: 4000 }, () => `i-${hex(p, 17)}`),
@@ -115,7 +104,7 @@ export function* generateEvents(o: GeneratorOptions, chunk = 10_000): Generator<
           eventTime: new Date(endMs - Math.floor(r() * span)).toISOString(),
           eventName: signIn ? "ConsoleLogin" : eventName,
           eventType: signIn ? "AwsConsoleSignIn" : "AwsApiCall",
-          eventSource: signIn ? "signin.amazonaws.com" : eventSource,
+          eventSource: signIn ? SIGN_IN_EVENT_SOURCE : eventSource,
           recipientAccountId: account.id,
           project: BENCH_PROJECTS[Math.floor(r() * r() * BENCH_PROJECTS.length)]!,
           userName: pool.users[u]!,

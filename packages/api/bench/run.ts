@@ -9,7 +9,7 @@
  */
 import { cpus, totalmem } from "node:os";
 import postgres from "postgres";
-import type { EventFilter } from "@activity-log/core";
+import { DAY_MS, type EventFilter } from "@activity-log/core";
 import { createApp } from "../src/app.ts";
 import { createSecretBox } from "../src/auth/secret-box.ts";
 import { systemClock } from "../src/clock.ts";
@@ -62,7 +62,7 @@ async function main() {
     await pg`insert into accounts (id) values (${a.id})`;
     for (const p of BENCH_PROJECTS) await pg`insert into projects (account_id, name) values (${a.id}, ${p})`;
   }
-  await ensurePartitions(database, new Date(now.getTime() - (BENCH_DAYS + 1) * 86_400_000), new Date(now.getTime() + 86_400_000));
+  await ensurePartitions(database, new Date(now.getTime() - (BENCH_DAYS + 1) * DAY_MS), new Date(now.getTime() + DAY_MS));
 
   // Bulk load as one restores a dump: COPY with only the primary key, then the secondary indexes
   // built in one pass each, then VACUUM ANALYZE (what autovacuum does after a load; it also
@@ -156,7 +156,7 @@ async function main() {
     ["search (common)", { search: "terraform" }],
   ];
   const deps = benchDeps();
-  const window = { start: new Date(now.getTime() - BENCH_DAYS * 86_400_000), end: now };
+  const window = { start: new Date(now.getTime() - BENCH_DAYS * DAY_MS), end: now };
   const rows: string[][] = [];
   for (const [name, filter] of cases) {
     const { where, params } = buildWhere({ accountId: account, filter, window });
@@ -176,7 +176,7 @@ async function main() {
 
   await rollUpForHistogram();
   const hist30 = await timeIt(() => eventHistogram(database, { accountId: account, filter: {}, window }), 5);
-  const day = { start: new Date(now.getTime() - 86_400_000), end: now };
+  const day = { start: new Date(now.getTime() - DAY_MS), end: now };
   const hist1 = await timeIt(() => eventHistogram(database, { accountId: account, filter: {}, window: day }), 10);
   const histW = await timeIt(() => eventHistogram(database, { accountId: account, filter: { readOnly: false }, window }), 5);
 

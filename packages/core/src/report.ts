@@ -3,6 +3,7 @@
 import { DomainError } from "./errors.ts";
 import { formatEventTime, toCloudTrailRecord, type StoredEvent } from "./event.ts";
 import type { Quotas } from "./limits.ts";
+import { HOUR_MS } from "./time.ts";
 
 export const REPORT_STATUSES = ["queued", "generating", "ready", "failed", "expired"] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
@@ -66,7 +67,7 @@ export function planNewReport(existing: readonly ReportSlotInfo[], quotas: Quota
 }
 
 export function reportExpiresAt(createdAt: Date, quotas: Quotas): Date {
-  return new Date(createdAt.getTime() + quotas.reportTtlHours * 3_600_000);
+  return new Date(createdAt.getTime() + quotas.reportTtlHours * HOUR_MS);
 }
 
 // ---- CSV ----

@@ -9,7 +9,7 @@
  */
 import { once } from "node:events";
 import { cpus, totalmem } from "node:os";
-import { DEFAULT_QUOTAS } from "@activity-log/core";
+import { DAY_MS, DEFAULT_QUOTAS } from "@activity-log/core";
 import { writeBenchmarkSection } from "@activity-log/api/benchmarks-file";
 import { ensurePartitions, getReport, listDeliveries, nativeQuery, requestReport } from "@activity-log/api/db";
 import { fixedClock } from "@activity-log/api/runtime";
@@ -20,7 +20,6 @@ import { deliverTrails } from "../src/trails.ts";
 const REPORT_ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 100_000);
 const WINDOW_EVENTS = Number(process.env.BENCH_WINDOW_EVENTS ?? 20_000);
 const END = new Date("2026-11-24T12:00:00Z");
-const DAY_MS = 86_400_000;
 
 /** Inserts `count` varied events for an account between `from` and `to`, in the database itself. */
 async function generate(deps: Awaited<ReturnType<typeof createTestDeps>>, accountId: string, count: number, from: Date, to: Date) {

@@ -1,5 +1,5 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { type Caller, DomainError } from "@activity-log/core";
+import { type Caller, DomainError, MINUTE_MS } from "@activity-log/core";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 /** What verification needs to know about a key: its secret, whether it is usable, and whose it is. */
@@ -19,7 +19,7 @@ export interface SignedRequest {
 }
 
 /** How far a request's X-Amz-Date may be from our clock, as AWS allows. */
-const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 15 * MINUTE_MS;
 
 const AUTH_PATTERN =
   /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([a-z0-9\-;]+)\s*,\s*Signature=([0-9a-f]{64})\s*$/;
