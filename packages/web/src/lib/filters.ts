@@ -110,6 +110,13 @@ export function apiFilterOf(f: EventsFilter, now: Date, retentionDays: number): 
   return q;
 }
 
+/** Query parameters without the unset ones (the typed client sends every key it is given). */
+export function queryOf(f: ApiFilter, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const q: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...f, ...extra })) if (v !== undefined && v !== "") q[k] = v;
+  return q;
+}
+
 /** Why a custom period cannot be used, in words for the form; null when it is fine. */
 export function customRangeProblem(start: string | undefined, end: string | undefined, now: Date, retentionDays: number): string | null {
   if (!start) return "Choose the start of the period.";
