@@ -1,3 +1,4 @@
+import { MINUTE_MS, retentionFloor } from "@activity-log/core";
 import { createSignal, For, Show } from "solid-js";
 import { customRangeProblem, type EventsFilter, RANGE_PRESETS, type Range, searchProblem, type TextField } from "../lib/filters.ts";
 import { fromDatetimeLocal, toDatetimeLocal } from "../lib/format.ts";
@@ -21,7 +22,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
   const [showCustom, setShowCustom] = createSignal(props.filter.range === "custom");
   const [search, setSearch] = createSignal(props.filter.search ?? "");
   const rangeProblem = () => customRangeProblem(customStart() || undefined, customEnd() || undefined, now(), props.retentionDays);
-  const minLocal = () => toDatetimeLocal(new Date(now().getTime() - props.retentionDays * 86_400_000 + 60_000).toISOString());
+  const minLocal = () => toDatetimeLocal(new Date(retentionFloor(now(), props.retentionDays).getTime() + MINUTE_MS).toISOString());
   const maxLocal = () => toDatetimeLocal(now().toISOString());
 
   const set = (patch: Partial<EventsFilter>) => props.onChange({ ...props.filter, ...patch });

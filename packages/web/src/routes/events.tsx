@@ -1,3 +1,4 @@
+import { DEFAULT_QUOTAS } from "@activity-log/core";
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import { createMemo, createResource, createSignal, Show } from "solid-js";
 import { api, ApiError, call } from "../api.ts";
@@ -18,7 +19,7 @@ export function EventsPage() {
     const s = session();
     return s.status === "signed-in" ? s.me : undefined;
   };
-  const retentionDays = () => me()?.quotas.retentionDays ?? 30;
+  const retentionDays = () => me()?.quotas.retentionDays ?? DEFAULT_QUOTAS.retentionDays;
   const filter = createMemo(() => filterFromParams(params), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });

@@ -1,3 +1,4 @@
+import { DEFAULT_QUOTAS } from "@activity-log/core";
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { api, call, type Trail } from "../api.ts";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
@@ -101,8 +102,8 @@ export function TrailsPage() {
         <Match when={list.latest?.trails.length === 0 && !mode()}>
           <Empty title="No trails yet">
             <p>
-              Events are kept for {me()?.quotas.retentionDays ?? 30} days. To keep them longer — a year of evidence for auditors — create a trail: it saves
-              every event to an object-storage bucket of yours.
+              Events are kept for {me()?.quotas.retentionDays ?? DEFAULT_QUOTAS.retentionDays} days. To keep them longer — a year of evidence for auditors —
+              create a trail: it saves every event to an object-storage bucket of yours.
             </p>
           </Empty>
         </Match>
