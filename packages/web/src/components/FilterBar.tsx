@@ -52,6 +52,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
   return (
     <section class="filters" aria-label="Filters">
       <div class="filter-row">
+        {/* biome-ignore lint/a11y/useSemanticElements: a <fieldset> brings its own margins, padding and min size (and renders the rounded corners differently); role="group" with a label is the same to assistive technology */}
         <div class="segmented" role="group" aria-label="Time period">
           <For each={RANGE_PRESETS}>
             {(p) => (
@@ -76,6 +77,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
           <input type="checkbox" name="errorsOnly" checked={props.filter.errorsOnly} onChange={(e) => set({ errorsOnly: e.currentTarget.checked })} />
           Errors only
         </label>
+        {/* biome-ignore lint/a11y/useSemanticElements: the form itself is the search landmark; a <search> wrapper would add a box to this flex row */}
         <form class="search" role="search" onSubmit={applySearch}>
           <label class="field inline grow">
             <span>Search</span>
