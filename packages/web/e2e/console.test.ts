@@ -87,7 +87,7 @@ async function signIn(page: Page, user: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-const usersInTable = (page: Page) => page.$$eval(".events-table .rows .row", (rows) => rows.map((r) => (r.children[2] as HTMLElement).innerText.trim()));
+const usersInTable = (page: Page) => page.$$eval(".events-table .rows .row", (rows) => rows.map((r) => (r.children[2] as HTMLElement).textContent.trim()));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "al-e2e-"));
@@ -157,7 +157,7 @@ describe("console", () => {
     await page.screenshot({ path: join(SHOTS, "sign-in.png") });
     await signIn(page, "auditor");
     await page.waitForURL(/\/events/);
-    expect(await page.getByTestId("signed-in-user").innerText()).toBe("auditor");
+    expect(await page.getByTestId("signed-in-user").textContent()).toBe("auditor");
   });
 
   test("use case 1: who stopped instances in the last 7 days", async () => {
@@ -177,7 +177,7 @@ describe("console", () => {
     await page.locator(".events-table .rows .row").first().click();
     const details = page.getByTestId("event-details");
     await details.getByText("TerminateInstances", { exact: true }).first().waitFor();
-    expect(await page.getByTestId("raw-record").innerText()).toContain('"i-0abc1234"');
+    expect(await page.getByTestId("raw-record").textContent()).toContain('"i-0abc1234"');
     await page.screenshot({ path: join(SHOTS, "event-details.png") });
     await page.keyboard.press("Escape");
     await details.waitFor({ state: "detached" });
@@ -227,7 +227,7 @@ describe("console", () => {
       );
       throw e;
     }
-    expect(await page.locator('tr[data-status="ready"] [data-testid="report-rows"]').first().innerText()).toBe("3");
+    expect(await page.locator('tr[data-status="ready"] [data-testid="report-rows"]').first().textContent()).toBe("3");
     await page.screenshot({ path: join(SHOTS, "reports.png") });
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator('tr[data-status="ready"] a', { hasText: "Download" }).first().click()]);
     const csv = readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
@@ -244,23 +244,23 @@ describe("console", () => {
   test("trails: name rules as you type, server errors verbatim, create, stop, start, delete", async () => {
     await page.goto(`${base}/trails`);
     await page.getByTestId("trail-count").waitFor();
-    expect(await page.getByTestId("trail-count").innerText()).toContain("0 of 2 trails");
+    expect(await page.getByTestId("trail-count").textContent()).toContain("0 of 2 trails");
     await page.getByRole("button", { name: "Create trail" }).click();
     await page.getByLabel("Trail name").fill("my..trail");
-    expect(await page.getByTestId("trail-name-hint").innerText()).toContain("adjacent");
+    expect(await page.getByTestId("trail-name-hint").textContent()).toContain("adjacent");
     await page.getByLabel("Trail name").fill("audit-trail");
-    expect(await page.getByTestId("trail-name-hint").innerText()).toContain("3–128");
+    expect(await page.getByTestId("trail-name-hint").textContent()).toContain("3–128");
     await page.getByLabel("Project of the bucket").selectOption("production");
     await page.getByLabel("Bucket", { exact: true }).fill("no-such-bucket");
     await page.getByRole("button", { name: "Create and start logging" }).click();
-    expect(await page.getByTestId("trail-error").innerText()).toMatch(/S3BucketDoesNotExistException\s*: S3 bucket does not exist: no-such-bucket/);
+    expect(await page.getByTestId("trail-error").textContent()).toMatch(/S3BucketDoesNotExistException\s*: S3 bucket does not exist: no-such-bucket/);
     await page.getByLabel("Bucket", { exact: true }).fill("audit-archive");
     await page.getByLabel("Prefix (optional)").fill("evidence");
     await page.getByRole("button", { name: "Create and start logging" }).click();
     const row = page.locator('tr[data-trail="audit-trail"]');
     await row.waitFor();
-    expect(await row.getByTestId("trail-status").innerText()).toBe("Logging");
-    expect(await page.getByTestId("trail-count").innerText()).toContain("1 of 2 trails");
+    expect(await row.getByTestId("trail-status").textContent()).toBe("Logging");
+    expect(await page.getByTestId("trail-count").textContent()).toContain("1 of 2 trails");
     await page.screenshot({ path: join(SHOTS, "trails.png") });
     await row.getByRole("button", { name: "Stop logging audit-trail" }).click();
     await row.getByText("Stopped").waitFor();
@@ -269,7 +269,7 @@ describe("console", () => {
     await row.getByRole("button", { name: "Delete audit-trail" }).click();
     await page.getByRole("button", { name: "Delete trail" }).click();
     await row.waitFor({ state: "detached" });
-    expect(await page.getByTestId("trail-count").innerText()).toContain("0 of 2 trails");
+    expect(await page.getByTestId("trail-count").textContent()).toContain("0 of 2 trails");
   });
 
   test("sign out", async () => {

@@ -23,8 +23,8 @@ export async function loadMe(): Promise<void> {
 
 export async function signIn(account: string, user: string, password: string): Promise<void> {
   const answer = await call(api.session.$post({ json: { account, user, password } }));
-  // call() throws on the 429 answer, so only the signed-in shape gets here.
-  if ("csrfToken" in answer) setCsrfToken(answer.csrfToken);
+  // call() throws on any error answer; the route's only answer type is the signed-in one.
+  setCsrfToken(answer.csrfToken);
   await loadMe();
 }
 

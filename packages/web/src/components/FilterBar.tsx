@@ -1,3 +1,4 @@
+import { MINUTE_MS, retentionFloor } from "@activity-log/core";
 import { createSignal, For, Show } from "solid-js";
 import { customRangeProblem, type EventsFilter, RANGE_PRESETS, type Range, searchProblem, type TextField } from "../lib/filters.ts";
 import { fromDatetimeLocal, toDatetimeLocal } from "../lib/format.ts";
@@ -21,7 +22,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
   const [showCustom, setShowCustom] = createSignal(props.filter.range === "custom");
   const [search, setSearch] = createSignal(props.filter.search ?? "");
   const rangeProblem = () => customRangeProblem(customStart() || undefined, customEnd() || undefined, now(), props.retentionDays);
-  const minLocal = () => toDatetimeLocal(new Date(now().getTime() - props.retentionDays * 86_400_000 + 60_000).toISOString());
+  const minLocal = () => toDatetimeLocal(new Date(retentionFloor(now(), props.retentionDays).getTime() + MINUTE_MS).toISOString());
   const maxLocal = () => toDatetimeLocal(now().toISOString());
 
   const set = (patch: Partial<EventsFilter>) => props.onChange({ ...props.filter, ...patch });
@@ -51,6 +52,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
   return (
     <section class="filters" aria-label="Filters">
       <div class="filter-row">
+        {/* biome-ignore lint/a11y/useSemanticElements: a <fieldset> brings its own margins, padding and min size (and renders the rounded corners differently); role="group" with a label is the same to assistive technology */}
         <div class="segmented" role="group" aria-label="Time period">
           <For each={RANGE_PRESETS}>
             {(p) => (
@@ -75,6 +77,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
           <input type="checkbox" name="errorsOnly" checked={props.filter.errorsOnly} onChange={(e) => set({ errorsOnly: e.currentTarget.checked })} />
           Errors only
         </label>
+        {/* biome-ignore lint/a11y/useSemanticElements: the form itself is the search landmark; a <search> wrapper would add a box to this flex row */}
         <form class="search" role="search" onSubmit={applySearch}>
           <label class="field inline grow">
             <span>Search</span>

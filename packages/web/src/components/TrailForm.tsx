@@ -1,4 +1,4 @@
-import { trailNameProblem } from "@activity-log/core";
+import { MAX_S3_PREFIX_LENGTH, trailNameProblem } from "@activity-log/core";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type Trail } from "../api.ts";
 
@@ -26,7 +26,8 @@ export function TrailForm(props: {
   const [error, setError] = createSignal<{ code: string; message: string }>();
 
   const nameProblem = () => (editing() ? null : trailNameProblem(name()));
-  const prefixProblem = () => (prefix().length > 200 ? `The prefix must be at most 200 characters; it has ${prefix().length}.` : null);
+  const prefixProblem = () =>
+    prefix().length > MAX_S3_PREFIX_LENGTH ? `The prefix must be at most ${MAX_S3_PREFIX_LENGTH} characters; it has ${prefix().length}.` : null;
 
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();

@@ -1,14 +1,16 @@
 /**
  * The Events view's filter state, which lives in the URL (shareable views): parsing and writing
  * the search params, resolving a time preset to a period, and the query the API gets. Pure, so
- * `bun run test:web` covers it without a browser.
+ * `bun run test:web` covers it without a browser. The rules themselves (units of time, the retention
+ * floor, search lengths) are core's, as the API applies them.
  */
+import { DAY_MS, HOUR_MS, MAX_SEARCH_LENGTH, MIN_SEARCH_LENGTH, MINUTE_MS, retentionFloor } from "@activity-log/core";
 
 export const RANGE_PRESETS = [
-  { id: "1h", label: "Last hour", ms: 3_600_000 },
-  { id: "24h", label: "Last 24 hours", ms: 86_400_000 },
-  { id: "7d", label: "Last 7 days", ms: 7 * 86_400_000 },
-  { id: "30d", label: "Last 30 days", ms: 30 * 86_400_000 },
+  { id: "1h", label: "Last hour", ms: HOUR_MS },
+  { id: "24h", label: "Last 24 hours", ms: DAY_MS },
+  { id: "7d", label: "Last 7 days", ms: 7 * DAY_MS },
+  { id: "30d", label: "Last 30 days", ms: 30 * DAY_MS },
 ] as const;
 export type RangePreset = (typeof RANGE_PRESETS)[number]["id"];
 export type Range = RangePreset | "custom";
@@ -77,7 +79,7 @@ export function paramsFromFilter(f: EventsFilter): Record<string, string | undef
 
 /** The period a filter covers as of `now`; a custom start never goes before the retention floor. */
 export function periodOf(f: EventsFilter, now: Date, retentionDays: number): { start: Date; end: Date } {
-  const floor = now.getTime() - retentionDays * 86_400_000;
+  const floor = retentionFloor(now, retentionDays).getTime();
   if (f.range === "custom" && f.start) {
     const start = Math.max(Date.parse(f.start), floor);
     const end = f.end ? Math.min(Date.parse(f.end), now.getTime()) : now.getTime();
@@ -110,13 +112,20 @@ export function apiFilterOf(f: EventsFilter, now: Date, retentionDays: number): 
   return q;
 }
 
+/** Query parameters without the unset ones (the typed client sends every key it is given). */
+export function queryOf(f: ApiFilter, extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const q: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...f, ...extra })) if (v !== undefined && v !== "") q[k] = v;
+  return q;
+}
+
 /** Why a custom period cannot be used, in words for the form; null when it is fine. */
 export function customRangeProblem(start: string | undefined, end: string | undefined, now: Date, retentionDays: number): string | null {
   if (!start) return "Choose the start of the period.";
   const s = Date.parse(start);
   if (Number.isNaN(s)) return "The start is not a valid date and time.";
-  const floor = now.getTime() - retentionDays * 86_400_000;
-  if (s < floor - 60_000) return `Events are kept for ${retentionDays} days: the start cannot be earlier than ${new Date(floor).toLocaleString()}.`;
+  const floor = retentionFloor(now, retentionDays).getTime();
+  if (s < floor - MINUTE_MS) return `Events are kept for ${retentionDays} days: the start cannot be earlier than ${new Date(floor).toLocaleString()}.`;
   if (end) {
     const e = Date.parse(end);
     if (Number.isNaN(e)) return "The end is not a valid date and time.";
@@ -126,11 +135,11 @@ export function customRangeProblem(start: string | undefined, end: string | unde
   return null;
 }
 
-/** The search box is case-sensitive and needs 3 characters (as the API does). */
+/** The search box is case-sensitive and needs MIN_SEARCH_LENGTH to MAX_SEARCH_LENGTH characters (as the API does). */
 export function searchProblem(s: string): string | null {
   if (s === "") return null;
-  if ([...s].length < 3) return "Type at least 3 characters to search.";
-  if ([...s].length > 200) return "Search text is at most 200 characters.";
+  if ([...s].length < MIN_SEARCH_LENGTH) return `Type at least ${MIN_SEARCH_LENGTH} characters to search.`;
+  if ([...s].length > MAX_SEARCH_LENGTH) return `Search text is at most ${MAX_SEARCH_LENGTH} characters.`;
   return null;
 }
 

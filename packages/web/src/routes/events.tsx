@@ -1,23 +1,16 @@
+import { DEFAULT_QUOTAS } from "@activity-log/core";
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
-import { batch, createEffect, createMemo, createResource, createSignal, on, Show } from "solid-js";
-import { api, ApiError, call, type ConsoleEvent } from "../api.ts";
+import { createMemo, createResource, createSignal, Show } from "solid-js";
+import { api, ApiError, call } from "../api.ts";
 import { EventDetails } from "../components/EventDetails.tsx";
 import { EventsTable } from "../components/EventsTable.tsx";
 import { FilterBar } from "../components/FilterBar.tsx";
 import { Histogram } from "../components/Histogram.tsx";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
-import { type ApiFilter, apiFilterOf, describeFilter, type EventsFilter, filterFromParams, paramsFromFilter, zoomTo } from "../lib/filters.ts";
+import { apiFilterOf, describeFilter, type EventsFilter, filterFromParams, paramsFromFilter, queryOf, zoomTo } from "../lib/filters.ts";
 import { formatTime } from "../lib/format.ts";
+import { useEventPages } from "../lib/use-event-pages.ts";
 import { session } from "../session.ts";
-
-const PAGE_SIZE = "100";
-
-/** Query parameters without the unset ones (the typed client sends every key it is given). */
-function queryOf(f: ApiFilter, extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const q: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...f, ...extra })) if (v !== undefined && v !== "") q[k] = v;
-  return q;
-}
 
 export function EventsPage() {
   const [params, setParams] = useSearchParams();
@@ -26,7 +19,7 @@ export function EventsPage() {
     const s = session();
     return s.status === "signed-in" ? s.me : undefined;
   };
-  const retentionDays = () => me()?.quotas.retentionDays ?? 30;
+  const retentionDays = () => me()?.quotas.retentionDays ?? DEFAULT_QUOTAS.retentionDays;
   const filter = createMemo(() => filterFromParams(params), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),
   });
@@ -40,55 +33,7 @@ export function EventsPage() {
   const setFilter = (f: EventsFilter) => setParams({ ...paramsFromFilter(f), event: params.event }, { replace: false });
 
   // ---- the table: first page on every query change, more pages on scroll ----
-  const [events, setEvents] = createSignal<ConsoleEvent[]>([]);
-  const [nextToken, setNextToken] = createSignal<string | null>(null);
-  const [loading, setLoading] = createSignal(true);
-  const [loadingMore, setLoadingMore] = createSignal(false);
-  const [error, setError] = createSignal<unknown>();
-  let generation = 0;
-
-  const loadFirst = async (q: ApiFilter) => {
-    const mine = ++generation;
-    batch(() => {
-      setLoading(true);
-      setError(undefined);
-    });
-    try {
-      const page = await call(api.events.$get({ query: queryOf(q, { limit: PAGE_SIZE }) }));
-      if (mine !== generation) return;
-      batch(() => {
-        setEvents(page.events);
-        setNextToken(page.nextToken);
-      });
-    } catch (e) {
-      if (mine === generation) {
-        setEvents([]);
-        setNextToken(null);
-        setError(e);
-      }
-    } finally {
-      if (mine === generation) setLoading(false);
-    }
-  };
-  const loadMore = async () => {
-    const token = nextToken();
-    if (!token || loadingMore()) return;
-    const mine = generation;
-    setLoadingMore(true);
-    try {
-      const page = await call(api.events.$get({ query: queryOf(query(), { limit: PAGE_SIZE, nextToken: token }) }));
-      if (mine !== generation) return;
-      batch(() => {
-        setEvents((prev) => [...prev, ...page.events]);
-        setNextToken(page.nextToken);
-      });
-    } catch (e) {
-      if (mine === generation) setError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-  createEffect(on(query, (q) => void loadFirst(q)));
+  const pages = useEventPages(query);
 
   const [histogram] = createResource(query, (q) => call(api.histogram.$get({ query: queryOf(q) })));
 
@@ -159,15 +104,15 @@ export function EventsPage() {
       <FilterBar filter={filter()} onChange={setFilter} retentionDays={retentionDays()} projects={me()?.projects ?? []} />
       <Histogram data={histogram.latest} loading={histogram.loading} onZoom={(start, bucketMs) => setFilter(zoomTo(filter(), start, bucketMs))} />
       <div class="events-body">
-        <section class="events-list" aria-label="Events" aria-busy={loading()}>
-          <Show when={error()}>
-            <ErrorBox error={error()} retry={() => void loadFirst(query())} />
+        <section class="events-list" aria-label="Events" aria-busy={pages.loading()}>
+          <Show when={pages.error()}>
+            <ErrorBox error={pages.error()} retry={() => void pages.reload()} />
           </Show>
-          <Show when={!loading() || events().length > 0} fallback={<Loading label="Looking for events…" />}>
+          <Show when={!pages.loading() || pages.events().length > 0} fallback={<Loading label="Looking for events…" />}>
             <Show
-              when={events().length > 0}
+              when={pages.events().length > 0}
               fallback={
-                <Show when={!error()}>
+                <Show when={!pages.error()}>
                   <Empty title="No events match these filters">
                     <p>
                       Try a longer period, set <em>Read only</em> to <strong>All</strong> (read calls are hidden by default), or clear a filter. Search is
@@ -178,12 +123,12 @@ export function EventsPage() {
               }
             >
               <EventsTable
-                events={events()}
+                events={pages.events()}
                 selectedId={params.event as string | undefined}
                 onSelect={(id) => selectEvent(id)}
-                hasMore={!!nextToken()}
-                loadingMore={loadingMore()}
-                onLoadMore={() => void loadMore()}
+                hasMore={pages.hasMore()}
+                loadingMore={pages.loadingMore()}
+                onLoadMore={() => void pages.loadMore()}
               />
             </Show>
           </Show>

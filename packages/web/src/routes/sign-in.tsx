@@ -12,7 +12,7 @@ export function SignInPage() {
   const [error, setError] = createSignal<string>();
   const [busy, setBusy] = createSignal(false);
 
-  const target = () => (params.next && params.next.startsWith("/") && !params.next.startsWith("//") ? params.next : "/events");
+  const target = () => (params.next?.startsWith("/") && !params.next.startsWith("//") ? params.next : "/events");
   createEffect(() => {
     if (session().status === "signed-in") navigate(target(), { replace: true });
   });

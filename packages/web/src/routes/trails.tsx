@@ -1,9 +1,9 @@
+import { DEFAULT_QUOTAS } from "@activity-log/core";
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { api, call, type Trail } from "../api.ts";
-import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { TrailForm, type TrailInput } from "../components/TrailForm.tsx";
-import { formatAgo, formatTime } from "../lib/format.ts";
+import { TrailRow } from "../components/TrailRow.tsx";
 import { session } from "../session.ts";
 
 export function TrailsPage() {
@@ -102,8 +102,8 @@ export function TrailsPage() {
         <Match when={list.latest?.trails.length === 0 && !mode()}>
           <Empty title="No trails yet">
             <p>
-              Events are kept for {me()?.quotas.retentionDays ?? 30} days. To keep them longer — a year of evidence for auditors — create a trail: it saves
-              every event to an object-storage bucket of yours.
+              Events are kept for {me()?.quotas.retentionDays ?? DEFAULT_QUOTAS.retentionDays} days. To keep them longer — a year of evidence for auditors —
+              create a trail: it saves every event to an object-storage bucket of yours.
             </p>
           </Empty>
         </Match>
@@ -126,75 +126,13 @@ export function TrailsPage() {
               <tbody>
                 <For each={list.latest!.trails}>
                   {(t) => (
-                    <tr data-trail={t.name}>
-                      <td>
-                        <strong>{t.name}</strong>
-                        <div class="muted small">
-                          project {t.project} · {t.readWriteType === "All" ? "all events" : t.readWriteType === "WriteOnly" ? "changes only" : "reads only"}
-                        </div>
-                      </td>
-                      <td class="mono">{t.bucket}</td>
-                      <td class="mono">{t.prefix || "—"}</td>
-                      <td>
-                        <span class={`status ${t.isLogging ? "status-ready" : "status-stopped"}`} data-testid="trail-status">
-                          {t.isLogging ? "Logging" : "Stopped"}
-                        </span>
-                        <div class="muted small">
-                          {t.isLogging ? `since ${formatTime(t.startLoggingTime)}` : t.stopLoggingTime ? `since ${formatTime(t.stopLoggingTime)}` : ""}
-                        </div>
-                        <Show when={t.skippedWindows}>
-                          {(gap) => (
-                            <div class="muted small" data-testid="trail-gap">
-                              {gap().windows} {gap().windows === 1 ? "window" : "windows"} not delivered while the subscription was inactive (
-                              {formatTime(gap().first)} – {formatTime(gap().last)})
-                            </div>
-                          )}
-                        </Show>
-                      </td>
-                      <td class="nowrap" title={t.latestDeliveryTime ?? undefined}>
-                        {formatAgo(t.latestDeliveryTime, Date.now())}
-                      </td>
-                      <td class="error-cell">
-                        <Show when={t.latestDeliveryError} fallback={<span class="muted">—</span>}>
-                          <span class="error-text">{t.latestDeliveryError}</span>
-                        </Show>
-                      </td>
-                      <td class="row-actions">
-                        <Show
-                          when={t.isLogging}
-                          fallback={
-                            <button type="button" class="btn btn-small" onClick={() => void setLogging(t.name, true)} aria-label={`Start logging ${t.name}`}>
-                              Start
-                            </button>
-                          }
-                        >
-                          <button type="button" class="btn btn-small" onClick={() => void setLogging(t.name, false)} aria-label={`Stop logging ${t.name}`}>
-                            Stop
-                          </button>
-                        </Show>
-                        <button
-                          type="button"
-                          class="btn btn-small"
-                          disabled={!!mode()}
-                          onClick={() => setMode({ kind: "edit", trail: t })}
-                          aria-label={`Edit ${t.name}`}
-                        >
-                          Edit
-                        </button>
-                        <ConfirmButton
-                          label="Delete"
-                          ariaLabel={`Delete ${t.name}`}
-                          title={`Delete trail ${t.name}?`}
-                          message={
-                            <p>
-                              The trail stops saving events. Archives already in bucket <code>{t.bucket}</code> stay there.
-                            </p>
-                          }
-                          confirmLabel="Delete trail"
-                          onConfirm={() => remove(t.name)}
-                        />
-                      </td>
-                    </tr>
+                    <TrailRow
+                      trail={t}
+                      editDisabled={!!mode()}
+                      onSetLogging={(on) => setLogging(t.name, on)}
+                      onEdit={() => setMode({ kind: "edit", trail: t })}
+                      onDelete={() => remove(t.name)}
+                    />
                   )}
                 </For>
               </tbody>
