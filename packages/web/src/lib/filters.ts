@@ -1,7 +1,7 @@
 /**
  * The Events view's filter state, which lives in the URL (shareable views): parsing and writing
  * the search params, resolving a time preset to a period, and the query the API gets. Pure, so
- * `bun run test:web` covers it without a browser. The rules themselves (units of time, the retention
+ * e2e/lib.test.ts covers it without a browser. The rules themselves (units of time, the retention
  * floor, search lengths) are core's, as the API applies them.
  */
 import { DAY_MS, HOUR_MS, MAX_SEARCH_LENGTH, MIN_SEARCH_LENGTH, MINUTE_MS, retentionFloor } from "@activity-log/core";
