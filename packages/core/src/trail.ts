@@ -5,10 +5,15 @@ import { HOUR_MS, MINUTE_MS } from "./time.ts";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
+export const TRAIL_NAME_LENGTH = { min: 3, max: 128 } as const;
+/** The trail-name rule in a line, for forms. */
+export const TRAIL_NAME_HINT = `${TRAIL_NAME_LENGTH.min}–${TRAIL_NAME_LENGTH.max} letters, digits, . _ -; starts and ends with a letter or digit.`;
+
 /** Why a trail name is invalid, or null when it is fine. Used by the console for live feedback. */
 export function trailNameProblem(name: unknown): string | null {
   if (typeof name !== "string" || name.length === 0) return "Trail name is required.";
-  if (name.length < 3 || name.length > 128) return "Trail name must be 3 to 128 characters long.";
+  if (name.length < TRAIL_NAME_LENGTH.min || name.length > TRAIL_NAME_LENGTH.max)
+    return `Trail name must be ${TRAIL_NAME_LENGTH.min} to ${TRAIL_NAME_LENGTH.max} characters long.`;
   if (!/^[A-Za-z0-9._-]+$/.test(name)) return "Trail name may contain only ASCII letters, digits, periods (.), underscores (_) and dashes (-).";
   if (!/^[A-Za-z0-9]/.test(name) || !/[A-Za-z0-9]$/.test(name)) return "Trail name must start and end with a letter or digit.";
   if (/[._-]{2}/.test(name)) return "Trail name must not have adjacent periods, underscores or dashes (such as my-_trail or my..trail).";

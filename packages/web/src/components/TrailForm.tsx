@@ -1,4 +1,4 @@
-import { MAX_S3_PREFIX_LENGTH, trailNameProblem } from "@activity-log/core";
+import { MAX_S3_PREFIX_LENGTH, TRAIL_NAME_HINT, trailNameProblem } from "@activity-log/core";
 import { createSignal, For, Show } from "solid-js";
 import { ApiError, type Trail } from "../api.ts";
 
@@ -66,7 +66,7 @@ export function TrailForm(props: {
             onBlur={() => setTouched(true)}
           />
           <span id="trail-name-hint" class="hint" classList={{ "hint-error": !!nameProblem() && (touched() || name() !== "") }} data-testid="trail-name-hint">
-            {(touched() || name() !== "") && nameProblem() ? nameProblem() : "3–128 letters, digits, . _ -; starts and ends with a letter or digit."}
+            {(touched() || name() !== "") && nameProblem() ? nameProblem() : TRAIL_NAME_HINT}
           </span>
         </label>
         <label class="field">
