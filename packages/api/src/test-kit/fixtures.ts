@@ -1,5 +1,6 @@
 import { windowOf } from "@activity-log/core";
 import { createAccessKey, createAccount, createUser } from "../db/iam.ts";
+import { nativeQuery } from "../db/rows.ts";
 import { insertTrail, setTrailLogging, type TrailRow } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
 import { TEST_REGION } from "./config.ts";
@@ -25,4 +26,10 @@ export async function seedTrail(
   );
   const start = t.startAt ?? T0;
   return (await setTrailLogging(deps.database.db, t.accountId, t.name, true, start, windowOf(start).start)) ?? row;
+}
+
+/** Accounts and projects inserted directly, without the IAM module (no system user, no quotas): for tests of the events area. */
+export async function seedAccount(deps: Pick<AppDeps, "database">, accountId: string, projects: string[] = ["default"]): Promise<void> {
+  await nativeQuery(deps.database, `insert into accounts (id) values ($1) on conflict do nothing`, [accountId]);
+  for (const p of projects) await nativeQuery(deps.database, `insert into projects (account_id, name) values ($1, $2) on conflict do nothing`, [accountId, p]);
 }
