@@ -6,14 +6,14 @@ import { T0 } from "./deps.ts";
 let counter = 0;
 const unique = () => `${String(++counter).padStart(6, "0")}-${Math.random().toString(36).slice(2, 8)}`;
 
-/** A stored event as ingest would store it: a write by alice in `default`, with `over` on top. */
-export function testEvent(accountId: string, at: Date | string, over: Partial<StoredEvent> = {}): StoredEvent {
+/** A stored event as ingest would store it: a write by alice in `default` at `at` (a Date, an ISO string or epoch ms), with `over` on top. */
+export function testEvent(accountId: string, at: Date | string | number, over: Partial<StoredEvent> = {}): StoredEvent {
   const n = ++counter;
   const base = {
     eventId: `ev-${String(n).padStart(6, "0")}-${Math.random().toString(36).slice(2, 8)}`,
     accountId,
     project: "default",
-    eventTime: typeof at === "string" ? new Date(at) : at,
+    eventTime: at instanceof Date ? at : new Date(at),
     eventName: "RunInstances",
     eventType: "AwsApiCall" as const,
     eventSource: "ec2.amazonaws.com",
