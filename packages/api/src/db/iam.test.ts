@@ -1,7 +1,7 @@
 import { DEFAULT_QUOTAS, DomainError } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { createTestDatabase, createTestDeps, type TestDeps } from "../test-kit/index.ts";
+import { createTestDatabase, createTestDeps, ensureAccount, type TestDeps } from "../test-kit/index.ts";
 import {
   addToGroup,
   createAccessKey,
@@ -29,19 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => deps.cleanup());
 
-/**
- * An account with the given users and projects, created if missing. A test that changes an account
- * has one of its own; acme (with alice and bob) is shared only by tests that change nothing in it.
- */
-async function account(accountId: string, has: { users?: string[]; projects?: string[] } = {}): Promise<void> {
-  const db = deps.database.db;
-  const unlessExists = (e: unknown) => {
-    if (!(e instanceof DomainError && e.code === "ConflictException")) throw e;
-  };
-  await createAccount(db, accountId).catch(unlessExists);
-  for (const project of has.projects ?? []) await createProject(db, accountId, project).catch(unlessExists);
-  for (const user of has.users ?? []) await createUser(db, accountId, user).catch(unlessExists);
-}
+// A test that changes an account has one of its own; acme (with alice and bob) is shared only by tests that change nothing in it.
 
 async function rejection(p: Promise<unknown>): Promise<DomainError> {
   try {
@@ -72,7 +60,7 @@ describe("accounts", () => {
 
   test("a duplicate account is a conflict, a bad name a validation error", async () => {
     const database = deps.database;
-    await account("acme", { users: ["alice", "bob"] });
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const dup = await rejection(createAccount(database.db, "acme"));
     expect(dup.code).toBe("ConflictException");
     expect(dup.message).toBe("Account acme already exists.");
@@ -85,7 +73,7 @@ describe("accounts", () => {
 describe("projects and users", () => {
   test("projects are listed sorted; duplicates conflict; unknown accounts are not found", async () => {
     const database = deps.database;
-    await account("acme-projects");
+    await ensureAccount(deps, "acme-projects");
     await createProject(database.db, "acme-projects", "production");
     await createProject(database.db, "acme-projects", "staging");
     expect(await listProjects(database.db, "acme-projects")).toEqual(["default", "production", "staging"]);
@@ -98,7 +86,7 @@ describe("projects and users", () => {
 
   test("users get a generated password when none is given, stored only as a hash", async () => {
     const database = deps.database;
-    await account("acme-users");
+    await ensureAccount(deps, "acme-users");
     const alice = await createUser(database.db, "acme-users", "alice");
     expect(alice.user).toBe("alice");
     expect(alice.password).toMatch(/^[A-Za-z0-9]{20}$/);
@@ -112,7 +100,7 @@ describe("projects and users", () => {
 
   test("duplicate users conflict; short passwords, bad names and unknown accounts are refused", async () => {
     const database = deps.database;
-    await account("acme", { users: ["alice", "bob"] });
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const dup = await rejection(createUser(database.db, "acme", "alice"));
     expect(dup.code).toBe("ConflictException");
     expect(dup.message).toBe("User alice already exists in account acme.");
@@ -124,7 +112,7 @@ describe("projects and users", () => {
 
   test("the system user can never pass a password check", async () => {
     const database = deps.database;
-    await account("acme", { users: ["alice", "bob"] });
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const system = await findUserForSignIn(database.db, "acme", "system");
     expect(system?.caller.isSystem).toBe(true);
     expect(await verifyPassword(system!.user, "")).toBe(false);
@@ -136,7 +124,7 @@ describe("projects and users", () => {
 describe("groups and callers", () => {
   test("membership of ActivityLogAdministrators is added and removed idempotently", async () => {
     const database = deps.database;
-    await account("acme-groups", { users: ["alice"], projects: ["production"] });
+    await ensureAccount(deps, "acme-groups", { users: ["alice"], projects: ["production"] });
     expect(await addToGroup(database.db, "acme-groups", "alice", "production")).toMatchObject({ added: true, group: "ActivityLogAdministrators" });
     expect((await addToGroup(database.db, "acme-groups", "alice", "production")).added).toBe(false);
     const signIn = await findUserForSignIn(database.db, "acme-groups", "alice");
@@ -156,7 +144,7 @@ describe("groups and callers", () => {
 
   test("a console caller without groups acts in default; unknown users and projects are not found", async () => {
     const database = deps.database;
-    await account("acme", { users: ["alice", "bob"] });
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const bob = await findUserForSignIn(database.db, "acme", "bob");
     expect(bob?.caller.project).toBe("default");
     expect((await rejection(addToGroup(database.db, "acme", "nobody", "default"))).message).toBe("User nobody does not exist in account acme.");
@@ -167,7 +155,7 @@ describe("groups and callers", () => {
 describe("access keys", () => {
   test("a generated key has the AKIA form, a 40-character secret, and is stored encrypted", async () => {
     const { database, secrets } = deps;
-    await account("acme-keys", { users: ["bob"], projects: ["staging"] });
+    await ensureAccount(deps, "acme-keys", { users: ["bob"], projects: ["staging"] });
     const pair = await createAccessKey(database.db, secrets, "acme-keys", "bob", "staging");
     expect(pair.AccessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
     expect(pair.SecretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
@@ -181,7 +169,7 @@ describe("access keys", () => {
 
   test("an imported pair keeps its values; a duplicate id conflicts; bad values are refused", async () => {
     const { database, secrets } = deps;
-    await account("acme-import", { users: ["alice", "bob"] });
+    await ensureAccount(deps, "acme-import", { users: ["alice", "bob"] });
     const pair = await createAccessKey(database.db, secrets, "acme-import", "alice", "default", { accessKeyId: "S3RVER", secretAccessKey: "S3RVER-secret" });
     expect(pair).toEqual({ AccessKeyId: "S3RVER", SecretAccessKey: "S3RVER-secret" });
     expect((await findAccessKey(database.db, secrets, "S3RVER"))?.secretAccessKey).toBe("S3RVER-secret");
@@ -212,7 +200,7 @@ describe("access keys", () => {
 describe("subscription and quotas", () => {
   test("subscription switches and shows on callers", async () => {
     const database = deps.database;
-    await account("acme-subscription", { users: ["bob"] });
+    await ensureAccount(deps, "acme-subscription", { users: ["bob"] });
     expect(await setSubscription(database.db, "acme-subscription", false)).toEqual({ accountId: "acme-subscription", subscription: "inactive" });
     expect(await isSubscriptionActive(database.db, "acme-subscription")).toBe(false);
     const bob = await findUserForSignIn(database.db, "acme-subscription", "bob");
@@ -225,8 +213,8 @@ describe("subscription and quotas", () => {
 
   test("quotas are the defaults until overridden, per account", async () => {
     const database = deps.database;
-    await account("acme-quotas");
-    await account("globex-quotas");
+    await ensureAccount(deps, "acme-quotas");
+    await ensureAccount(deps, "globex-quotas");
     expect(await getQuotas(database.db, "acme-quotas")).toEqual({ ...DEFAULT_QUOTAS });
     await setQuota(database.db, "acme-quotas", "trails", 5);
     await setQuota(database.db, "acme-quotas", "trails", 7);

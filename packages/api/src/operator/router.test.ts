@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createAccount, createProject, createUser, findAccessKey, findUserForSignIn, getQuotas, isSubscriptionActive } from "../db/iam.ts";
+import { createAccount, findAccessKey, findUserForSignIn, getQuotas, isSubscriptionActive } from "../db/iam.ts";
 import type { CallRecord } from "../http-context.ts";
-import { createTestDeps, TEST_OPERATOR_TOKEN as TOKEN, type TestApp, testApp, type TestDeps } from "../test-kit/index.ts";
+import { createTestDeps, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, type TestApp, testApp, type TestDeps } from "../test-kit/index.ts";
 import { operatorRouter } from "./router.ts";
 
 let deps: TestDeps;
@@ -29,16 +29,8 @@ beforeAll(async () => {
 });
 afterAll(() => deps.cleanup());
 
-/** Account acme with project production and user alice, as the error tests expect them (created if missing). */
-async function acmeWithAlice() {
-  const db = deps.database.db;
-  const exists = (e: Error) => {
-    if (!/already exists/.test(e.message)) throw e;
-  };
-  await createAccount(db, "acme").catch(exists);
-  await createProject(db, "acme", "production").catch(exists);
-  await createUser(db, "acme", "alice").catch(exists);
-}
+/** Account acme with project production and user alice, as the error tests expect them (created if missing; no test changes them). */
+const acmeWithAlice = () => ensureAccount(deps, "acme", { projects: ["production"], users: ["alice"] });
 
 describe("security", () => {
   test("a missing, malformed or wrong token is 401 UnauthorizedException and changes nothing", async () => {

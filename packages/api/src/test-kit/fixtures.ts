@@ -1,5 +1,5 @@
-import { windowOf } from "@activity-log/core";
-import { createAccessKey, createAccount, createUser } from "../db/iam.ts";
+import { DomainError, windowOf } from "@activity-log/core";
+import { createAccessKey, createAccount, createProject, createUser } from "../db/iam.ts";
 import { nativeQuery } from "../db/rows.ts";
 import { insertTrail, setTrailLogging, type TrailRow } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
@@ -12,6 +12,21 @@ export async function seedAccountWithKey(deps: AppDeps, accountId: string, key?:
   await createUser(deps.database.db, accountId, "alice");
   const pair = await createAccessKey(deps.database.db, deps.secrets, accountId, "alice", "default", key);
   return { accessKeyId: pair.AccessKeyId, secretAccessKey: pair.SecretAccessKey };
+}
+
+/**
+ * An account as the IAM module makes it (default project, system user), with the given projects
+ * and users (generated passwords), each created unless it exists: tests that share an account
+ * which none of them changes each call this with what they rely on.
+ */
+export async function ensureAccount(deps: Pick<AppDeps, "database">, accountId: string, has: { projects?: string[]; users?: string[] } = {}): Promise<void> {
+  const db = deps.database.db;
+  const unlessExists = (e: unknown) => {
+    if (!(e instanceof DomainError && e.code === "ConflictException")) throw e;
+  };
+  await createAccount(db, accountId).catch(unlessExists);
+  for (const project of has.projects ?? []) await createProject(db, accountId, project).catch(unlessExists);
+  for (const user of has.users ?? []) await createUser(db, accountId, user).catch(unlessExists);
 }
 
 /** A logging trail whose cursor starts at the window holding `startAt`. */
