@@ -4,6 +4,7 @@ import { createTestDatabase, testIngestedEvent } from "../test-kit/index.ts";
 import type { Database } from "./client.ts";
 import { deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
 import { eventHistogram, type EventQuery, insertEvents, liveHistogramRows, rollupHistogramRows } from "./events.ts";
+import { ensurePartitions } from "./partitions.ts";
 import { nativeQuery } from "./rows.ts";
 
 let database: Database;
@@ -147,6 +148,8 @@ describe("histogram rollups", () => {
   });
 
   test.if(Boolean(process.env.DATABASE_URL))("an open ingest transaction is counted live until a later run", async () => {
+    // The partition its raw insert needs (ingest would create it).
+    await ensurePartitions(database, new Date(T0 - 3_600_000), new Date(T0 - 3_600_000));
     const conn = await database.pg!.reserve();
     try {
       await conn`begin`;
