@@ -2,7 +2,7 @@
 // the trail lifecycle, LookupEvents paging, authorisation and every trail error.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
-  CloudTrailClient,
+  type CloudTrailClient,
   CreateTrailCommand,
   DeleteTrailCommand,
   DescribeTrailsCommand,
