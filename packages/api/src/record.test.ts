@@ -1,22 +1,20 @@
 import { DomainError, HIDDEN } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { fixedClock } from "./clock.ts";
 import type { Database } from "./db/client.ts";
 import { nativeQuery } from "./db/rows.ts";
 import { findEventPage } from "./db/events.ts";
-import { recordCalls, recordEvent } from "./record.ts";
-import { appWith, eventsTestDeps } from "./test/events-app.ts";
-import { createTestDatabase } from "./test-kit/database.ts";
+import { recordEvent } from "./record.ts";
+import { createTestDeps, type TestApp, testApp, type TestDeps } from "./test-kit/index.ts";
 
-let database: Database;
-let deps: ReturnType<typeof eventsTestDeps>;
-let app: ReturnType<typeof appWith>;
+let deps: TestDeps;
+let app: TestApp;
 const NOW = new Date("2026-11-24T12:00:00Z");
 
+// The routes below describe their calls; serviceBase's recordCalls() records them.
 beforeAll(async () => {
-  database = await createTestDatabase();
-  deps = eventsTestDeps(database, NOW);
-  app = appWith(deps);
-  app.use(recordCalls());
+  deps = await createTestDeps({ clock: fixedClock(NOW) });
+  app = testApp(deps);
   app.post("/create-user", (c) => {
     Object.assign(c.get("call"), {
       eventName: "CreateUser",
@@ -46,11 +44,11 @@ beforeAll(async () => {
     return c.text("no", 403);
   });
 });
-afterAll(() => database.close());
+afterAll(() => deps.cleanup());
 
 const recorded = async (eventName: string) =>
   (
-    await findEventPage(database, {
+    await findEventPage(deps.database, {
       accountId: "rec",
       filter: { eventName },
       window: { start: new Date(NOW.getTime() - 60_000), end: NOW },
@@ -95,17 +93,17 @@ describe("recordCalls", () => {
     await app.request("/not-recorded", { method: "POST" });
     await app.request("/anonymous", { method: "POST" });
     expect(await recorded("Ping")).toEqual([]);
-    const rows = await nativeQuery<{ n: string }>(database, `select count(*) as n from events where account_id <> 'rec'`);
+    const rows = await nativeQuery<{ n: string }>(deps.database, `select count(*) as n from events where account_id <> 'rec'`);
     expect(Number(rows[0]!.n)).toBe(0);
   });
 
   test("a failure to record never fails the response", async () => {
-    const broken = appWith({ ...deps, database: { ...database, pg: undefined, pglite: undefined } as Database });
-    broken.use(recordCalls());
-    broken.post("/x", (c) => {
-      Object.assign(c.get("call"), { eventName: "CreateTrail", accountId: "rec", userName: "a" });
-      return c.json({ ok: true });
-    });
+    const broken = testApp({ ...deps, database: { ...deps.database, pg: undefined, pglite: undefined } as Database }, (app) =>
+      app.post("/x", (c) => {
+        Object.assign(c.get("call"), { eventName: "CreateTrail", accountId: "rec", userName: "a" });
+        return c.json({ ok: true });
+      }),
+    );
     const res = await broken.request("/x", { method: "POST" });
     expect(res.status).toBe(200);
   });

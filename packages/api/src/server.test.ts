@@ -5,16 +5,11 @@ import { join } from "node:path";
 import type { Database } from "./db/client.ts";
 import { silentLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
-import { createTestDatabase } from "./test-kit/database.ts";
+import { createTestDatabase, testEnv } from "./test-kit/index.ts";
 
 let database: Database;
 let dir: string;
-const env = () => ({
-  DATA_DIR: join(dir, "data"),
-  SECRET_KEY: "server-test-secret-key-0123456789",
-  INGEST_TOKEN: "server-test-ingest-token-0123456789",
-  OPERATOR_TOKEN: "server-test-operator-token-0123456789",
-});
+const env = () => testEnv(join(dir, "data"));
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -19,16 +19,6 @@ import {
   type ReportStatus,
 } from "./report.ts";
 
-function errorOf(fn: () => unknown): DomainError | null {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-}
-
 describe("canTransition", () => {
   const allowed = new Set(["queued>generating", "queued>failed", "queued>expired", "generating>ready", "generating>failed", "ready>expired", "failed>expired"]);
   for (const from of REPORT_STATUSES)
@@ -63,17 +53,24 @@ describe("planNewReport", () => {
   for (const [label, existing, replace] of ok) test(label, () => expect(planNewReport(existing, q)).toEqual({ replace }));
 
   test("too many generating", () => {
-    const e = errorOf(() => planNewReport([r("a", "generating", 1), r("b", "queued", 2)], q));
-    expect(e?.code).toBe("ReportLimitExceededException");
-    expect(e?.message).toBe("2 reports are already being generated (the limit is 2). Wait until one finishes.");
+    const plan = () => planNewReport([r("a", "generating", 1), r("b", "queued", 2)], q);
+    expect(plan).toThrow(DomainError);
+    expect(plan).toThrow(
+      expect.objectContaining({
+        code: "ReportLimitExceededException",
+        message: "2 reports are already being generated (the limit is 2). Wait until one finishes.",
+      }),
+    );
   });
   test("singular message", () => {
-    const e = errorOf(() => planNewReport([r("a", "generating", 1)], { ...q, reportsGenerating: 1 }));
-    expect(e?.message).toBe("1 report is already being generated (the limit is 1). Wait until one finishes.");
+    const plan = () => planNewReport([r("a", "generating", 1)], { ...q, reportsGenerating: 1 });
+    expect(plan).toThrow(DomainError);
+    expect(plan).toThrow(expect.objectContaining({ message: "1 report is already being generated (the limit is 1). Wait until one finishes." }));
   });
   test("full and nothing finished", () => {
-    const e = errorOf(() => planNewReport([r("a", "generating", 1), r("b", "queued", 2)], { ...q, reportsStored: 2, reportsGenerating: 3 }));
-    expect(e?.code).toBe("ReportLimitExceededException");
+    const plan = () => planNewReport([r("a", "generating", 1), r("b", "queued", 2)], { ...q, reportsStored: 2, reportsGenerating: 3 });
+    expect(plan).toThrow(DomainError);
+    expect(plan).toThrow(expect.objectContaining({ code: "ReportLimitExceededException" }));
   });
 });
 

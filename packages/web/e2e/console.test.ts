@@ -9,13 +9,12 @@ import { type Subprocess, spawn } from "bun";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TEST_INGEST_TOKEN as INGEST_TOKEN, TEST_OPERATOR_TOKEN as OPERATOR_TOKEN } from "@activity-log/api/test-kit";
 import { type Browser, chromium, type Page } from "playwright-core";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 const SHOTS = join(ROOT, "docs/screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const OPERATOR_TOKEN = "e2e-operator-token-0123456789";
-const INGEST_TOKEN = "e2e-ingest-token-0123456789";
 const PASSWORD = "e2e-password-123";
 const DAY = 86_400_000;
 

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { runCli } from "@activity-log/api/admin";
 import { listDeliveries, listDigests, loadTrail, nativeQuery } from "@activity-log/api/db";
-import { createApp } from "@activity-log/api/server";
-import { createTestDeps, ingest, readObject, seedAccountWithKey, seedTrail, type TestDeps, testEvent } from "@activity-log/api/test-kit";
+import { createTestDeps, ingest, readObject, seedAccountWithKey, seedTrail, serveApp, type TestDeps, testEvent } from "@activity-log/api/test-kit";
 import { canonicalDigest, parseDigest } from "@activity-log/core";
 import { deliverTrails } from "./trails.ts";
 
@@ -12,15 +11,15 @@ const BUCKET = "digest-bucket";
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 let deps: TestDeps;
-let server: ReturnType<typeof Bun.serve>;
+let server: ReturnType<typeof serveApp>;
 let accounts = 0;
 
 beforeAll(async () => {
   deps = await createTestDeps();
-  server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: createApp(deps).fetch });
+  server = serveApp(deps);
 });
 afterAll(async () => {
-  await server.stop(true);
+  await server.stop();
   await deps.cleanup();
 });
 
@@ -39,7 +38,7 @@ async function admin(args: string[]) {
   let err = "";
   const code = await runCli(
     args,
-    { ACTIVITY_LOG_URL: server.url.origin, OPERATOR_TOKEN: deps.config.operatorToken },
+    { ACTIVITY_LOG_URL: server.url, OPERATOR_TOKEN: deps.config.operatorToken },
     (s) => (out += s),
     (s) => (err += s),
   );

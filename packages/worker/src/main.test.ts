@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { largestRetentionDays } from "@activity-log/core";
-import { createAccount, createUser, listPartitions, nativeQuery, retentionOverrides, setQuota } from "@activity-log/api/db";
-import { createTestDeps, T0, type TestDeps } from "@activity-log/api/test-kit";
+import { DEFAULT_QUOTAS, largestRetentionDays } from "@activity-log/core";
+import {
+  createAccount,
+  createUser,
+  getReport,
+  listDeliveries,
+  listPartitions,
+  nativeQuery,
+  requestReport,
+  retentionOverrides,
+  setQuota,
+} from "@activity-log/api/db";
+import { fixedClock } from "@activity-log/api/runtime";
+import { createTestDeps, ingest, seedAccountWithKey, seedTrail, T0, type TestDeps, testEvent } from "@activity-log/api/test-kit";
 import { parseWorkerArgs, runOnce, startWorkerLoop } from "./main.ts";
 
 let deps: TestDeps;
@@ -43,16 +54,52 @@ test("expired console sessions are closed with one AwsConsoleAutoSignOut event e
   expect(events).toHaveLength(1);
   expect(events[0]).toMatchObject({ event_type: "AwsConsoleAutoSignOut", user_name: "bob", source_ip: "10.1.1.1" });
   expect(new Date(events[0]!.event_time)).toEqual(expiry);
-  const open = await nativeQuery<{ token_hash: string }>(deps.database, `select token_hash from sessions where closed_at is null`);
+  const open = await nativeQuery<{ token_hash: string }>(deps.database, `select token_hash from sessions where account_id = 'sess-acct' and closed_at is null`);
   expect(open.map((s) => s.token_hash)).toEqual(["live-1"]);
 });
 
 test("the loop runs the jobs and stops promptly", async () => {
-  const loop = startWorkerLoop(deps, { trailsEveryMs: 10, reportsEveryMs: 10, retentionEveryMs: 10 });
-  await Bun.sleep(100);
-  const t = performance.now();
-  await loop.stop();
-  expect(performance.now() - t).toBeLessThan(5000);
+  // Deps of its own (a fresh database), at 10:10: work for each job that only that job's run leaves a trace of.
+  const own = await createTestDeps({ clock: fixedClock(new Date(T0.getTime() + 10 * 60_000)) });
+  try {
+    const key = await seedAccountWithKey(own, "loop-acct");
+    await own.storage.service().createBucket("loop-bucket");
+    const trail = await seedTrail(own, { accountId: "loop-acct", name: "main", bucket: "loop-bucket", accessKeyId: key.accessKeyId });
+    await ingest(own.database, [testEvent("loop-acct", new Date(T0.getTime() + 60_000))]);
+    const report = await requestReport(own.database, {
+      accountId: "loop-acct",
+      createdBy: "alice",
+      format: "csv",
+      filter: {},
+      window: { start: new Date(T0.getTime() - 3_600_000), end: T0 },
+      quotas: DEFAULT_QUOTAS,
+      now: T0,
+    });
+    expect((await listPartitions(own.database)).map((p) => p.name)).not.toContain("events_20261127");
+    expect(await nativeQuery(own.database, `select horizon from event_rollup_state`)).toEqual([]);
+
+    const loop = startWorkerLoop(own, { trailsEveryMs: 10, reportsEveryMs: 10, retentionEveryMs: 10, rollupsEveryMs: 10 });
+    await Bun.sleep(100);
+    const t = performance.now();
+    await loop.stop();
+    expect(performance.now() - t).toBeLessThan(5000);
+
+    // retention: the partitions ahead are created.
+    expect((await listPartitions(own.database)).map((p) => p.name)).toContain("events_20261127");
+    // rollups: the state advanced, counting the event.
+    const [rolled] = await nativeQuery<{ n: string | null }>(own.database, `select sum(n)::text as n from event_rollups`);
+    expect(await nativeQuery(own.database, `select horizon from event_rollup_state`)).toHaveLength(1);
+    expect(Number(rolled?.n)).toBe(1);
+    // trails: the closed window holding the event is delivered.
+    expect((await listDeliveries(own.database, trail.id)).find((d) => d.windowStart.getTime() === T0.getTime())).toMatchObject({
+      status: "delivered",
+      eventCount: 1,
+    });
+    // reports: the queued report is built.
+    expect(await getReport(own.database, "loop-acct", report.id)).toMatchObject({ status: "ready" });
+  } finally {
+    await own.cleanup();
+  }
 });
 
 test("CLI arguments: --once, --now ISO; bad input is a clear error", () => {

@@ -81,7 +81,7 @@ const backends: Backend[] = [
 /** A fresh account with a logging trail writing to BUCKET, on the given backend. */
 async function setup(backend: Backend, trailOptions: { prefix?: string } = {}) {
   const accountId = `acct-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
-  // Tests share one database and run in order: earlier tests' trails must not count in the summaries.
+  // Tests share one database: other tests' trails (whatever ran before) must not count in this one's summaries.
   await nativeQuery(deps.database, `update trails set is_logging = false`);
   const d: TestDeps = { ...deps, storage: backend.storage() };
   const key = await seedAccountWithKey(d, accountId);

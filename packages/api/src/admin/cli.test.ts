@@ -10,25 +10,19 @@ import { ConfigError } from "../config.ts";
 import { rowsOf, type Database } from "../db/client.ts";
 import { silentLogger } from "../logger.ts";
 import { startServer, type RunningServer } from "../server.ts";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createTestDatabase, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, testEnv } from "../test-kit/index.ts";
 import { sql } from "drizzle-orm";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
 const SERVER = new URL("../server.ts", import.meta.url).pathname;
-const TOKEN = "cli-test-operator-token-0123456789";
 let database: Database;
 let server: RunningServer;
 let dataDir: string;
 
-function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATA_DIR: dataDir,
-    SECRET_KEY: "cli-test-secret-key-0123456789",
-    INGEST_TOKEN: "cli-test-ingest-token-0123456789",
-    OPERATOR_TOKEN: TOKEN,
-    ...extra,
-  };
-}
+const serviceEnv = (extra: Record<string, string> = {}) => testEnv(dataDir, extra);
+
+/** Account acme with project production and user alice, for the tests that read it or fail on it (created if missing; no test changes it). */
+const acme = () => ensureAccount({ database }, "acme", { projects: ["production"], users: ["alice"] });
 
 /** Runs `bun cli.ts …` with only the given environment (plus PATH), like an operator's shell. */
 async function admin(args: string[], env: Record<string, string> = { ACTIVITY_LOG_URL: server.url, OPERATOR_TOKEN: TOKEN }) {
@@ -68,39 +62,57 @@ describe("admin CLI against a running service", () => {
   });
 
   test("account create prints the contract's JSON", async () => {
-    const r = await admin(["account", "create", "acme"]);
+    const r = await admin(["account", "create", "initech"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ accountId: "acme", project: "default", systemUser: "system" });
+    expect(JSON.parse(r.stdout)).toEqual({ accountId: "initech", project: "default", systemUser: "system" });
   });
 
   test("a leading -- (as `bun run admin -- …` may pass it) is ignored", async () => {
-    const r = await admin(["--", "project", "create", "acme", "production"]);
+    await ensureAccount({ database }, "hooli");
+    const r = await admin(["--", "project", "create", "hooli", "production"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ accountId: "acme", project: "production" });
+    expect(JSON.parse(r.stdout)).toEqual({ accountId: "hooli", project: "production" });
   });
 
   test("user, group, key, subscription and quota commands", async () => {
-    const user = await admin(["user", "create", "acme", "alice", "--password", "alice-password-1"]);
+    // An account of its own, with the project its commands refer to.
+    await ensureAccount({ database }, "globex", { projects: ["production"] });
+    const user = await admin(["user", "create", "globex", "alice", "--password", "alice-password-1"]);
     expect(JSON.parse(user.stdout)).toEqual({ user: "alice", password: "alice-password-1" });
-    const generated = JSON.parse((await admin(["user", "create", "acme", "bob"])).stdout);
+    const generated = JSON.parse((await admin(["user", "create", "globex", "bob"])).stdout);
     expect(generated.user).toBe("bob");
     expect(generated.password.length).toBeGreaterThanOrEqual(16);
-    expect((await admin(["group", "add", "acme", "alice", "production"])).code).toBe(0);
-    const key = JSON.parse((await admin(["key", "create", "acme", "alice", "production"])).stdout);
+    expect((await admin(["group", "add", "globex", "alice", "production"])).code).toBe(0);
+    const key = JSON.parse((await admin(["key", "create", "globex", "alice", "production"])).stdout);
     expect(Object.keys(key)).toEqual(["AccessKeyId", "SecretAccessKey"]);
     expect(key.AccessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
     const imported = JSON.parse(
-      (await admin(["key", "create", "acme", "bob", "default", "--access-key-id", "IMPORTED0001", "--secret-access-key", "imported-secret"])).stdout,
+      (await admin(["key", "create", "globex", "bob", "default", "--access-key-id", "IMPORTED0001", "--secret-access-key", "imported-secret"])).stdout,
     );
     expect(imported).toEqual({ AccessKeyId: "IMPORTED0001", SecretAccessKey: "imported-secret" });
-    expect(JSON.parse((await admin(["subscription", "set", "acme", "inactive"])).stdout)).toEqual({ accountId: "acme", subscription: "inactive" });
-    expect(JSON.parse((await admin(["quota", "set", "acme", "trails", "4"])).stdout)).toEqual({ accountId: "acme", quota: "trails", value: 4 });
-    expect(JSON.parse((await admin(["account", "show", "acme"])).stdout)).toMatchObject({ subscription: "inactive", quotas: { trails: 4 } });
-    expect((await admin(["group", "remove", "acme", "alice", "production"])).code).toBe(0);
+    expect(JSON.parse((await admin(["subscription", "set", "globex", "inactive"])).stdout)).toEqual({ accountId: "globex", subscription: "inactive" });
+    expect(JSON.parse((await admin(["quota", "set", "globex", "trails", "4"])).stdout)).toEqual({ accountId: "globex", quota: "trails", value: 4 });
+    expect(JSON.parse((await admin(["account", "show", "globex"])).stdout)).toMatchObject({ subscription: "inactive", quotas: { trails: 4 } });
+    expect((await admin(["group", "remove", "globex", "alice", "production"])).code).toBe(0);
   });
 
   test("every operator action is recorded as an event of the account, without secrets", async () => {
+    // An account of its own, administered through the CLI here.
+    for (const args of [
+      ["account", "create", "umbrella"],
+      ["project", "create", "umbrella", "production"],
+      ["user", "create", "umbrella", "alice", "--password", "alice-password-1"],
+      ["user", "create", "umbrella", "bob"],
+      ["group", "add", "umbrella", "alice", "production"],
+      ["key", "create", "umbrella", "alice", "production"],
+      ["key", "create", "umbrella", "bob", "default", "--access-key-id", "IMPORTED0002", "--secret-access-key", "imported-secret"],
+      ["subscription", "set", "umbrella", "inactive"],
+      ["quota", "set", "umbrella", "trails", "4"],
+      ["group", "remove", "umbrella", "alice", "production"],
+    ]) {
+      expect((await admin(args)).code).toBe(0);
+    }
     const rows = await rowsOf<{
       event_name: string;
       user_name: string;
@@ -110,7 +122,7 @@ describe("admin CLI against a running service", () => {
       error_code: string | null;
     }>(
       database.db,
-      sql`select event_name, user_name, event_source, request_parameters, response_elements, error_code from events where account_id = 'acme' order by event_time`,
+      sql`select event_name, user_name, event_source, request_parameters, response_elements, error_code from events where account_id = 'umbrella' order by event_time`,
     );
     const names = rows.map((r) => r.event_name);
     for (const name of [
@@ -135,6 +147,7 @@ describe("admin CLI against a running service", () => {
   });
 
   test("unknown account, duplicate user, bad quota name: one line, exit 1", async () => {
+    await acme();
     expectOneLineError(await admin(["user", "create", "nope", "x"]), 1, /^NotFoundException: Account nope does not exist\.$/m);
     expectOneLineError(await admin(["user", "create", "acme", "alice"]), 1, /^ConflictException: User alice already exists in account acme\.$/m);
     expectOneLineError(await admin(["account", "create", "acme"]), 1, /ConflictException: Account acme already exists\./);
@@ -170,6 +183,7 @@ describe("admin CLI against a running service", () => {
   });
 
   test("without OPERATOR_TOKEN the token is read from $DATA_DIR/secrets.json, never created", async () => {
+    await acme();
     const dir = join(dataDir, "cli-secrets");
     const missing = await admin(["account", "show", "acme"], { ACTIVITY_LOG_URL: server.url, DATA_DIR: dir });
     expectOneLineError(missing, 1, /OPERATOR_TOKEN is not set and .*secrets\.json does not exist/);

@@ -2,7 +2,7 @@
 // the trail lifecycle, LookupEvents paging, authorisation and every trail error.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
-  CloudTrailClient,
+  type CloudTrailClient,
   CreateTrailCommand,
   DeleteTrailCommand,
   DescribeTrailsCommand,
@@ -18,24 +18,22 @@ import {
 } from "@aws-sdk/client-cloudtrail";
 import { setQuota, setSubscription } from "../db/iam.ts";
 import { recordEvent } from "../record.ts";
-import { cloudTrailClient, createTestUser, startHarness, TEST_REGION, type Harness, type TestUser } from "./test-harness.ts";
+import { cloudTrailClient, createTestUser, errorOf, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
 
-let h: Harness;
+let h: TestServer;
 let admin: TestUser;
 let ct: CloudTrailClient;
+const clients: CloudTrailClient[] = [];
 
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the call to fail");
+/** A client for a new administrator of `accountId` (created if new), destroyed after the file. */
+async function clientOf(accountId: string, userName = "alice"): Promise<CloudTrailClient> {
+  const client = cloudTrailClient(h, await createTestUser(h, accountId, userName));
+  clients.push(client);
+  return client;
 }
 
 beforeAll(async () => {
-  h = await startHarness({ storage: "s3rver" });
+  h = await startTestServer({ storage: "s3rver" });
   admin = await createTestUser(h, "acme", "alice");
   ct = cloudTrailClient(h, admin);
   await h.createBucket("acme-audit");
@@ -44,13 +42,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   ct?.destroy();
+  for (const client of clients) client.destroy();
   await h?.close();
 }, 30_000);
 
 describe("trail lifecycle", () => {
-  const arn = `arn:aws:cloudtrail:${TEST_REGION}:acme:trail/audit`;
+  // Each test works in an account of its own, on that account's trail "audit".
+  const arnOf = (accountId: string) => `arn:aws:cloudtrail:${TEST_REGION}:${accountId}:trail/audit`;
+
+  /** A new account's client and its trail "audit" (acme-audit, prefix "logs"), created but not logging. */
+  async function withTrail(accountId: string): Promise<{ ct: CloudTrailClient; arn: string }> {
+    const ct = await clientOf(accountId);
+    await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: "acme-audit", S3KeyPrefix: "logs" }));
+    return { ct, arn: arnOf(accountId) };
+  }
 
   test("CreateTrail checks the bucket and answers the trail, not logging yet", async () => {
+    const ct = await clientOf("lc-create");
+    const arn = arnOf("lc-create");
     const created = await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: "acme-audit", S3KeyPrefix: "logs" }));
     expect(created).toMatchObject({ Name: "audit", S3BucketName: "acme-audit", S3KeyPrefix: "logs", TrailARN: arn, IsMultiRegionTrail: false });
     const status = await ct.send(new GetTrailStatusCommand({ Name: "audit" }));
@@ -59,6 +68,7 @@ describe("trail lifecycle", () => {
   });
 
   test("GetTrail, DescribeTrails and ListTrails show it, by name or ARN", async () => {
+    const { ct, arn } = await withTrail("lc-show");
     const { Trail } = await ct.send(new GetTrailCommand({ Name: arn }));
     expect(Trail).toMatchObject({ Name: "audit", HomeRegion: TEST_REGION, TrailARN: arn, S3KeyPrefix: "logs" });
     const all = await ct.send(new DescribeTrailsCommand({}));
@@ -72,6 +82,7 @@ describe("trail lifecycle", () => {
   });
 
   test("StartLogging and StopLogging are reflected in GetTrailStatus", async () => {
+    const { ct, arn } = await withTrail("lc-logging");
     const before = Date.now();
     await ct.send(new StartLoggingCommand({ Name: "audit" }));
     const started = await ct.send(new GetTrailStatusCommand({ Name: arn }));
@@ -87,6 +98,7 @@ describe("trail lifecycle", () => {
   });
 
   test("PutEventSelectors and GetEventSelectors keep the ReadWriteType", async () => {
+    const { ct, arn } = await withTrail("lc-selectors");
     const put = await ct.send(
       new PutEventSelectorsCommand({ TrailName: "audit", EventSelectors: [{ ReadWriteType: "WriteOnly", IncludeManagementEvents: true }] }),
     );
@@ -107,6 +119,7 @@ describe("trail lifecycle", () => {
   });
 
   test("UpdateTrail moves the trail to another bucket and prefix", async () => {
+    const { ct, arn } = await withTrail("lc-update");
     const updated = await ct.send(new UpdateTrailCommand({ Name: "audit", S3BucketName: "acme-audit-2", S3KeyPrefix: "p2" }));
     expect(updated).toMatchObject({ Name: "audit", S3BucketName: "acme-audit-2", S3KeyPrefix: "p2", TrailARN: arn });
     const missing = await errorOf(ct.send(new UpdateTrailCommand({ Name: "audit", S3BucketName: "no-such-bucket" })));
@@ -116,6 +129,7 @@ describe("trail lifecycle", () => {
   });
 
   test("DeleteTrail removes it; then it is unknown", async () => {
+    const { ct, arn } = await withTrail("lc-delete");
     await ct.send(new DeleteTrailCommand({ Name: arn }));
     expect((await ct.send(new ListTrailsCommand({}))).Trails).toEqual([]);
     for (const command of [
@@ -166,16 +180,17 @@ describe("trail rules", () => {
   });
 
   test("a duplicate is TrailAlreadyExistsException; a 3rd trail MaximumNumberOfTrailsExceededException", async () => {
+    // An account of its own: no other test's trails count against its quota of 2.
+    const ct = await clientOf("quota-acct");
     await ct.send(new CreateTrailCommand({ Name: "one", S3BucketName: "acme-audit" }));
     expect((await errorOf(ct.send(new CreateTrailCommand({ Name: "one", S3BucketName: "acme-audit" })))).name).toBe("TrailAlreadyExistsException");
     await ct.send(new CreateTrailCommand({ Name: "two", S3BucketName: "acme-audit" }));
     const third = await errorOf(ct.send(new CreateTrailCommand({ Name: "three", S3BucketName: "acme-audit" })));
     expect(third.name).toBe("MaximumNumberOfTrailsExceededException");
     // An operator relaxes the quota: now the third fits.
-    await setQuota(h.deps.database.db, "acme", "trails", 3);
+    await setQuota(h.deps.database.db, "quota-acct", "trails", 3);
     await ct.send(new CreateTrailCommand({ Name: "three", S3BucketName: "acme-audit" }));
     for (const name of ["one", "two", "three"]) await ct.send(new DeleteTrailCommand({ Name: name }));
-    await setQuota(h.deps.database.db, "acme", "trails", 2);
   });
 
   test("unsupported parameters are refused clearly", async () => {
@@ -279,6 +294,8 @@ describe("LookupEvents", () => {
   test("the API's own calls are recorded, read-only ones without response elements", async () => {
     await ct.send(new CreateTrailCommand({ Name: "recorded", S3BucketName: "acme-audit" }));
     await ct.send(new DeleteTrailCommand({ Name: "recorded" }));
+    // A read-only call of this test's own that fails: the trail is gone.
+    await errorOf(ct.send(new GetTrailCommand({ Name: "recorded" })));
     const created = await ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "CreateTrail" }] }));
     const record = created.Events!.map((e) => JSON.parse(e.CloudTrailEvent!)).find((r) => r.requestParameters?.Name === "recorded");
     expect(record).toMatchObject({

@@ -5,21 +5,11 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { ListTrailsCommand, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { setAccessKeyStatus } from "../db/iam.ts";
-import { cloudTrailClient, createTestUser, startHarness, TEST_REGION, type Harness, type TestUser } from "./test-harness.ts";
+import { cloudTrailClient, createTestUser, errorOf, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
 
-let h: Harness;
-let throttled: Harness;
+let h: TestServer;
+let throttled: TestServer;
 let admin: TestUser;
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Signs like the AWS CLI: content-type, host, x-amz-date, x-amz-target; no x-amz-content-sha256. */
 async function cliStyleRequest(
@@ -47,9 +37,9 @@ async function cliStyleRequest(
 }
 
 beforeAll(async () => {
-  h = await startHarness({ storage: "local" });
+  h = await startTestServer({ storage: "local" });
   admin = await createTestUser(h, "acme", "alice");
-  throttled = await startHarness({ storage: "local", database: h.deps.database, rateLimit: { ratePerSecond: 0.001, burst: 3 } });
+  throttled = await startTestServer({ storage: "local", database: h.deps.database, cloudtrailRateLimit: { ratePerSecond: 0.001, burst: 3 } });
 }, 60_000);
 
 afterAll(async () => {

@@ -2,13 +2,13 @@
 // (long X-Amz-Target, four signed headers, no content hash) and must work unchanged.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { recordEvent } from "../record.ts";
-import { createTestUser, startHarness, TEST_REGION, type Harness, type TestUser } from "./test-harness.ts";
+import { createTestUser, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
 
 const awsPath = Bun.which("aws");
 // Only a developer machine without the CLI may skip; CI installs awscli and must run this.
 const skip = !awsPath && !process.env.CI;
 
-let h: Harness;
+let h: TestServer;
 let admin: TestUser;
 
 /** Runs the CLI asynchronously: the server under test lives in this process's event loop. */
@@ -33,7 +33,7 @@ async function aws(args: string[], key: TestUser = admin): Promise<{ status: num
 
 describe.skipIf(skip)("aws cloudtrail", () => {
   beforeAll(async () => {
-    h = await startHarness({ storage: "s3rver" });
+    h = await startTestServer({ storage: "s3rver" });
     admin = await createTestUser(h, "acme", "alice");
     await h.createBucket("acme-cli-audit");
     const base = Date.now() - 30 * 60_000;
@@ -87,12 +87,15 @@ describe.skipIf(skip)("aws cloudtrail", () => {
   }, 60_000);
 
   test("errors reach the CLI with their AWS code", async () => {
-    const duplicate = await aws(["create-trail", "--name", "cli-trail", "--s3-bucket-name", "acme-cli-audit"]);
+    // An account of its own, whose trail cli-trail this test creates before creating it again.
+    const own = await createTestUser(h, "cli-errors", "alice");
+    await aws(["create-trail", "--name", "cli-trail", "--s3-bucket-name", "acme-cli-audit"], own);
+    const duplicate = await aws(["create-trail", "--name", "cli-trail", "--s3-bucket-name", "acme-cli-audit"], own);
     expect(duplicate.status).not.toBe(0);
     expect(duplicate.stderr).toContain("TrailAlreadyExistsException");
-    const missing = await aws(["create-trail", "--name", "other-trail", "--s3-bucket-name", "acme-no-bucket"]);
+    const missing = await aws(["create-trail", "--name", "other-trail", "--s3-bucket-name", "acme-no-bucket"], own);
     expect(missing.stderr).toContain("S3BucketDoesNotExistException");
-    const wrongSecret = await aws(["lookup-events"], { ...admin, secretAccessKey: "wrong-secret-wrong-secret" });
+    const wrongSecret = await aws(["lookup-events"], { ...own, secretAccessKey: "wrong-secret-wrong-secret" });
     expect(wrongSecret.stderr).toContain("InvalidSignatureException");
   }, 60_000);
 });

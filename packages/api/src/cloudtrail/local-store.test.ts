@@ -8,13 +8,13 @@ import { accessKeys } from "../db/schema/iam.ts";
 import { trails } from "../db/schema/trails.ts";
 import { StorageError, type ObjectStorage } from "../storage/object-store.ts";
 import { createTrail } from "../trails/service.ts";
-import { cloudTrailClient, createTestUser, startHarness, type Harness, type TestUser } from "./test-harness.ts";
+import { cloudTrailClient, createTestUser, errorOf, startTestServer, type TestServer, type TestUser } from "../test-kit/index.ts";
 
-let h: Harness;
+let h: TestServer;
 let admin: TestUser;
 
 beforeAll(async () => {
-  h = await startHarness({ storage: "local" });
+  h = await startTestServer({ storage: "local" });
   admin = await createTestUser(h, "acme", "alice");
   await h.createBucket("local-audit");
 }, 60_000);
@@ -22,15 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 }, 30_000);
-
-async function errorOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return { name: (error as Error).name, message: (error as Error).message };
-  }
-  throw new Error("expected the call to fail");
-}
 
 test("CreateTrail writes its probe into the local bucket directory; a missing one is S3BucketDoesNotExistException", async () => {
   const ct = cloudTrailClient(h, admin);

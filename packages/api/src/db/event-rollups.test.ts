@@ -1,9 +1,10 @@
-import { type EventFilter, histogramBucketMs, type StoredEvent, toStoredEvent } from "@activity-log/core";
+import { type EventFilter, histogramBucketMs, type StoredEvent } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createTestDatabase, testIngestedEvent } from "../test-kit/index.ts";
 import type { Database } from "./client.ts";
 import { deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
 import { eventHistogram, type EventQuery, insertEvents, liveHistogramRows, rollupHistogramRows } from "./events.ts";
+import { ensurePartitions } from "./partitions.ts";
 import { nativeQuery } from "./rows.ts";
 
 let database: Database;
@@ -15,7 +16,6 @@ afterAll(() => database.close());
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-11-20T12:00:00Z");
 let seq = 0;
-const ids = { newEventId: () => `gen-${++seq}`, newRequestId: () => `req-${++seq}` };
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed. */
 function prng(seed: number) {
@@ -34,19 +34,16 @@ function randomEvents(rand: () => number, n: number, from: number, to: number): 
   return Array.from({ length: n }, () => {
     // Some events exactly on 5-minute boundaries, the rest anywhere (to the millisecond).
     const t = rand() < 0.1 ? Math.floor((from + rand() * (to - from)) / 300_000) * 300_000 : Math.floor(from + rand() * (to - from));
-    return toStoredEvent(
-      {
-        eventID: `roll-${++seq}`,
-        eventTime: new Date(t).toISOString(),
-        eventName: NAMES[Math.floor(rand() * NAMES.length)],
-        eventSource: "ec2.amazonaws.com",
-        recipientAccountId: ACCOUNTS[rand() < 0.7 ? 0 : 1],
-        project: "default",
-        userName: "alice",
-        ...(rand() < 0.2 ? { errorCode: "AccessDenied", errorMessage: "no" } : {}),
-      } as never,
-      ids,
-    );
+    return testIngestedEvent({
+      eventID: `roll-${++seq}`,
+      eventTime: new Date(t).toISOString(),
+      eventName: NAMES[Math.floor(rand() * NAMES.length)],
+      eventSource: "ec2.amazonaws.com",
+      recipientAccountId: ACCOUNTS[rand() < 0.7 ? 0 : 1],
+      project: "default",
+      userName: "alice",
+      ...(rand() < 0.2 ? { errorCode: "AccessDenied", errorMessage: "no" } : {}),
+    });
   });
 }
 
@@ -67,7 +64,7 @@ function randomWindows(rand: () => number): EventQuery["window"][] {
 
 const FILTERS: EventFilter[] = [{}, { readOnly: true }, { readOnly: false }, { errorsOnly: true }, { readOnly: false, errorsOnly: true }];
 
-async function expectRollupsMatchLive(rand: () => number) {
+async function expectRollupsMatchLive(database: Database, rand: () => number) {
   for (const window of randomWindows(rand)) {
     for (const accountId of [...ACCOUNTS, "roll-none"]) {
       for (const filter of FILTERS) {
@@ -89,7 +86,7 @@ async function expectRollupsMatchLive(rand: () => number) {
   }
 }
 
-async function expectEveryEventCountedOnce() {
+async function expectEveryEventCountedOnce(database: Database) {
   const [rolled] = await nativeQuery<{ n: string }>(database, `select sum(n)::text as n from event_rollups`);
   const [all] = await nativeQuery<{ n: string }>(database, `select count(*)::text as n from events`);
   expect(rolled!.n).toBe(all!.n);
@@ -97,36 +94,42 @@ async function expectEveryEventCountedOnce() {
 
 describe("histogram rollups", () => {
   test("equal the live counts on random data: before any run, part rolled up, more inserted, late events", async () => {
-    const rand = prng(42);
-    // No run yet: the rollups cannot answer; the histogram is live.
-    expect(
-      await rollupHistogramRows(database, { accountId: "roll-a", filter: {}, window: { start: new Date(T0 - DAY), end: new Date(T0) } }, 900_000),
-    ).toBeNull();
-    await insertEvents(database, randomEvents(rand, 1500, T0 - 30 * DAY, T0));
-    expect((await rollUpEvents(database)).ran).toBe(true);
-    await expectRollupsMatchLive(rand);
-    // More events, into old and new buckets alike (late arrivals), not rolled up yet.
-    await insertEvents(database, randomEvents(rand, 800, T0 - 30 * DAY, T0 + 60_000));
-    await insertEvents(database, randomEvents(rand, 300, T0 - 2 * DAY, T0));
-    await expectRollupsMatchLive(rand);
-    const run = await rollUpEvents(database);
-    expect(run.buckets).toBeGreaterThan(0);
-    await expectRollupsMatchLive(rand);
-    // A run with nothing new changes nothing.
-    expect((await rollUpEvents(database)).buckets).toBe(0);
-    await insertEvents(database, randomEvents(rand, 500, T0 - 5 * DAY, T0));
-    await rollUpEvents(database);
-    await insertEvents(database, randomEvents(rand, 200, T0 - 5 * DAY, T0));
-    await expectRollupsMatchLive(rand);
-    // The histogram itself takes the rollup path and agrees with the live one bucket by bucket.
-    const q: EventQuery = { accountId: "roll-a", filter: {}, window: { start: new Date(T0 - 30 * DAY), end: new Date(T0) } };
-    const h = await eventHistogram(database, q);
-    const live = new Map((await liveHistogramRows(database, q, h.bucketMs)).map((r) => [Number(r.b), r]));
-    for (const b of h.buckets) {
-      const r = live.get(b.start.getTime());
-      expect([b.readOnly, b.write]).toEqual([Number(r?.ro ?? 0), Number(r?.w ?? 0)]);
+    // A database of its own: "before any run" means before any other test's run too.
+    const database = await createTestDatabase();
+    try {
+      const rand = prng(42);
+      // No run yet: the rollups cannot answer; the histogram is live.
+      expect(
+        await rollupHistogramRows(database, { accountId: "roll-a", filter: {}, window: { start: new Date(T0 - DAY), end: new Date(T0) } }, 900_000),
+      ).toBeNull();
+      await insertEvents(database, randomEvents(rand, 1500, T0 - 30 * DAY, T0));
+      expect((await rollUpEvents(database)).ran).toBe(true);
+      await expectRollupsMatchLive(database, rand);
+      // More events, into old and new buckets alike (late arrivals), not rolled up yet.
+      await insertEvents(database, randomEvents(rand, 800, T0 - 30 * DAY, T0 + 60_000));
+      await insertEvents(database, randomEvents(rand, 300, T0 - 2 * DAY, T0));
+      await expectRollupsMatchLive(database, rand);
+      const run = await rollUpEvents(database);
+      expect(run.buckets).toBeGreaterThan(0);
+      await expectRollupsMatchLive(database, rand);
+      // A run with nothing new changes nothing.
+      expect((await rollUpEvents(database)).buckets).toBe(0);
+      await insertEvents(database, randomEvents(rand, 500, T0 - 5 * DAY, T0));
+      await rollUpEvents(database);
+      await insertEvents(database, randomEvents(rand, 200, T0 - 5 * DAY, T0));
+      await expectRollupsMatchLive(database, rand);
+      // The histogram itself takes the rollup path and agrees with the live one bucket by bucket.
+      const q: EventQuery = { accountId: "roll-a", filter: {}, window: { start: new Date(T0 - 30 * DAY), end: new Date(T0) } };
+      const h = await eventHistogram(database, q);
+      const live = new Map((await liveHistogramRows(database, q, h.bucketMs)).map((r) => [Number(r.b), r]));
+      for (const b of h.buckets) {
+        const r = live.get(b.start.getTime());
+        expect([b.readOnly, b.write]).toEqual([Number(r?.ro ?? 0), Number(r?.w ?? 0)]);
+      }
+      expect(h.buckets.reduce((s, b) => s + b.readOnly + b.write, 0)).toBeGreaterThan(1000);
+    } finally {
+      await database.close();
     }
-    expect(h.buckets.reduce((s, b) => s + b.readOnly + b.write, 0)).toBeGreaterThan(1000);
   });
 
   test("other filters and 1-minute buckets use the live query", async () => {
@@ -140,11 +143,13 @@ describe("histogram rollups", () => {
     await insertEvents(database, randomEvents(rand, 400, T0 - 3 * DAY, T0));
     const runs = await Promise.all([rollUpEvents(database), rollUpEvents(database), rollUpEvents(database)]);
     expect(runs.some((r) => r.ran && r.buckets > 0)).toBe(true);
-    await expectEveryEventCountedOnce();
-    await expectRollupsMatchLive(rand);
+    await expectEveryEventCountedOnce(database);
+    await expectRollupsMatchLive(database, rand);
   });
 
   test.if(Boolean(process.env.DATABASE_URL))("an open ingest transaction is counted live until a later run", async () => {
+    // The partition its raw insert needs (ingest would create it).
+    await ensurePartitions(database, new Date(T0 - 3_600_000), new Date(T0 - 3_600_000));
     const conn = await database.pg!.reserve();
     try {
       await conn`begin`;
@@ -160,16 +165,24 @@ describe("histogram rollups", () => {
     } finally {
       conn.release();
     }
-    await expectRollupsMatchLive(prng(9));
+    await expectRollupsMatchLive(database, prng(9));
     await rollUpEvents(database);
-    await expectRollupsMatchLive(prng(9));
-    await expectEveryEventCountedOnce();
+    await expectRollupsMatchLive(database, prng(9));
+    await expectEveryEventCountedOnce(database);
   });
 
   test("retention deletes the rollups of the days whose partitions are dropped", async () => {
-    const cutoff = new Date(T0 - 10 * DAY + 3_600_000);
-    await deleteRollupsBefore(database, cutoff);
-    const [row] = await nativeQuery<{ oldest: Date }>(database, `select min(bucket_start) as oldest from event_rollups`);
-    expect(new Date(row!.oldest).getTime()).toBeGreaterThanOrEqual(T0 - 10 * DAY - 12 * 3_600_000); // UTC midnight of the cutoff's day
+    // A database of its own: deleting rollups without dropping the events would leave the shared one inconsistent for other tests.
+    const database = await createTestDatabase();
+    try {
+      await insertEvents(database, randomEvents(prng(11), 500, T0 - 30 * DAY, T0));
+      await rollUpEvents(database);
+      const cutoff = new Date(T0 - 10 * DAY + 3_600_000);
+      await deleteRollupsBefore(database, cutoff);
+      const [row] = await nativeQuery<{ oldest: Date }>(database, `select min(bucket_start) as oldest from event_rollups`);
+      expect(new Date(row!.oldest).getTime()).toBeGreaterThanOrEqual(T0 - 10 * DAY - 12 * 3_600_000); // UTC midnight of the cutoff's day
+    } finally {
+      await database.close();
+    }
   });
 });

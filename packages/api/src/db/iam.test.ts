@@ -1,9 +1,7 @@
 import { DEFAULT_QUOTAS, DomainError } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { createSecretBox } from "../auth/secret-box.ts";
-import { createTestDatabase } from "../test-kit/database.ts";
-import type { Database } from "./client.ts";
+import { createTestDatabase, createTestDeps, ensureAccount, type TestDeps } from "../test-kit/index.ts";
 import {
   addToGroup,
   createAccessKey,
@@ -24,15 +22,14 @@ import {
 } from "./iam.ts";
 import { accessKeys, users } from "./schema/iam.ts";
 
-let database: Database;
-const secrets = createSecretBox("iam-test-secret-key-0123456789");
+let deps: TestDeps;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  deps = await createTestDeps();
 });
-afterAll(async () => {
-  await database.close();
-});
+afterAll(() => deps.cleanup());
+
+// A test that changes an account has one of its own; acme (with alice and bob) is shared only by tests that change nothing in it.
 
 async function rejection(p: Promise<unknown>): Promise<DomainError> {
   try {
@@ -46,16 +43,24 @@ async function rejection(p: Promise<unknown>): Promise<DomainError> {
 
 describe("accounts", () => {
   test("an empty database has no accounts; create makes default project, system user, active subscription", async () => {
-    expect(await hasNoAccounts(database.db)).toBe(true);
-    expect(await createAccount(database.db, "acme")).toEqual({ accountId: "acme", project: "default", systemUser: "system" });
-    expect(await hasNoAccounts(database.db)).toBe(false);
-    expect(await listProjects(database.db, "acme")).toEqual(["default"]);
-    expect(await isSubscriptionActive(database.db, "acme")).toBe(true);
-    const [system] = await database.db.select().from(users).where(eq(users.accountId, "acme"));
-    expect(system).toMatchObject({ name: "system", isSystem: true, passwordHash: null });
+    // A database of its own: empty means no other test's accounts either.
+    const database = await createTestDatabase();
+    try {
+      expect(await hasNoAccounts(database.db)).toBe(true);
+      expect(await createAccount(database.db, "acme")).toEqual({ accountId: "acme", project: "default", systemUser: "system" });
+      expect(await hasNoAccounts(database.db)).toBe(false);
+      expect(await listProjects(database.db, "acme")).toEqual(["default"]);
+      expect(await isSubscriptionActive(database.db, "acme")).toBe(true);
+      const [system] = await database.db.select().from(users).where(eq(users.accountId, "acme"));
+      expect(system).toMatchObject({ name: "system", isSystem: true, passwordHash: null });
+    } finally {
+      await database.close();
+    }
   });
 
   test("a duplicate account is a conflict, a bad name a validation error", async () => {
+    const database = deps.database;
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const dup = await rejection(createAccount(database.db, "acme"));
     expect(dup.code).toBe("ConflictException");
     expect(dup.message).toBe("Account acme already exists.");
@@ -67,29 +72,35 @@ describe("accounts", () => {
 
 describe("projects and users", () => {
   test("projects are listed sorted; duplicates conflict; unknown accounts are not found", async () => {
-    await createProject(database.db, "acme", "production");
-    await createProject(database.db, "acme", "staging");
-    expect(await listProjects(database.db, "acme")).toEqual(["default", "production", "staging"]);
-    expect((await rejection(createProject(database.db, "acme", "staging"))).code).toBe("ConflictException");
+    const database = deps.database;
+    await ensureAccount(deps, "acme-projects");
+    await createProject(database.db, "acme-projects", "production");
+    await createProject(database.db, "acme-projects", "staging");
+    expect(await listProjects(database.db, "acme-projects")).toEqual(["default", "production", "staging"]);
+    expect((await rejection(createProject(database.db, "acme-projects", "staging"))).code).toBe("ConflictException");
     const missing = await rejection(createProject(database.db, "nope", "x"));
     expect(missing.code).toBe("NotFoundException");
     expect(missing.message).toBe("Account nope does not exist.");
-    expect((await rejection(createProject(database.db, "acme", "bad name"))).code).toBe("ValidationException");
+    expect((await rejection(createProject(database.db, "acme-projects", "bad name"))).code).toBe("ValidationException");
   });
 
   test("users get a generated password when none is given, stored only as a hash", async () => {
-    const alice = await createUser(database.db, "acme", "alice");
+    const database = deps.database;
+    await ensureAccount(deps, "acme-users");
+    const alice = await createUser(database.db, "acme-users", "alice");
     expect(alice.user).toBe("alice");
     expect(alice.password).toMatch(/^[A-Za-z0-9]{20}$/);
-    const bob = await createUser(database.db, "acme", "bob", "correct horse battery");
+    const bob = await createUser(database.db, "acme-users", "bob", "correct horse battery");
     expect(bob.password).toBe("correct horse battery");
-    const found = await findUserForSignIn(database.db, "acme", "bob");
+    const found = await findUserForSignIn(database.db, "acme-users", "bob");
     expect(found?.user.passwordHash).not.toContain("correct horse");
     expect(await verifyPassword(found!.user, "correct horse battery")).toBe(true);
     expect(await verifyPassword(found!.user, "wrong password")).toBe(false);
   });
 
   test("duplicate users conflict; short passwords, bad names and unknown accounts are refused", async () => {
+    const database = deps.database;
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const dup = await rejection(createUser(database.db, "acme", "alice"));
     expect(dup.code).toBe("ConflictException");
     expect(dup.message).toBe("User alice already exists in account acme.");
@@ -100,6 +111,8 @@ describe("projects and users", () => {
   });
 
   test("the system user can never pass a password check", async () => {
+    const database = deps.database;
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const system = await findUserForSignIn(database.db, "acme", "system");
     expect(system?.caller.isSystem).toBe(true);
     expect(await verifyPassword(system!.user, "")).toBe(false);
@@ -110,11 +123,13 @@ describe("projects and users", () => {
 
 describe("groups and callers", () => {
   test("membership of ActivityLogAdministrators is added and removed idempotently", async () => {
-    expect(await addToGroup(database.db, "acme", "alice", "production")).toMatchObject({ added: true, group: "ActivityLogAdministrators" });
-    expect((await addToGroup(database.db, "acme", "alice", "production")).added).toBe(false);
-    const signIn = await findUserForSignIn(database.db, "acme", "alice");
+    const database = deps.database;
+    await ensureAccount(deps, "acme-groups", { users: ["alice"], projects: ["production"] });
+    expect(await addToGroup(database.db, "acme-groups", "alice", "production")).toMatchObject({ added: true, group: "ActivityLogAdministrators" });
+    expect((await addToGroup(database.db, "acme-groups", "alice", "production")).added).toBe(false);
+    const signIn = await findUserForSignIn(database.db, "acme-groups", "alice");
     expect(signIn?.caller).toMatchObject({
-      accountId: "acme",
+      accountId: "acme-groups",
       userName: "alice",
       isSystem: false,
       project: "production",
@@ -122,12 +137,14 @@ describe("groups and callers", () => {
       groups: [{ project: "production", group: "ActivityLogAdministrators" }],
       subscriptionActive: true,
     });
-    expect((await removeFromGroup(database.db, "acme", "alice", "production")).removed).toBe(true);
-    expect((await removeFromGroup(database.db, "acme", "alice", "production")).removed).toBe(false);
-    expect((await findUserForSignIn(database.db, "acme", "alice"))?.caller.groups).toEqual([]);
+    expect((await removeFromGroup(database.db, "acme-groups", "alice", "production")).removed).toBe(true);
+    expect((await removeFromGroup(database.db, "acme-groups", "alice", "production")).removed).toBe(false);
+    expect((await findUserForSignIn(database.db, "acme-groups", "alice"))?.caller.groups).toEqual([]);
   });
 
   test("a console caller without groups acts in default; unknown users and projects are not found", async () => {
+    const database = deps.database;
+    await ensureAccount(deps, "acme", { users: ["alice", "bob"] });
     const bob = await findUserForSignIn(database.db, "acme", "bob");
     expect(bob?.caller.project).toBe("default");
     expect((await rejection(addToGroup(database.db, "acme", "nobody", "default"))).message).toBe("User nobody does not exist in account acme.");
@@ -137,35 +154,42 @@ describe("groups and callers", () => {
 
 describe("access keys", () => {
   test("a generated key has the AKIA form, a 40-character secret, and is stored encrypted", async () => {
-    const pair = await createAccessKey(database.db, secrets, "acme", "bob", "staging");
+    const { database, secrets } = deps;
+    await ensureAccount(deps, "acme-keys", { users: ["bob"], projects: ["staging"] });
+    const pair = await createAccessKey(database.db, secrets, "acme-keys", "bob", "staging");
     expect(pair.AccessKeyId).toMatch(/^AKIA[A-Z0-9]{16}$/);
     expect(pair.SecretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
     const [row] = await database.db.select().from(accessKeys).where(eq(accessKeys.accessKeyId, pair.AccessKeyId));
     expect(row?.secretEncrypted).not.toContain(pair.SecretAccessKey);
     const found = await findAccessKey(database.db, secrets, pair.AccessKeyId);
     expect(found).toMatchObject({ accessKeyId: pair.AccessKeyId, secretAccessKey: pair.SecretAccessKey, status: "Active" });
-    expect(found?.caller).toMatchObject({ accountId: "acme", userName: "bob", project: "staging", accessKeyId: pair.AccessKeyId });
+    expect(found?.caller).toMatchObject({ accountId: "acme-keys", userName: "bob", project: "staging", accessKeyId: pair.AccessKeyId });
     expect(await findAccessKey(database.db, secrets, "AKIANOSUCHKEY0000000")).toBeNull();
   });
 
   test("an imported pair keeps its values; a duplicate id conflicts; bad values are refused", async () => {
-    const pair = await createAccessKey(database.db, secrets, "acme", "alice", "default", { accessKeyId: "S3RVER", secretAccessKey: "S3RVER-secret" });
+    const { database, secrets } = deps;
+    await ensureAccount(deps, "acme-import", { users: ["alice", "bob"] });
+    const pair = await createAccessKey(database.db, secrets, "acme-import", "alice", "default", { accessKeyId: "S3RVER", secretAccessKey: "S3RVER-secret" });
     expect(pair).toEqual({ AccessKeyId: "S3RVER", SecretAccessKey: "S3RVER-secret" });
     expect((await findAccessKey(database.db, secrets, "S3RVER"))?.secretAccessKey).toBe("S3RVER-secret");
     expect(
-      (await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "S3RVER", secretAccessKey: "another-secret" }))).code,
+      (await rejection(createAccessKey(database.db, secrets, "acme-import", "bob", "default", { accessKeyId: "S3RVER", secretAccessKey: "another-secret" })))
+        .code,
     ).toBe("ConflictException");
     expect(
-      (await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "no spaces", secretAccessKey: "another-secret" }))).code,
+      (await rejection(createAccessKey(database.db, secrets, "acme-import", "bob", "default", { accessKeyId: "no spaces", secretAccessKey: "another-secret" })))
+        .code,
     ).toBe("ValidationException");
     expect(
-      (await rejection(createAccessKey(database.db, secrets, "acme", "bob", "default", { accessKeyId: "GOODKEYID1", secretAccessKey: "short" }))).code,
+      (await rejection(createAccessKey(database.db, secrets, "acme-import", "bob", "default", { accessKeyId: "GOODKEYID1", secretAccessKey: "short" }))).code,
     ).toBe("ValidationException");
-    expect((await rejection(createAccessKey(database.db, secrets, "acme", "bob", "nowhere"))).code).toBe("NotFoundException");
-    expect((await rejection(createAccessKey(database.db, secrets, "acme", "nobody", "default"))).code).toBe("NotFoundException");
+    expect((await rejection(createAccessKey(database.db, secrets, "acme-import", "bob", "nowhere"))).code).toBe("NotFoundException");
+    expect((await rejection(createAccessKey(database.db, secrets, "acme-import", "nobody", "default"))).code).toBe("NotFoundException");
   });
 
   test("another account's key resolves to that account (keys are global, callers are scoped)", async () => {
+    const { database, secrets } = deps;
     await createAccount(database.db, "globex");
     await createUser(database.db, "globex", "alice");
     const pair = await createAccessKey(database.db, secrets, "globex", "alice", "default");
@@ -175,23 +199,28 @@ describe("access keys", () => {
 
 describe("subscription and quotas", () => {
   test("subscription switches and shows on callers", async () => {
-    expect(await setSubscription(database.db, "acme", false)).toEqual({ accountId: "acme", subscription: "inactive" });
-    expect(await isSubscriptionActive(database.db, "acme")).toBe(false);
-    const bob = await findUserForSignIn(database.db, "acme", "bob");
+    const database = deps.database;
+    await ensureAccount(deps, "acme-subscription", { users: ["bob"] });
+    expect(await setSubscription(database.db, "acme-subscription", false)).toEqual({ accountId: "acme-subscription", subscription: "inactive" });
+    expect(await isSubscriptionActive(database.db, "acme-subscription")).toBe(false);
+    const bob = await findUserForSignIn(database.db, "acme-subscription", "bob");
     expect((await loadCaller(database.db, bob!.user.id, "default", null)).subscriptionActive).toBe(false);
-    await setSubscription(database.db, "acme", true);
-    expect(await isSubscriptionActive(database.db, "acme")).toBe(true);
+    await setSubscription(database.db, "acme-subscription", true);
+    expect(await isSubscriptionActive(database.db, "acme-subscription")).toBe(true);
     expect(await isSubscriptionActive(database.db, "nope")).toBe(false);
     expect((await rejection(setSubscription(database.db, "nope", true))).code).toBe("NotFoundException");
   });
 
   test("quotas are the defaults until overridden, per account", async () => {
-    expect(await getQuotas(database.db, "acme")).toEqual({ ...DEFAULT_QUOTAS });
-    await setQuota(database.db, "acme", "trails", 5);
-    await setQuota(database.db, "acme", "trails", 7);
-    await setQuota(database.db, "acme", "retentionDays", 365);
-    expect(await getQuotas(database.db, "acme")).toEqual({ ...DEFAULT_QUOTAS, trails: 7, retentionDays: 365 });
-    expect(await getQuotas(database.db, "globex")).toEqual({ ...DEFAULT_QUOTAS });
+    const database = deps.database;
+    await ensureAccount(deps, "acme-quotas");
+    await ensureAccount(deps, "globex-quotas");
+    expect(await getQuotas(database.db, "acme-quotas")).toEqual({ ...DEFAULT_QUOTAS });
+    await setQuota(database.db, "acme-quotas", "trails", 5);
+    await setQuota(database.db, "acme-quotas", "trails", 7);
+    await setQuota(database.db, "acme-quotas", "retentionDays", 365);
+    expect(await getQuotas(database.db, "acme-quotas")).toEqual({ ...DEFAULT_QUOTAS, trails: 7, retentionDays: 365 });
+    expect(await getQuotas(database.db, "globex-quotas")).toEqual({ ...DEFAULT_QUOTAS });
     expect((await rejection(setQuota(database.db, "nope", "trails", 3))).code).toBe("NotFoundException");
   });
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEFAULT_QUOTAS, DomainError } from "@activity-log/core";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createTestDatabase, seedAccount, T0 } from "../test-kit/index.ts";
 import type { Database } from "./client.ts";
-import { nativeQuery } from "./rows.ts";
 import {
   claimNextReport,
   deleteReport,
@@ -18,7 +17,6 @@ import {
 } from "./reports.ts";
 
 let database: Database;
-const T0 = new Date("2026-11-24T10:00:00Z");
 let n = 0;
 
 beforeAll(async () => {
@@ -28,7 +26,7 @@ afterAll(() => database.close());
 
 async function account(): Promise<string> {
   const id = `rep-${++n}-${Math.random().toString(36).slice(2, 6)}`;
-  await nativeQuery(database, `insert into accounts (id) values ($1)`, [id]);
+  await seedAccount({ database }, id, []);
   return id;
 }
 

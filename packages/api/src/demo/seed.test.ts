@@ -1,54 +1,47 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { afterAll, describe, expect, test } from "bun:test";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { createSecretBox } from "../auth/secret-box.ts";
-import { fixedClock } from "../clock.ts";
-import { loadConfig } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { findAccessKey, findUserForSignIn, listProjects, verifyPassword } from "../db/iam.ts";
-import type { AppDeps } from "../deps.ts";
 import { queryEventPage } from "../events/query-service.ts";
-import { silentLogger } from "../logger.ts";
-import { createStorage } from "../storage/index.ts";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createTestDeps, T0, type TestDeps } from "../test-kit/index.ts";
 import { loadDemoCredentials, seedDemo } from "./seed.ts";
 import { DEMO_STORY } from "./traffic.ts";
 
-const now = new Date("2026-11-24T10:00:00Z");
+const now = T0;
 const DAY = 86_400_000;
-let database: Database;
-let dataDir: string;
+const opened: TestDeps[] = [];
+afterAll(async () => {
+  for (const deps of opened.reverse()) await deps.cleanup();
+});
 
-function depsWith(env: Record<string, string>): AppDeps {
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    SECRET_KEY: "seed-test-secret-key-0123456789",
-    INGEST_TOKEN: "seed-test-ingest-0123456789",
-    OPERATOR_TOKEN: "seed-test-operator-0123456789",
-    ...env,
-  });
-  const secrets = createSecretBox(config.secretKey);
-  return { database, config, secrets, storage: createStorage(config, database, secrets), clock: fixedClock(now), logger: silentLogger };
+/** Deps over a database and data directory of the test's own (unless given); the demo is on (as when DEMO is unset) unless `env` says otherwise. */
+async function fresh(options: { database?: Database; dataDir?: string; env?: Record<string, string> } = {}): Promise<TestDeps> {
+  const deps = await createTestDeps({ ...options, env: { DEMO: "1", ...options.env } });
+  opened.push(deps);
+  return deps;
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  dataDir = mkdtempSync(join(tmpdir(), "al-seed-"));
-});
-afterAll(async () => {
-  await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+let demo: Promise<TestDeps> | undefined;
+/** A database seeded with the demo (scale 0.05), made by the first test that reads one; tests only read it. */
+function seededDemo(): Promise<TestDeps> {
+  demo ??= fresh().then(async (deps) => {
+    await seedDemo(deps, { scale: 0.05 });
+    return deps;
+  });
+  return demo;
+}
 
 describe("seedDemo", () => {
   test("DEMO=0 seeds nothing", async () => {
-    expect(await seedDemo(depsWith({ DEMO: "0" }), { scale: 0.05 })).toBeNull();
-    expect(await listProjects(database.db, "demo")).toEqual([]);
+    const deps = await fresh({ env: { DEMO: "0" } });
+    expect(await seedDemo(deps, { scale: 0.05 })).toBeNull();
+    expect(await listProjects(deps.database.db, "demo")).toEqual([]);
   });
 
   test("an empty database gets the demo account, whose printed credentials work", async () => {
-    const deps = depsWith({});
+    const deps = await fresh();
+    const { database } = deps;
     const seeded = await seedDemo(deps, { scale: 0.05 });
     expect(seeded).not.toBeNull();
     expect(seeded!.events).toBeGreaterThan(1_000);
@@ -63,20 +56,23 @@ describe("seedDemo", () => {
       await deps.storage.withCredentials({ accessKeyId: seeded!.accessKeyId, secretAccessKey: seeded!.secretAccessKey }).list("demo-audit-archive", ""),
     ).toEqual([]);
     // Credentials are kept for later starts, readable only by the owner.
-    expect(statSync(join(dataDir, "demo-credentials.json")).mode & 0o077).toBe(0);
+    expect(statSync(join(deps.config.dataDir, "demo-credentials.json")).mode & 0o077).toBe(0);
     expect(await loadDemoCredentials(deps)).toMatchObject({ user: "admin", password: seeded!.password, accessKeyId: seeded!.accessKeyId });
   });
 
   test("a database with an account is left alone", async () => {
-    expect(await seedDemo(depsWith({}), { scale: 0.05 })).toBeNull();
+    expect(await seedDemo(await seededDemo(), { scale: 0.05 })).toBeNull();
   });
 
   test("saved credentials are not trusted under another SECRET_KEY (another database's demo)", async () => {
-    expect(await loadDemoCredentials(depsWith({ SECRET_KEY: "a-different-secret-key-0123456789" }))).toBeNull();
+    // The demo's database and DATA_DIR, under another key.
+    const { database, config } = await seededDemo();
+    const other = await fresh({ database, dataDir: config.dataDir, env: { SECRET_KEY: "a-different-secret-key-0123456789" } });
+    expect(await loadDemoCredentials(other)).toBeNull();
   });
 
   test("the use cases work through the event query service", async () => {
-    const deps = depsWith({});
+    const deps = await seededDemo();
     const stops = await queryEventPage(deps, {
       accountId: "demo",
       retentionDays: 30,

@@ -1,49 +1,26 @@
-import { type StoredEvent, toStoredEvent } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createSecretBox } from "../auth/secret-box.ts";
 import { fixedClock } from "../clock.ts";
-import type { Database } from "../db/client.ts";
 import { insertEvents } from "../db/events.ts";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createTestDeps, type TestDeps, testEvent } from "../test-kit/index.ts";
 import { queryEventPage } from "./query-service.ts";
 
-let database: Database;
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 const MIN = 60_000;
 const DAY = 86_400_000;
-const clock = fixedClock(new Date(NOW));
-const secrets = createSecretBox("test-secret-key-0123456789");
-let deps: Parameters<typeof queryEventPage>[0];
-
-let n = 0;
-function ev(account: string, at: number, over: Record<string, unknown> = {}): StoredEvent {
-  n++;
-  return toStoredEvent(
-    {
-      eventID: `q-${n}`,
-      eventTime: new Date(at).toISOString(),
-      eventName: "RunInstances",
-      eventSource: "ec2.amazonaws.com",
-      recipientAccountId: account,
-      project: "default",
-      userName: "alice",
-      ...over,
-    } as never,
-    { newEventId: () => crypto.randomUUID(), newRequestId: () => crypto.randomUUID() },
-  );
-}
+let deps: TestDeps;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  deps = { database, clock, secrets };
+  deps = await createTestDeps({ clock: fixedClock(new Date(NOW)) });
+  const { database } = deps;
   // 25 events one minute apart, plus two sharing one instant (tie broken by event id).
-  const batch = Array.from({ length: 25 }, (_, i) => ev("pager", NOW - (i + 1) * MIN));
-  batch.push(ev("pager", NOW - 30 * MIN, { eventID: "tie-a" }), ev("pager", NOW - 30 * MIN, { eventID: "tie-b" }));
-  batch.push(ev("pager", NOW - 31 * MIN, { userName: "bob" }));
+  const batch = Array.from({ length: 25 }, (_, i) => testEvent("pager", NOW - (i + 1) * MIN));
+  batch.push(testEvent("pager", NOW - 30 * MIN, { eventId: "tie-a" }), testEvent("pager", NOW - 30 * MIN, { eventId: "tie-b" }));
+  batch.push(testEvent("pager", NOW - 31 * MIN, { userName: "bob" }));
   await insertEvents(database, batch);
-  await insertEvents(database, [ev("retained", NOW - 2 * DAY), ev("retained", NOW - 10 * DAY), ev("retained", NOW - 40 * DAY)]);
+  await insertEvents(database, [testEvent("retained", NOW - 2 * DAY), testEvent("retained", NOW - 10 * DAY), testEvent("retained", NOW - 40 * DAY)]);
 });
-afterAll(() => database.close());
+afterAll(() => deps.cleanup());
 
 describe("paging", () => {
   test("pages cover every event exactly once, newest first, despite concurrent inserts", async () => {
@@ -51,8 +28,8 @@ describe("paging", () => {
     let page = await queryEventPage(deps, { accountId: "pager", retentionDays: 30, filter: {}, maxResults: 10 });
     seen.push(...page.events.map((e) => e.eventId));
     // Events arriving between pages: newer than the pinned end, and one inside the window.
-    clock.advance(5 * MIN);
-    await insertEvents(database, [ev("pager", NOW + MIN, { eventID: "late-new" })]);
+    deps.clock.advance(5 * MIN);
+    await insertEvents(deps.database, [testEvent("pager", NOW + MIN, { eventId: "late-new" })]);
     while (page.nextToken) {
       page = await queryEventPage(deps, { accountId: "pager", retentionDays: 30, filter: {}, maxResults: 10, nextToken: page.nextToken });
       seen.push(...page.events.map((e) => e.eventId));
@@ -61,7 +38,7 @@ describe("paging", () => {
     expect(new Set(seen).size).toBe(28);
     expect(seen).not.toContain("late-new");
     expect(seen.indexOf("tie-b")).toBe(seen.indexOf("tie-a") - 1);
-    clock.set(new Date(NOW));
+    deps.clock.set(new Date(NOW));
   });
 
   test("the last page has no token", async () => {
@@ -143,9 +120,9 @@ describe("retention", () => {
   test("a token keeps clamping to retention as time passes", async () => {
     const first = await queryEventPage(deps, { accountId: "retained", retentionDays: 30, filter: {}, maxResults: 1 });
     expect(first.nextToken).toBeString();
-    clock.advance(25 * DAY); // the 10-day-old event is now 35 days old
+    deps.clock.advance(25 * DAY); // the 10-day-old event is now 35 days old
     const second = await queryEventPage(deps, { accountId: "retained", retentionDays: 30, filter: {}, maxResults: 1, nextToken: first.nextToken });
-    clock.set(new Date(NOW));
+    deps.clock.set(new Date(NOW));
     expect(second.events).toEqual([]);
   });
 });

@@ -1,33 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Database } from "../db/client.ts";
+import { fixedClock } from "../clock.ts";
 import { getEvent } from "../db/events.ts";
 import { nativeQuery } from "../db/rows.ts";
-import { appWith, eventsTestDeps, seedAccount, TEST_INGEST_TOKEN } from "../test/events-app.ts";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createTestDeps, seedAccount, TEST_INGEST_TOKEN, type TestApp, testApp, type TestDeps, testIngestEvent } from "../test-kit/index.ts";
 import { ingestRouter, MAX_INGEST_BYTES } from "./router.ts";
 
-let database: Database;
-let app: ReturnType<typeof appWith>;
+let deps: TestDeps;
+let app: TestApp;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  app = appWith(eventsTestDeps(database));
-  app.route("/internal/v1/events", ingestRouter());
-  await seedAccount(database, "acme", ["default", "web"]);
+  deps = await createTestDeps({ clock: fixedClock(new Date("2026-11-24T12:00:00Z")) });
+  app = testApp(deps, (app) => app.route("/internal/v1/events", ingestRouter()));
+  await seedAccount(deps, "acme", ["default", "web"]);
 });
-afterAll(() => database.close());
-
-let n = 0;
-const event = (over: Record<string, unknown> = {}) => ({
-  eventID: `in-${++n}`,
-  eventTime: "2026-11-24T10:00:00Z",
-  eventName: "RunInstances",
-  eventSource: "ec2.amazonaws.com",
-  recipientAccountId: "acme",
-  project: "default",
-  userName: "alice",
-  requestParameters: { instanceType: "m1.small" },
-  ...over,
-});
+afterAll(() => deps.cleanup());
 
 function post(body: string | object, headers: Record<string, string> = {}) {
   return app.request("/internal/v1/events", {
@@ -38,13 +23,13 @@ function post(body: string | object, headers: Record<string, string> = {}) {
 }
 
 const count = async (account = "acme") =>
-  Number((await nativeQuery<{ n: string }>(database, `select count(*) as n from events where account_id = $1`, [account]))[0]!.n);
+  Number((await nativeQuery<{ n: string }>(deps.database, `select count(*) as n from events where account_id = $1`, [account]))[0]!.n);
 
 describe("authentication", () => {
   test.each([[{ authorization: "" }], [{ authorization: "Bearer wrong-token" }], [{ authorization: `Basic ${TEST_INGEST_TOKEN}` }]])(
     "refused with %j",
     async (headers) => {
-      const res = await post({ events: [event()] }, headers);
+      const res = await post({ events: [testIngestEvent()] }, headers);
       expect(res.status).toBe(401);
       expect((await res.json()).error).toBe("UnauthorizedException");
     },
@@ -53,27 +38,29 @@ describe("authentication", () => {
 
 describe("batches", () => {
   test("JSON batch is stored and re-sending it stores nothing twice", async () => {
-    const batch = { events: [event({ eventID: "idem-1" }), event({ eventID: "idem-2", project: "web" })] };
+    const batch = { events: [testIngestEvent({ eventID: "idem-1" }), testIngestEvent({ eventID: "idem-2", project: "web" })] };
     let res = await post(batch);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
     res = await post(batch);
     expect(await res.json()).toEqual({ accepted: 0, duplicates: 2 });
-    const stored = await getEvent(database, "acme", "idem-2");
+    const stored = await getEvent(deps.database, "acme", "idem-2");
     expect(stored?.project).toBe("web");
     expect(stored?.readOnly).toBe(false);
   });
 
   test("NDJSON batch", async () => {
-    const body = `${JSON.stringify(event({ eventID: "nd-1" }))}\n\n${JSON.stringify(event({ eventID: "nd-2", eventName: "DescribeInstances" }))}\n`;
+    const body = `${JSON.stringify(testIngestEvent({ eventID: "nd-1" }))}\n\n${JSON.stringify(testIngestEvent({ eventID: "nd-2", eventName: "DescribeInstances" }))}\n`;
     const res = await post(body, { "content-type": "application/x-ndjson" });
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
-    expect((await getEvent(database, "acme", "nd-2"))?.readOnly).toBe(true);
+    expect((await getEvent(deps.database, "acme", "nd-2"))?.readOnly).toBe(true);
   });
 
   test("an invalid event refuses the whole batch, naming each index and field", async () => {
     const before = await count();
-    const res = await post({ events: [event({ eventID: "ok-but-refused" }), event({ eventTime: "yesterday" }), event({ userName: 7, project: "" })] });
+    const res = await post({
+      events: [testIngestEvent({ eventID: "ok-but-refused" }), testIngestEvent({ eventTime: "yesterday" }), testIngestEvent({ userName: 7, project: "" })],
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.error).toBe("ValidationException");
@@ -85,13 +72,13 @@ describe("batches", () => {
   });
 
   test("NUL characters are refused with a 400, not a database error", async () => {
-    const res = await post({ events: [event({ userName: "a\u0000b" })] });
+    const res = await post({ events: [testIngestEvent({ userName: "a\u0000b" })] });
     expect(res.status).toBe(400);
   });
 
   test("unknown account or project → 422 naming them, nothing stored", async () => {
     const before = await count();
-    const res = await post({ events: [event(), event({ recipientAccountId: "nobody" }), event({ project: "ghost" })] });
+    const res = await post({ events: [testIngestEvent(), testIngestEvent({ recipientAccountId: "nobody" }), testIngestEvent({ project: "ghost" })] });
     expect(res.status).toBe(422);
     const body = await res.json();
     expect(body.message).toContain("unknown account 'nobody'");
@@ -110,18 +97,20 @@ describe("batches", () => {
   });
 
   test("more than 1000 events → 413", async () => {
-    const res = await post({ events: Array.from({ length: 1001 }, () => event()) });
+    const res = await post({ events: Array.from({ length: 1001 }, () => testIngestEvent()) });
     expect(res.status).toBe(413);
   });
 
   test("more than 5 MB → 413", async () => {
     const big = "x".repeat(MAX_INGEST_BYTES);
-    const res = await post({ events: [event({ errorMessage: big })] });
+    const res = await post({ events: [testIngestEvent({ errorMessage: big })] });
     expect(res.status).toBe(413);
   });
 
   test("a large valid batch of 1000 is accepted whole", async () => {
-    const res = await post({ events: Array.from({ length: 1000 }, (_, i) => event({ eventTime: new Date(Date.UTC(2026, 10, 23, 0, 0, i)).toISOString() })) });
+    const res = await post({
+      events: Array.from({ length: 1000 }, (_, i) => testIngestEvent({ eventTime: new Date(Date.UTC(2026, 10, 23, 0, 0, i)).toISOString() })),
+    });
     expect(await res.json()).toEqual({ accepted: 1000, duplicates: 0 });
   });
 });
@@ -129,12 +118,12 @@ describe("batches", () => {
 describe("event times", () => {
   test("a batch with an event older than retention or far in the future is refused whole", async () => {
     const before = await count();
-    const now = eventsTestDeps(database).clock.now();
+    const now = deps.clock.now();
     const res = await post({
       events: [
-        event({ eventID: "time-ok" }),
-        event({ eventID: "time-old", eventTime: new Date(now.getTime() - 31 * 86_400_000).toISOString() }),
-        event({ eventID: "time-ahead", eventTime: new Date(now.getTime() + 3_600_000).toISOString() }),
+        testIngestEvent({ eventID: "time-ok" }),
+        testIngestEvent({ eventID: "time-old", eventTime: new Date(now.getTime() - 31 * 86_400_000).toISOString() }),
+        testIngestEvent({ eventID: "time-ahead", eventTime: new Date(now.getTime() + 3_600_000).toISOString() }),
       ],
     });
     expect(res.status).toBe(400);

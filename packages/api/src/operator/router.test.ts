@@ -1,43 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Hono } from "hono";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createSecretBox } from "../auth/secret-box.ts";
-import { fixedClock } from "../clock.ts";
-import { loadConfig } from "../config.ts";
-import type { Database } from "../db/client.ts";
-import { findAccessKey, findUserForSignIn, getQuotas, isSubscriptionActive } from "../db/iam.ts";
-import type { AppDeps } from "../deps.ts";
-import type { AppEnv, CallRecord } from "../http-context.ts";
-import { handleError } from "../http-errors.ts";
-import { silentLogger } from "../logger.ts";
-import { createStorage } from "../storage/index.ts";
-import { createTestDatabase } from "../test-kit/database.ts";
+import { createAccount, findAccessKey, findUserForSignIn, getQuotas, isSubscriptionActive } from "../db/iam.ts";
+import type { CallRecord } from "../http-context.ts";
+import { createTestDeps, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, type TestApp, testApp, type TestDeps } from "../test-kit/index.ts";
 import { operatorRouter } from "./router.ts";
 
-const TOKEN = "operator-token-for-tests-0123456789";
-let database: Database;
-let deps: AppDeps;
-let dataDir: string;
-/** The call record of the last request, as record.ts would see it after the response. */
+let deps: TestDeps;
+/** The operator router on the service's base; `lastCall` is the call record of the last request, as recorded. */
+let app: TestApp;
 let lastCall: CallRecord;
-
-/** The app's request plumbing around just the operator router, so the call record can be observed. */
-function buildApp() {
-  const app = new Hono<AppEnv>()
-    .use(async (c, next) => {
-      c.set("deps", deps);
-      c.set("requestId", crypto.randomUUID());
-      c.set("call", {});
-      await next();
-      lastCall = c.get("call");
-    })
-    .route("/internal/v1/operator", operatorRouter());
-  app.onError(handleError);
-  return app;
-}
-let app: ReturnType<typeof buildApp>;
 
 function call(method: string, path: string, body?: unknown, token: string | null = TOKEN) {
   const headers: Record<string, string> = { "content-type": "application/json" };
@@ -50,29 +20,17 @@ function call(method: string, path: string, body?: unknown, token: string | null
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  dataDir = mkdtempSync(join(tmpdir(), "al-operator-"));
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    SECRET_KEY: "secret-key-for-tests-0123456789",
-    INGEST_TOKEN: "ingest-token-for-tests-012345",
-    OPERATOR_TOKEN: TOKEN,
+  deps = await createTestDeps();
+  app = testApp(deps, (app) => app.route("/internal/v1/operator", operatorRouter()), {
+    onCall: (c) => {
+      lastCall = c;
+    },
   });
-  const secrets = createSecretBox(config.secretKey);
-  deps = {
-    database,
-    config,
-    secrets,
-    storage: createStorage(config, database, secrets),
-    clock: fixedClock(new Date("2026-11-24T10:00:00Z")),
-    logger: silentLogger,
-  };
-  app = buildApp();
 });
-afterAll(async () => {
-  await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => deps.cleanup());
+
+/** Account acme with project production and user alice, as the error tests expect them (created if missing; no test changes them). */
+const acmeWithAlice = () => ensureAccount(deps, "acme", { projects: ["production"], users: ["alice"] });
 
 describe("security", () => {
   test("a missing, malformed or wrong token is 401 UnauthorizedException and changes nothing", async () => {
@@ -96,47 +54,51 @@ describe("security", () => {
 
 describe("happy paths", () => {
   test("account create returns the contract's JSON and is recorded in the new account", async () => {
-    const res = await call("POST", "/accounts", { account: "acme" });
+    const res = await call("POST", "/accounts", { account: "initech" });
     expect(res.status).toBe(201);
-    expect(await res.json()).toEqual({ accountId: "acme", project: "default", systemUser: "system" });
+    expect(await res.json()).toEqual({ accountId: "initech", project: "default", systemUser: "system" });
     expect(lastCall).toMatchObject({
       eventName: "CreateAccount",
       eventSource: "activitylog.operator",
       userName: "operator",
-      accountId: "acme",
+      accountId: "initech",
       project: "default",
       readOnly: false,
     });
   });
 
   test("project, user, group, key, subscription and quota", async () => {
-    expect((await call("POST", "/accounts/acme/projects", { project: "production" })).status).toBe(201);
-    expect(lastCall).toMatchObject({ eventName: "CreateProject", accountId: "acme", project: "production" });
+    // An account of its own (acme is the error tests'; account create makes initech).
+    await createAccount(deps.database.db, "globex");
+    expect((await call("POST", "/accounts/globex/projects", { project: "production" })).status).toBe(201);
+    expect(lastCall).toMatchObject({ eventName: "CreateProject", accountId: "globex", project: "production" });
 
-    const user = await call("POST", "/accounts/acme/users", { user: "alice", password: "alice-password-1" });
+    const user = await call("POST", "/accounts/globex/users", { user: "alice", password: "alice-password-1" });
     expect(user.status).toBe(201);
     expect(await user.json()).toEqual({ user: "alice", password: "alice-password-1" });
-    expect(lastCall).toMatchObject({ eventName: "CreateUser", accountId: "acme", requestParameters: { userName: "alice" } });
+    expect(lastCall).toMatchObject({ eventName: "CreateUser", accountId: "globex", requestParameters: { userName: "alice" } });
     expect(JSON.stringify(lastCall)).not.toContain("alice-password-1");
 
-    const generated = await (await call("POST", "/accounts/acme/users", { user: "bob" })).json();
+    const generated = await (await call("POST", "/accounts/globex/users", { user: "bob" })).json();
     expect(generated.password).toMatch(/^[A-Za-z0-9]{20}$/);
 
-    const add = await call("PUT", "/accounts/acme/projects/production/administrators/alice");
+    const add = await call("PUT", "/accounts/globex/projects/production/administrators/alice");
     expect(add.status).toBe(200);
     expect(await add.json()).toMatchObject({ user: "alice", project: "production", added: true });
-    expect(lastCall).toMatchObject({ eventName: "AddUserToGroup", accountId: "acme", project: "production" });
-    expect((await findUserForSignIn(database.db, "acme", "alice"))?.caller.groups).toEqual([{ project: "production", group: "ActivityLogAdministrators" }]);
+    expect(lastCall).toMatchObject({ eventName: "AddUserToGroup", accountId: "globex", project: "production" });
+    expect((await findUserForSignIn(deps.database.db, "globex", "alice"))?.caller.groups).toEqual([
+      { project: "production", group: "ActivityLogAdministrators" },
+    ]);
 
-    const key = await call("POST", "/accounts/acme/access-keys", { user: "alice", project: "production" });
+    const key = await call("POST", "/accounts/globex/access-keys", { user: "alice", project: "production" });
     expect(key.status).toBe(201);
     const pair = await key.json();
     expect(Object.keys(pair)).toEqual(["AccessKeyId", "SecretAccessKey"]);
-    expect((await findAccessKey(database.db, deps.secrets, pair.AccessKeyId))?.secretAccessKey).toBe(pair.SecretAccessKey);
+    expect((await findAccessKey(deps.database.db, deps.secrets, pair.AccessKeyId))?.secretAccessKey).toBe(pair.SecretAccessKey);
     expect(lastCall).toMatchObject({ eventName: "CreateAccessKey", responseElements: { accessKeyId: pair.AccessKeyId } });
     expect(JSON.stringify(lastCall)).not.toContain(pair.SecretAccessKey);
 
-    const imported = await call("POST", "/accounts/acme/access-keys", {
+    const imported = await call("POST", "/accounts/globex/access-keys", {
       user: "bob",
       project: "default",
       accessKeyId: "IMPORTEDKEY1",
@@ -145,23 +107,23 @@ describe("happy paths", () => {
     expect(await imported.json()).toEqual({ AccessKeyId: "IMPORTEDKEY1", SecretAccessKey: "imported-secret-1" });
     expect(JSON.stringify(lastCall)).not.toContain("imported-secret-1");
 
-    const remove = await call("DELETE", "/accounts/acme/projects/production/administrators/alice");
+    const remove = await call("DELETE", "/accounts/globex/projects/production/administrators/alice");
     expect(await remove.json()).toMatchObject({ removed: true });
     expect(lastCall.eventName).toBe("RemoveUserFromGroup");
 
-    const sub = await call("PUT", "/accounts/acme/subscription", { status: "inactive" });
-    expect(await sub.json()).toEqual({ accountId: "acme", subscription: "inactive" });
-    expect(await isSubscriptionActive(database.db, "acme")).toBe(false);
+    const sub = await call("PUT", "/accounts/globex/subscription", { status: "inactive" });
+    expect(await sub.json()).toEqual({ accountId: "globex", subscription: "inactive" });
+    expect(await isSubscriptionActive(deps.database.db, "globex")).toBe(false);
     expect(lastCall).toMatchObject({ eventName: "SetSubscription", requestParameters: { status: "inactive" } });
 
-    const quota = await call("PUT", "/accounts/acme/quotas/trails", { value: 5 });
-    expect(await quota.json()).toEqual({ accountId: "acme", quota: "trails", value: 5 });
-    expect((await getQuotas(database.db, "acme")).trails).toBe(5);
+    const quota = await call("PUT", "/accounts/globex/quotas/trails", { value: 5 });
+    expect(await quota.json()).toEqual({ accountId: "globex", quota: "trails", value: 5 });
+    expect((await getQuotas(deps.database.db, "globex")).trails).toBe(5);
     expect(lastCall).toMatchObject({ eventName: "SetQuota", requestParameters: { quotaName: "trails", value: 5 } });
 
-    const show = await call("GET", "/accounts/acme");
+    const show = await call("GET", "/accounts/globex");
     expect(await show.json()).toMatchObject({
-      accountId: "acme",
+      accountId: "globex",
       projects: ["default", "production"],
       subscription: "inactive",
       quotas: { trails: 5, retentionDays: 30 },
@@ -187,6 +149,7 @@ describe("errors", () => {
   });
 
   test("duplicates are 409 and recorded as failed calls of the account", async () => {
+    await acmeWithAlice();
     await expectError(await call("POST", "/accounts", { account: "acme" }), 409, "ConflictException", "Account acme already exists.");
     expect(lastCall).toMatchObject({ eventName: "CreateAccount", accountId: "acme", errorCode: "ConflictException" });
     await expectError(await call("POST", "/accounts/acme/users", { user: "alice" }), 409, "ConflictException", "User alice already exists in account acme.");
@@ -194,6 +157,7 @@ describe("errors", () => {
   });
 
   test("bad quota name names the valid ones; bad values say the range", async () => {
+    await acmeWithAlice();
     await expectError(
       await call("PUT", "/accounts/acme/quotas/bogus", { value: 3 }),
       400,
@@ -205,6 +169,7 @@ describe("errors", () => {
   });
 
   test("invalid bodies are 400 ValidationException naming the field", async () => {
+    await acmeWithAlice();
     await expectError(await call("POST", "/accounts", {}), 400, "ValidationException", /account/);
     await expectError(await call("POST", "/accounts", { account: "Not Valid" }), 400, "ValidationException", /Account name/);
     await expectError(await call("POST", "/accounts", "{not json"), 400, "ValidationException");
@@ -231,6 +196,7 @@ describe("errors", () => {
   });
 
   test("validate-trail: unknown trail is 404; times must be ISO-8601 (digest checks: worker/digests.test.ts)", async () => {
+    await acmeWithAlice();
     await expectError(
       await call("POST", "/accounts/acme/trails/t1/validate", { from: "2026-11-01T00:00:00Z" }),
       404,

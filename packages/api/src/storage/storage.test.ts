@@ -4,31 +4,26 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import S3rver from "s3rver";
-import AWSAccount from "s3rver/lib/models/account.js";
+import { type S3rverHandle, startS3rver } from "../test-kit/index.ts";
 import { createLocalStorage } from "./local.ts";
 import { StorageError, type ObjectStorage } from "./object-store.ts";
-import { createS3Storage } from "./s3.ts";
 
 const UNKNOWN_KEY = "The AWS Access Key Id you provided does not exist in our records.";
 const known = { accessKeyId: "AKIATESTKNOWN", secretAccessKey: "known-secret" };
 const unknown = { accessKeyId: "AKIATESTUNKNOWN", secretAccessKey: "whatever" };
 
 const dir = mkdtempSync(join(tmpdir(), "al-storage-"));
-let s3rver: { run(): Promise<{ port: number }>; close(): Promise<void>; httpServer: { closeAllConnections(): void } };
-let s3: ObjectStorage & { destroy(): void };
+let s3rver: S3rverHandle;
+let s3: ObjectStorage;
 const local = createLocalStorage(join(dir, "objects"), async (c) => c.accessKeyId === known.accessKeyId && c.secretAccessKey === known.secretAccessKey);
 
 beforeAll(async () => {
-  s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: join(dir, "s3rver") });
-  const { port } = await s3rver.run();
-  AWSAccount.DUMMY_ACCOUNT.createKeyPair(known.accessKeyId, known.secretAccessKey);
-  s3 = createS3Storage({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", forcePathStyle: true, serviceCredentials: known });
+  s3rver = await startS3rver();
+  s3rver.addKey(known.accessKeyId, known.secretAccessKey);
+  s3 = s3rver.storage;
 }, 30_000);
 
 afterAll(async () => {
-  s3.destroy();
-  s3rver.httpServer.closeAllConnections();
   await s3rver.close();
   rmSync(dir, { recursive: true, force: true });
 });
