@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** BENCHMARKS.md at the repository root; each benchmark owns one "## " section of it. */
-export const BENCHMARKS_FILE = join(import.meta.dir, "../../../BENCHMARKS.md");
+const BENCHMARKS_FILE = join(import.meta.dir, "../../../BENCHMARKS.md");
 
 /**
  * Replaces the section that starts with `heading` (up to the next "## ") with `section`, or

@@ -19,7 +19,7 @@ import type { AppDeps } from "./deps.ts";
 import { errorResponse } from "./http-errors.ts";
 import { serviceBase } from "./service-base.ts";
 
-export function createEdgeApp(deps: AppDeps) {
+function createEdgeApp(deps: AppDeps) {
   return serviceBase(deps).route("/", cloudtrailRouter());
 }
 

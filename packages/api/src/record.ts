@@ -1,4 +1,13 @@
-import { CLOUDTRAIL_EVENT_SOURCE, DEFAULT_PROJECT, errorCodeOfStatus, type EventType, redactSecrets, type Resource, type StoredEvent, toStoredEvent } from "@activity-log/core";
+import {
+  CLOUDTRAIL_EVENT_SOURCE,
+  DEFAULT_PROJECT,
+  errorCodeOfStatus,
+  type EventType,
+  redactSecrets,
+  type Resource,
+  type StoredEvent,
+  toStoredEvent,
+} from "@activity-log/core";
 import type { MiddlewareHandler } from "hono";
 import { insertEvents } from "./db/events.ts";
 import type { AppDeps } from "./deps.ts";

@@ -4,9 +4,9 @@
  * object storage, the event recorder, and the deps that bundle them.
  */
 
-export { ConfigError, loadConfig, type Config } from "./config.ts";
+export { ConfigError, loadConfig } from "./config.ts";
 export { type Clock, fixedClock, systemClock } from "./clock.ts";
-export { createLogger, type Logger } from "./logger.ts";
+export { createLogger } from "./logger.ts";
 export { type AppDeps, closeDeps, openDeps } from "./deps.ts";
 export { type ObjectStorage, type ObjectStore, type S3Credentials, StorageError } from "./storage/object-store.ts";
 export { recordEvent } from "./record.ts";

@@ -8,8 +8,6 @@ import { join } from "node:path";
 import { Hono, type Context } from "hono";
 import { serveStatic } from "hono/bun";
 import { createApp } from "./app.ts";
-
-export { createApp };
 import { systemClock, type Clock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
@@ -17,7 +15,7 @@ import { type AppDeps, closeDeps, openDeps } from "./deps.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import type { ServerBindings } from "./source-ip.ts";
 
-export const WEB_DIR = new URL("../../web", import.meta.url).pathname;
+const WEB_DIR = new URL("../../web", import.meta.url).pathname;
 const API_PATHS = /^\/(api|internal)(\/|$)|^\/healthz$/;
 
 export interface StartServerOptions {

@@ -214,7 +214,7 @@ describe("rendering", () => {
 
   test("toCloudTrailRecord includes errors when set", () => {
     const r = toCloudTrailRecord({ ...stored, errorCode: "AccessDenied", errorMessage: "no" }, "r");
-    expect([r["errorCode"], r["errorMessage"]]).toEqual(["AccessDenied", "no"]);
+    expect([r.errorCode, r.errorMessage]).toEqual(["AccessDenied", "no"]);
   });
 
   test("toLookupEvent", () => {

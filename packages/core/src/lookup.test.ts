@@ -198,8 +198,8 @@ describe("page tokens", () => {
     ["empty", ""],
     ["no dot", token.replace(".", "")],
     ["no signature", token.slice(0, token.lastIndexOf(".") + 1)],
-    ["wrong signature", token.slice(0, token.lastIndexOf(".") + 1) + "sig0"],
-    ["tampered data", "x" + token],
+    ["wrong signature", `${token.slice(0, token.lastIndexOf(".") + 1)}sig0`],
+    ["tampered data", `x${token}`],
     ["garbage", "!!!.sig3"],
     ["too long", "a".repeat(5000)],
   ];

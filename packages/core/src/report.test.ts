@@ -132,7 +132,7 @@ const event: StoredEvent = {
 
 describe("csv rows", () => {
   test("header", () => {
-    expect(csvHeaderLine()).toBe(CSV_COLUMNS.join(",") + "\r\n");
+    expect(csvHeaderLine()).toBe(`${CSV_COLUMNS.join(",")}\r\n`);
     expect(csvHeaderLine().startsWith("eventTime,eventName,userName,project,eventSource,readOnly,errorCode,errorMessage,sourceIPAddress")).toBe(true);
   });
   test("line", () => {
@@ -158,8 +158,10 @@ function parseCsvLine(s: string): string[] {
       let v = "";
       i++;
       for (;;) {
-        if (s[i] === '"' && s[i + 1] === '"') (v += '"'), (i += 2);
-        else if (s[i] === '"') break;
+        if (s[i] === '"' && s[i + 1] === '"') {
+          v += '"';
+          i += 2;
+        } else if (s[i] === '"') break;
         else v += s[i++];
       }
       out.push(v);

@@ -54,11 +54,10 @@ export async function call<R extends { ok: boolean; status: number; json(): Prom
 }
 
 export type Me = InferResponseType<typeof api.me.$get, 200>;
-export type EventsPage = InferResponseType<typeof api.events.$get, 200>;
+type EventsPage = InferResponseType<typeof api.events.$get, 200>;
 export type ConsoleEvent = EventsPage["events"][number];
-export type EventDetails = InferResponseType<(typeof api.events)[":id"]["$get"], 200>;
 export type Histogram = InferResponseType<typeof api.histogram.$get, 200>;
-export type TrailsList = InferResponseType<typeof api.trails.$get, 200>;
+type TrailsList = InferResponseType<typeof api.trails.$get, 200>;
 export type Trail = TrailsList["trails"][number];
 export type ReportsList = InferResponseType<typeof api.reports.$get, 200>;
 export type Report = ReportsList["reports"][number];

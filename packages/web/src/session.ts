@@ -5,7 +5,7 @@
 import { createSignal } from "solid-js";
 import { api, ApiError, call, type Me, onAuthError, setCsrfToken } from "./api.ts";
 
-export type SessionState = { status: "loading" } | { status: "signed-out"; reason?: string } | { status: "signed-in"; me: Me };
+type SessionState = { status: "loading" } | { status: "signed-out"; reason?: string } | { status: "signed-in"; me: Me };
 
 const [state, setState] = createSignal<SessionState>({ status: "loading" });
 export const session = state;

@@ -6,7 +6,17 @@
  * memory stays flat whatever the size. Progress (rows done / estimated) is written at least every
  * second and doubles as the heartbeat: a report whose worker died is claimed again by another.
  */
-import { CSV_BOM, csvHeaderLine, csvLineSerialized, type EventFilter, jsonReportClose, jsonReportOpen, jsonReportRecordSerialized, type ReportFormat, type SerializedReportEvent } from "@activity-log/core";
+import {
+  CSV_BOM,
+  csvHeaderLine,
+  csvLineSerialized,
+  type EventFilter,
+  jsonReportClose,
+  jsonReportOpen,
+  jsonReportRecordSerialized,
+  type ReportFormat,
+  type SerializedReportEvent,
+} from "@activity-log/core";
 import { claimNextReport, estimateEventCount, failReport, finishReport, type ReportRow, streamReportEvents, updateReportProgress } from "@activity-log/api/db";
 import type { AppDeps, ObjectStore } from "@activity-log/api/runtime";
 

@@ -6,7 +6,19 @@
  * closes expired ones and records AwsConsoleAutoSignOut.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { type Caller, DomainError, isSessionAlive, isSignInThrottled, SECOND_MS, SESSION_MAX_MS, sessionExpiresAt, sessionNeedsTouch, SIGN_IN_FAILURE_WINDOW_MS, SIGN_IN_THROTTLED_MESSAGE, signInFailureWindowStart } from "@activity-log/core";
+import {
+  type Caller,
+  DomainError,
+  isSessionAlive,
+  isSignInThrottled,
+  SECOND_MS,
+  SESSION_MAX_MS,
+  sessionExpiresAt,
+  sessionNeedsTouch,
+  SIGN_IN_FAILURE_WINDOW_MS,
+  SIGN_IN_THROTTLED_MESSAGE,
+  signInFailureWindowStart,
+} from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findUserForSignIn, loadCaller } from "../db/iam.ts";

@@ -58,7 +58,7 @@ describe("filters", () => {
       { eventName: "CreateBucket", eventSource: "s3.amazonaws.com", requestParameters: { bucketName: "logs_100%" } },
       { eventName: "ConsoleLogin", eventType: "AwsConsoleSignIn", userName: "carol" },
     ];
-    spec.forEach((s, i) => events.push(testIngestedEvent({ recipientAccountId: acct, eventTime: new Date(T0 - i * 60_000).toISOString(), ...s })));
+    for (const [i, s] of spec.entries()) events.push(testIngestedEvent({ recipientAccountId: acct, eventTime: new Date(T0 - i * 60_000).toISOString(), ...s }));
     await insertEvents(database, events);
   });
 

@@ -1,4 +1,15 @@
-import { type EventFilter, type EventType, histogramBucketMs, histogramBucketStarts, type Resource, rollupSpan, searchTextOf, type SerializedReportEvent, type StoredEvent, toSerializedReportEvent } from "@activity-log/core";
+import {
+  type EventFilter,
+  type EventType,
+  histogramBucketMs,
+  histogramBucketStarts,
+  type Resource,
+  rollupSpan,
+  searchTextOf,
+  type SerializedReportEvent,
+  type StoredEvent,
+  toSerializedReportEvent,
+} from "@activity-log/core";
 import type { Database } from "./client.ts";
 import { nativeQuery } from "./rows.ts";
 import { ensurePartitions, forgetPartitions } from "./partitions.ts";

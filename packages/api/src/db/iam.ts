@@ -4,7 +4,22 @@
  * Failures a caller can cause throw core DomainErrors (NotFound/Conflict/Validation), so the
  * operator API and the CLI answer them with a clear message.
  */
-import { ADMIN_GROUP, type Caller, consoleProject, DEFAULT_PROJECT, DomainError, effectiveQuotas, type QuotaName, type Quotas, SYSTEM_USER, validateAccountName, validateImportedKeyPair, validatePassword, validateProjectName, validateUserName } from "@activity-log/core";
+import {
+  ADMIN_GROUP,
+  type Caller,
+  consoleProject,
+  DEFAULT_PROJECT,
+  DomainError,
+  effectiveQuotas,
+  type QuotaName,
+  type Quotas,
+  SYSTEM_USER,
+  validateAccountName,
+  validateImportedKeyPair,
+  validatePassword,
+  validateProjectName,
+  validateUserName,
+} from "@activity-log/core";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { SecretBox } from "../auth/secret-box.ts";
 import type { Db } from "./client.ts";

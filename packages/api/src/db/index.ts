@@ -5,22 +5,20 @@
  * account id (the tenant boundary).
  */
 
-export { type Database, type Db, openDatabase } from "./client.ts";
 export { nativeQuery } from "./rows.ts";
 
 // Events: ingest, reads, reports, the histogram's rollups, day partitions.
-export { estimateEventCount, insertEvents, streamReportEvents } from "./events.ts";
+export { estimateEventCount, streamReportEvents } from "./events.ts";
 export { type RollupRunSummary, deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
 export { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partitions.ts";
 
 // IAM, subscriptions, quotas, console sessions.
-export { createAccessKey, createAccount, createUser, retentionOverrides, getQuotas, isSubscriptionActive, setQuota, setSubscription } from "./iam.ts";
+export { createAccount, createUser, retentionOverrides, getQuotas, isSubscriptionActive, setQuota, setSubscription } from "./iam.ts";
 export { closeSession, expiredOpenSessions, reopenSession } from "./sessions.ts";
 
 // Trails and their deliveries: the horizon, windows, digests, the per-trail lock.
 export {
   findKeySecret,
-  insertTrail,
   listDueTrails,
   setTrailLogging,
   skippedWindowsOf,

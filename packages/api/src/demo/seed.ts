@@ -11,10 +11,10 @@ import { addToGroup, createAccessKey, createAccount, createProject, createUser, 
 import type { AppDeps } from "../deps.ts";
 import { generateDemoTraffic } from "./traffic.ts";
 
-export const DEMO_ACCOUNT = "demo";
-export const DEMO_ADMIN = "admin";
+const DEMO_ACCOUNT = "demo";
+const DEMO_ADMIN = "admin";
 /** An empty bucket, so `create-trail` works out of the box in the demo. */
-export const DEMO_BUCKET = "demo-audit-archive";
+const DEMO_BUCKET = "demo-audit-archive";
 const BATCH = 2_000;
 
 export interface DemoCredentials {

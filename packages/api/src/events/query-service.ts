@@ -1,4 +1,15 @@
-import { assertPageTokenBinding, decodePageToken, encodePageToken, type EventFilter, filterFingerprint, resolveTimeWindow, retentionFloor, type StoredEvent, validateMaxResults, validateSearch } from "@activity-log/core";
+import {
+  assertPageTokenBinding,
+  decodePageToken,
+  encodePageToken,
+  type EventFilter,
+  filterFingerprint,
+  resolveTimeWindow,
+  retentionFloor,
+  type StoredEvent,
+  validateMaxResults,
+  validateSearch,
+} from "@activity-log/core";
 import type { AppDeps } from "../deps.ts";
 import { findEventPage } from "../db/events.ts";
 

@@ -1,7 +1,7 @@
 import { type Config, loadConfig } from "../config.ts";
 
 /** The secrets and region every test configuration shares (tests that send tokens import these). */
-export const TEST_SECRET_KEY = "test-secret-key-0123456789abcdef";
+const TEST_SECRET_KEY = "test-secret-key-0123456789abcdef";
 export const TEST_INGEST_TOKEN = "test-ingest-token-0123456789";
 export const TEST_OPERATOR_TOKEN = "test-operator-token-0123456789";
 export const TEST_REGION = "ru-msk";

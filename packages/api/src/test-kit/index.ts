@@ -5,11 +5,11 @@
  * server, one s3rver launcher, one event factory, fixtures, readers and errorOf.
  */
 export { createTestDatabase } from "./database.ts";
-export { TEST_INGEST_TOKEN, TEST_OPERATOR_TOKEN, TEST_REGION, TEST_SECRET_KEY, testConfig, testEnv } from "./config.ts";
+export { TEST_INGEST_TOKEN, TEST_OPERATOR_TOKEN, TEST_REGION, testEnv } from "./config.ts";
 export { createTestDeps, T0, type TestDeps } from "./deps.ts";
 export { testApp, type TestApp } from "./app.ts";
 export { cloudTrailClient, createTestUser, serveApp, startTestServer, type TestServer, type TestUser } from "./server.ts";
-export { S3RVER_SERVICE_KEY, type S3rverHandle, startS3rver } from "./s3rver.ts";
+export { type S3rverHandle, startS3rver } from "./s3rver.ts";
 export { ingest, testEvent, testIngestedEvent, testIngestEvent } from "./events.ts";
 export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail } from "./fixtures.ts";
 export { readArchive, readObject } from "./objects.ts";

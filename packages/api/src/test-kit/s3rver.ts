@@ -9,7 +9,7 @@ import type { ObjectStorage } from "../storage/object-store.ts";
 import { createS3Storage } from "../storage/s3.ts";
 
 /** The key pair s3rver knows from the start: the service's own (REPORTS_ACCESS_KEY_ID / _SECRET_). */
-export const S3RVER_SERVICE_KEY = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+const S3RVER_SERVICE_KEY = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 export interface S3rverHandle {
   endpoint: string;

@@ -1,4 +1,17 @@
-import { assertCanUseActivityLog, type Caller, DomainError, type EventSelector, parseTrailRef, selectorsAdmit, trailArn, UNKNOWN_ACCESS_KEY_MESSAGE, validateBucketName, validateS3Prefix, validateTrailName, windowOf } from "@activity-log/core";
+import {
+  assertCanUseActivityLog,
+  type Caller,
+  DomainError,
+  type EventSelector,
+  parseTrailRef,
+  selectorsAdmit,
+  trailArn,
+  UNKNOWN_ACCESS_KEY_MESSAGE,
+  validateBucketName,
+  validateS3Prefix,
+  validateTrailName,
+  windowOf,
+} from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import {
   deleteTrailRow,

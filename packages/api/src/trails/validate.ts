@@ -14,7 +14,27 @@
  *    archives at the same bucket and prefix are recognised by their deterministic keys and ignored).
  */
 import { createHash } from "node:crypto";
-import { archiveFolder, archiveWindowStart, canonicalDigest, checkChain, checkCoverage, DAY_MS, DIGEST_PERIOD_MS, DomainError, hourStartsIn, isoSeconds, notLoggingWindows, parseDigest, type ReadDigest, trailArn, utcDayStart, type ValidationProblem, windowOf, type WindowRecord, windowStartsIn } from "@activity-log/core";
+import {
+  archiveFolder,
+  archiveWindowStart,
+  canonicalDigest,
+  checkChain,
+  checkCoverage,
+  DAY_MS,
+  DIGEST_PERIOD_MS,
+  DomainError,
+  hourStartsIn,
+  isoSeconds,
+  notLoggingWindows,
+  parseDigest,
+  type ReadDigest,
+  trailArn,
+  utcDayStart,
+  type ValidationProblem,
+  windowOf,
+  type WindowRecord,
+  windowStartsIn,
+} from "@activity-log/core";
 import type { DeliveryRow } from "../db/trail-deliveries.ts";
 import { deliveriesBetween, type DigestRow, digestsBetween, latestDigest } from "../db/trail-digests.ts";
 import { findTrail, listTrailRows, type TrailRow } from "../db/trails.ts";

@@ -12,9 +12,9 @@ export const RANGE_PRESETS = [
   { id: "7d", label: "Last 7 days", ms: 7 * DAY_MS },
   { id: "30d", label: "Last 30 days", ms: 30 * DAY_MS },
 ] as const;
-export type RangePreset = (typeof RANGE_PRESETS)[number]["id"];
+type RangePreset = (typeof RANGE_PRESETS)[number]["id"];
 export type Range = RangePreset | "custom";
-export const DEFAULT_RANGE: RangePreset = "24h";
+const DEFAULT_RANGE: RangePreset = "24h";
 
 export type ReadOnlyChoice = "false" | "true" | "all";
 
@@ -33,7 +33,7 @@ export type EventsFilter = {
   search?: string;
 };
 
-export const TEXT_FIELDS = ["eventName", "userName", "project", "resourceName", "eventSource", "search"] as const;
+const TEXT_FIELDS = ["eventName", "userName", "project", "resourceName", "eventSource", "search"] as const;
 export type TextField = (typeof TEXT_FIELDS)[number];
 
 type Params = Partial<Record<string, string | string[] | undefined>>;
