@@ -133,148 +133,178 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** A fresh page of its own for each test (nothing carries over from another test's page). */
+async function newPage(viewport = { width: 1280, height: 860 }): Promise<Page> {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
+  if (process.env.E2E_DEBUG) {
+    page.on("request", (r) => pending.add(r.url()));
+    page.on("requestfinished", (r) => pending.delete(r.url()));
+    page.on(
+      "response",
+      (r) => r.url().includes("/api/") && console.error("resp", r.request().method(), r.status(), r.url().slice(base.length, base.length + 90)),
+    );
+    page.on("requestfailed", (r) => pending.delete(r.url()));
+    page.on("pageerror", (e) => console.error("pageerror", e.message));
+    page.on("console", (m) => m.type() === "error" && console.error("console", m.text()));
+  }
+  return page;
+}
+
+/** A page signed in as the auditor (an ActivityLogAdministrator), on the Events view. */
+async function auditorPage(): Promise<Page> {
+  const page = await newPage();
+  await signIn(page, "auditor");
+  await page.waitForURL(/\/events/);
+  return page;
+}
+
+/** Runs a test's steps on a page of its own, closed afterwards whatever happens. */
+async function onPage(open: () => Promise<Page>, steps: (page: Page) => Promise<void>): Promise<void> {
+  const page = await open();
+  try {
+    await steps(page);
+  } finally {
+    await page.close();
+  }
+}
+
 describe("console", () => {
-  let page: Page;
-  beforeAll(async () => {
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
-    if (process.env.E2E_DEBUG) {
-      page.on("request", (r) => pending.add(r.url()));
-      page.on("requestfinished", (r) => pending.delete(r.url()));
-      page.on(
-        "response",
-        (r) => r.url().includes("/api/") && console.error("resp", r.request().method(), r.status(), r.url().slice(base.length, base.length + 90)),
-      );
-      page.on("requestfailed", (r) => pending.delete(r.url()));
-      page.on("pageerror", (e) => console.error("pageerror", e.message));
-      page.on("console", (m) => m.type() === "error" && console.error("console", m.text()));
-    }
-  });
+  test("sign in", () =>
+    onPage(newPage, async (page) => {
+      await page.goto(`${base}/events`);
+      await page.waitForURL(/\/signin/);
+      await page.screenshot({ path: join(SHOTS, "sign-in.png") });
+      await signIn(page, "auditor");
+      await page.waitForURL(/\/events/);
+      expect(await page.getByTestId("signed-in-user").textContent()).toBe("auditor");
+    }));
 
-  test("sign in", async () => {
-    await page.goto(`${base}/events`);
-    await page.waitForURL(/\/signin/);
-    await page.screenshot({ path: join(SHOTS, "sign-in.png") });
-    await signIn(page, "auditor");
-    await page.waitForURL(/\/events/);
-    expect(await page.getByTestId("signed-in-user").textContent()).toBe("auditor");
-  });
+  test("use case 1: who stopped instances in the last 7 days", () =>
+    onPage(auditorPage, async (page) => {
+      await page.getByRole("button", { name: "7d" }).click();
+      await page.getByLabel("Action").fill("StopInstances");
+      await page.getByLabel("Action").press("Enter");
+      await page.waitForURL(/eventName=StopInstances/);
+      await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 2);
+      expect(await usersInTable(page)).toEqual(["alice", "bob"]);
+      expect(page.url()).toContain("range=7d");
+    }));
 
-  test("use case 1: who stopped instances in the last 7 days", async () => {
-    await page.getByRole("button", { name: "7d" }).click();
-    await page.getByLabel("Action").fill("StopInstances");
-    await page.getByLabel("Action").press("Enter");
-    await page.waitForURL(/eventName=StopInstances/);
-    await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 2);
-    expect(await usersInTable(page)).toEqual(["alice", "bob"]);
-    expect(page.url()).toContain("range=7d");
-  });
+  test("use case 2: who terminated i-0abc1234, with its details", () =>
+    onPage(auditorPage, async (page) => {
+      await page.goto(`${base}/events?range=30d&resourceName=i-0abc1234`);
+      await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 1);
+      expect(await usersInTable(page)).toEqual(["dave"]);
+      await page.locator(".events-table .rows .row").first().click();
+      const details = page.getByTestId("event-details");
+      await details.getByText("TerminateInstances", { exact: true }).first().waitFor();
+      expect(await page.getByTestId("raw-record").textContent()).toContain('"i-0abc1234"');
+      await page.screenshot({ path: join(SHOTS, "event-details.png") });
+      await page.keyboard.press("Escape");
+      await details.waitFor({ state: "detached" });
+    }));
 
-  test("use case 2: who terminated i-0abc1234, with its details", async () => {
-    await page.goto(`${base}/events?range=30d&resourceName=i-0abc1234`);
-    await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 1);
-    expect(await usersInTable(page)).toEqual(["dave"]);
-    await page.locator(".events-table .rows .row").first().click();
-    const details = page.getByTestId("event-details");
-    await details.getByText("TerminateInstances", { exact: true }).first().waitFor();
-    expect(await page.getByTestId("raw-record").textContent()).toContain('"i-0abc1234"');
-    await page.screenshot({ path: join(SHOTS, "event-details.png") });
-    await page.keyboard.press("Escape");
-    await details.waitFor({ state: "detached" });
-  });
+  test("Read only is No by default; All shows the reads", () =>
+    onPage(auditorPage, async (page) => {
+      await page.goto(`${base}/events?range=7d&eventName=DescribeInstances`);
+      expect(await page.getByLabel("Read only").inputValue()).toBe("false");
+      await page.getByText("No events match these filters").waitFor();
+      await page.getByLabel("Read only").selectOption("all");
+      await page.waitForURL(/readOnly=all/);
+      await page.waitForSelector(".events-table .rows .row");
+      const users = await usersInTable(page);
+      expect(users.length).toBeGreaterThan(10);
+      expect(new Set(users)).toEqual(new Set(["monitoring"]));
+      await page.getByLabel("Action").fill("");
+      await page.getByLabel("Action").press("Enter");
+      await page.waitForURL((u) => !u.search.includes("eventName"));
+      await page.getByLabel("Read only").selectOption("false");
+      // Back to the default: the changes only, whatever other tests' calls added on top of the seeded ones.
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll(".events-table .rows .row")];
+        return rows.length > 0 && rows.every((r) => !r.textContent?.includes("DescribeInstances"));
+      });
+      await page.screenshot({ path: join(SHOTS, "events.png") });
+    }));
 
-  test("Read only is No by default; All shows the reads", async () => {
-    await page.goto(`${base}/events?range=7d&eventName=DescribeInstances`);
-    expect(await page.getByLabel("Read only").inputValue()).toBe("false");
-    await page.getByText("No events match these filters").waitFor();
-    await page.getByLabel("Read only").selectOption("all");
-    await page.waitForURL(/readOnly=all/);
-    await page.waitForSelector(".events-table .rows .row");
-    const users = await usersInTable(page);
-    expect(users.length).toBeGreaterThan(10);
-    expect(new Set(users)).toEqual(new Set(["monitoring"]));
-    await page.getByLabel("Action").fill("");
-    await page.getByLabel("Action").press("Enter");
-    await page.waitForURL((u) => !u.search.includes("eventName"));
-    await page.getByLabel("Read only").selectOption("false");
-    await page.waitForSelector('.events-table .rows .row:has-text("StopInstances")');
-    await page.screenshot({ path: join(SHOTS, "events.png") });
-  });
+  test("a CSV report builds, downloads and holds the rows", () =>
+    onPage(auditorPage, async (page) => {
+      await page.goto(`${base}/events?range=30d&eventName=StopInstances`);
+      await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 3);
+      await page.getByRole("button", { name: "Create report CSV" }).click();
+      await page.waitForURL(/\/reports/);
+      try {
+        await page.waitForSelector('tr[data-status="ready"]', { timeout: 60_000 });
+      } catch (e) {
+        await page.screenshot({ path: join(dataDir, "..", "al-e2e-report-failure.png") });
+        console.error("pending", [...pending]);
+        console.error(
+          "healthz",
+          await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
+            (r) => r.status,
+            (x) => String(x),
+          ),
+        );
+        console.error(
+          "reports",
+          await page.request.get(`${base}/api/v1/reports`, { timeout: 5000 }).then(
+            (r) => r.text(),
+            (x) => String(x),
+          ),
+        );
+        throw e;
+      }
+      expect(await page.locator('tr[data-status="ready"] [data-testid="report-rows"]').first().textContent()).toBe("3");
+      await page.screenshot({ path: join(SHOTS, "reports.png") });
+      const [download] = await Promise.all([page.waitForEvent("download"), page.locator('tr[data-status="ready"] a', { hasText: "Download" }).first().click()]);
+      const csv = readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
+      const lines = csv.trim().split("\r\n");
+      expect(lines[0]).toStartWith("eventTime,eventName,userName");
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(",")[2])
+          .sort(),
+      ).toEqual(["alice", "bob", "carol"]);
+    }));
 
-  test("a CSV report builds, downloads and holds the rows", async () => {
-    await page.goto(`${base}/events?range=30d&eventName=StopInstances`);
-    await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 3);
-    await page.getByRole("button", { name: "Create report CSV" }).click();
-    await page.waitForURL(/\/reports/);
-    try {
-      await page.waitForSelector('tr[data-status="ready"]', { timeout: 60_000 });
-    } catch (e) {
-      await page.screenshot({ path: join(dataDir, "..", "al-e2e-report-failure.png") });
-      console.error("pending", [...pending]);
-      console.error(
-        "healthz",
-        await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) }).then(
-          (r) => r.status,
-          (x) => String(x),
-        ),
-      );
-      console.error(
-        "reports",
-        await page.request.get(`${base}/api/v1/reports`, { timeout: 5000 }).then(
-          (r) => r.text(),
-          (x) => String(x),
-        ),
-      );
-      throw e;
-    }
-    expect(await page.locator('tr[data-status="ready"] [data-testid="report-rows"]').first().textContent()).toBe("3");
-    await page.screenshot({ path: join(SHOTS, "reports.png") });
-    const [download] = await Promise.all([page.waitForEvent("download"), page.locator('tr[data-status="ready"] a', { hasText: "Download" }).first().click()]);
-    const csv = readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
-    const lines = csv.trim().split("\r\n");
-    expect(lines[0]).toStartWith("eventTime,eventName,userName");
-    expect(
-      lines
-        .slice(1)
-        .map((l) => l.split(",")[2])
-        .sort(),
-    ).toEqual(["alice", "bob", "carol"]);
-  });
+  test("trails: name rules as you type, server errors verbatim, create, stop, start, delete", () =>
+    onPage(auditorPage, async (page) => {
+      await page.goto(`${base}/trails`);
+      await page.getByTestId("trail-count").waitFor();
+      expect(await page.getByTestId("trail-count").textContent()).toContain("0 of 2 trails");
+      await page.getByRole("button", { name: "Create trail" }).click();
+      await page.getByLabel("Trail name").fill("my..trail");
+      expect(await page.getByTestId("trail-name-hint").textContent()).toContain("adjacent");
+      await page.getByLabel("Trail name").fill("audit-trail");
+      expect(await page.getByTestId("trail-name-hint").textContent()).toContain("3–128");
+      await page.getByLabel("Project of the bucket").selectOption("production");
+      await page.getByLabel("Bucket", { exact: true }).fill("no-such-bucket");
+      await page.getByRole("button", { name: "Create and start logging" }).click();
+      expect(await page.getByTestId("trail-error").textContent()).toMatch(/S3BucketDoesNotExistException\s*: S3 bucket does not exist: no-such-bucket/);
+      await page.getByLabel("Bucket", { exact: true }).fill("audit-archive");
+      await page.getByLabel("Prefix (optional)").fill("evidence");
+      await page.getByRole("button", { name: "Create and start logging" }).click();
+      const row = page.locator('tr[data-trail="audit-trail"]');
+      await row.waitFor();
+      expect(await row.getByTestId("trail-status").textContent()).toBe("Logging");
+      expect(await page.getByTestId("trail-count").textContent()).toContain("1 of 2 trails");
+      await page.screenshot({ path: join(SHOTS, "trails.png") });
+      await row.getByRole("button", { name: "Stop logging audit-trail" }).click();
+      await row.getByText("Stopped").waitFor();
+      await row.getByRole("button", { name: "Start logging audit-trail" }).click();
+      await row.getByText("Logging").waitFor();
+      await row.getByRole("button", { name: "Delete audit-trail" }).click();
+      await page.getByRole("button", { name: "Delete trail" }).click();
+      await row.waitFor({ state: "detached" });
+      expect(await page.getByTestId("trail-count").textContent()).toContain("0 of 2 trails");
+    }));
 
-  test("trails: name rules as you type, server errors verbatim, create, stop, start, delete", async () => {
-    await page.goto(`${base}/trails`);
-    await page.getByTestId("trail-count").waitFor();
-    expect(await page.getByTestId("trail-count").textContent()).toContain("0 of 2 trails");
-    await page.getByRole("button", { name: "Create trail" }).click();
-    await page.getByLabel("Trail name").fill("my..trail");
-    expect(await page.getByTestId("trail-name-hint").textContent()).toContain("adjacent");
-    await page.getByLabel("Trail name").fill("audit-trail");
-    expect(await page.getByTestId("trail-name-hint").textContent()).toContain("3–128");
-    await page.getByLabel("Project of the bucket").selectOption("production");
-    await page.getByLabel("Bucket", { exact: true }).fill("no-such-bucket");
-    await page.getByRole("button", { name: "Create and start logging" }).click();
-    expect(await page.getByTestId("trail-error").textContent()).toMatch(/S3BucketDoesNotExistException\s*: S3 bucket does not exist: no-such-bucket/);
-    await page.getByLabel("Bucket", { exact: true }).fill("audit-archive");
-    await page.getByLabel("Prefix (optional)").fill("evidence");
-    await page.getByRole("button", { name: "Create and start logging" }).click();
-    const row = page.locator('tr[data-trail="audit-trail"]');
-    await row.waitFor();
-    expect(await row.getByTestId("trail-status").textContent()).toBe("Logging");
-    expect(await page.getByTestId("trail-count").textContent()).toContain("1 of 2 trails");
-    await page.screenshot({ path: join(SHOTS, "trails.png") });
-    await row.getByRole("button", { name: "Stop logging audit-trail" }).click();
-    await row.getByText("Stopped").waitFor();
-    await row.getByRole("button", { name: "Start logging audit-trail" }).click();
-    await row.getByText("Logging").waitFor();
-    await row.getByRole("button", { name: "Delete audit-trail" }).click();
-    await page.getByRole("button", { name: "Delete trail" }).click();
-    await row.waitFor({ state: "detached" });
-    expect(await page.getByTestId("trail-count").textContent()).toContain("0 of 2 trails");
-  });
-
-  test("sign out", async () => {
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.waitForURL(/\/signin/);
-  });
+  test("sign out", () =>
+    onPage(auditorPage, async (page) => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(/\/signin/);
+    }));
 });
 
 test("a user outside ActivityLogAdministrators sees the no-access page", async () => {
