@@ -55,6 +55,19 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+/** Queues a report of the account's events from 08:00 to T0 by alice, as the console would. */
+function queueReport(database: TestDeps["database"], accountId: string, format: "csv" | "json", filter: object = {}) {
+  return requestReport(database, {
+    accountId,
+    createdBy: "alice",
+    format,
+    filter,
+    window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
+    quotas: DEFAULT_QUOTAS,
+    now: T0,
+  });
+}
+
 for (const backend of backends) {
   describe(`reports (${backend.name})`, () => {
     async function setup() {
@@ -83,15 +96,7 @@ for (const backend of backends) {
       const plain = Array.from({ length: 7 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000)));
       const readOnly = testEvent(accountId, "2026-11-24T09:40:00Z", { eventName: "DescribeInstances", readOnly: true });
       await ingest(d.database, [tricky, ...plain, readOnly]);
-      const r = await requestReport(d.database, {
-        accountId,
-        createdBy: "alice",
-        format: "csv",
-        filter: { readOnly: false },
-        window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
-        quotas: DEFAULT_QUOTAS,
-        now: T0,
-      });
+      const r = await queueReport(d.database, accountId, "csv", { readOnly: false });
       const { summary, row } = await build(d, r);
       expect(summary).toEqual({ ready: 1, failed: 0, abandoned: 0 });
       expect(row).toMatchObject({ status: "ready", rowsDone: 8, objectKey: `reports/${accountId}/${r.id}.csv.gz` });
@@ -122,16 +127,7 @@ for (const backend of backends) {
       const { d, accountId } = await setup();
       const evs = Array.from({ length: 5 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 60_000)));
       await ingest(d.database, evs);
-      const ask = (filter: object) =>
-        requestReport(d.database, {
-          accountId,
-          createdBy: "alice",
-          format: "json",
-          filter,
-          window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
-          quotas: DEFAULT_QUOTAS,
-          now: T0,
-        });
+      const ask = (filter: object) => queueReport(d.database, accountId, "json", filter);
       const r = await ask({});
       const empty = await ask({ eventName: "NoSuchCall" });
       await generateReports(d, () => T0, { workerId: "w", batchSize: 2 });
@@ -149,15 +145,7 @@ for (const backend of backends) {
     test("expiry deletes the object and the row", async () => {
       const { d, accountId } = await setup();
       await ingest(d.database, [testEvent(accountId, "2026-11-24T09:00:00Z")]);
-      const r = await requestReport(d.database, {
-        accountId,
-        createdBy: "alice",
-        format: "csv",
-        filter: {},
-        window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
-        quotas: DEFAULT_QUOTAS,
-        now: T0,
-      });
+      const r = await queueReport(d.database, accountId, "csv");
       await generateReports(d, () => T0, { workerId: "w" });
       const row = (await getReport(d.database, accountId, r.id))!;
       const store = d.storage.service();
@@ -179,15 +167,7 @@ test("a report deleted while generating is abandoned and leaves no object", asyn
     deps.database,
     Array.from({ length: 20 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000))),
   );
-  const r = await requestReport(deps.database, {
-    accountId,
-    createdBy: "alice",
-    format: "csv",
-    filter: {},
-    window: { start: new Date("2026-11-24T08:00:00Z"), end: T0 },
-    quotas: DEFAULT_QUOTAS,
-    now: T0,
-  });
+  const r = await queueReport(deps.database, accountId, "csv");
   // The clock is read at the claim, then at each progress update: delete right after the claim.
   let calls = 0;
   const clock = () => {
