@@ -25,18 +25,9 @@ export {
   type TrailRow,
   updateTrailRow,
 } from "./trails.ts";
-export {
-  type DeliveryRow,
-  fixWindow,
-  listDeliveries,
-  loadTrail,
-  markDelivered,
-  markEmpty,
-  markSkipped,
-  moveCursor,
-  oldestPending,
-  recordFailure,
-} from "./trail-deliveries.ts";
+// A trail's windows: fixed at a horizon, then delivered, found empty or skipped, or failed and retried.
+export { type DeliveryRow, fixWindow, listDeliveries, loadTrail, moveCursor, oldestPending } from "./trail-deliveries.ts";
+export { markDelivered, markEmpty, markSkipped, recordFailure } from "./trail-deliveries.ts";
 export { deliveriesBetween, firstWindowFrom, latestDigest, listDigests, recordDigest } from "./trail-digests.ts";
 export { readWindowEvents } from "./window-events.ts";
 export { currentHorizon, settleHorizon } from "./horizon.ts";

@@ -7,12 +7,16 @@ export const accounts = pgTable("accounts", {
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** The account a tenant row belongs to: every such table carries it, and its rows go with the account. */
+export const accountIdColumn = () =>
+  text("account_id")
+    .notNull()
+    .references(() => accounts.id, { onDelete: "cascade" });
+
 export const projects = pgTable(
   "projects",
   {
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
     name: text("name").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -23,9 +27,7 @@ export const users = pgTable(
   "users",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
     name: text("name").notNull(),
     /** The account's system user: logged like anyone, never signs in to the console. */
     isSystem: boolean("is_system").notNull().default(false),
@@ -40,14 +42,18 @@ export const users = pgTable(
   ],
 );
 
+/** The user a row belongs to; its rows go with the user. */
+const userIdColumn = () =>
+  uuid("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" });
+
 /** Group membership within a project; ActivityLogAdministrators is the one this service reads. */
 export const groupMembers = pgTable(
   "group_members",
   {
     accountId: text("account_id").notNull(),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: userIdColumn(),
     project: text("project").notNull(),
     groupName: text("group_name").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -60,12 +66,8 @@ export const accessKeys = pgTable(
   "access_keys",
   {
     accessKeyId: text("access_key_id").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
+    userId: userIdColumn(),
     project: text("project").notNull(),
     secretEncrypted: text("secret_encrypted").notNull(),
     status: text("status", { enum: ["Active", "Inactive"] })
@@ -81,12 +83,8 @@ export const sessions = pgTable(
   "sessions",
   {
     tokenHash: text("token_hash").primaryKey(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
-    userId: uuid("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
+    userId: userIdColumn(),
     csrfToken: text("csrf_token").notNull(),
     sourceIp: text("source_ip"),
     userAgent: text("user_agent"),
@@ -116,9 +114,7 @@ export const signInFailures = pgTable(
 export const quotas = pgTable(
   "quotas",
   {
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
     name: text("name").notNull(),
     value: integer("value").notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,13 +1,11 @@
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "./iam.ts";
+import { accountIdColumn } from "./iam.ts";
 
 export const reports = pgTable(
   "reports",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
     createdBy: text("created_by").notNull(),
     format: text("format", { enum: ["csv", "json"] }).notNull(),
     /** The console filter the report was asked for (core EventFilter), and its resolved time window. */

@@ -1,13 +1,11 @@
 import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { accounts } from "./iam.ts";
+import { accountIdColumn } from "./iam.ts";
 
 export const trails = pgTable(
   "trails",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    accountId: text("account_id")
-      .notNull()
-      .references(() => accounts.id, { onDelete: "cascade" }),
+    accountId: accountIdColumn(),
     name: text("name").notNull(),
     region: text("region").notNull(),
     /** The project that holds the bucket; deliveries use `accessKeyId` (a key of that project). */
