@@ -48,20 +48,27 @@ function* sourceFiles(dir: string): Generator<string> {
   }
 }
 
+/** True when an import or re-export statement brings types only (`import type {…}`, or every name marked `type`). */
+function isTypeOnly(statement: string): boolean {
+  if (/^\s*(import|export)\s+type\s/.test(statement)) return true;
+  const names = /\{([^}]*)\}/.exec(statement)?.[1];
+  if (names === undefined || /^\s*import\s+[\w*]/.test(statement)) return false;
+  const list = names
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return list.length > 0 && list.every((n) => n.startsWith("type "));
+}
+
 /** Import and re-export specifiers with their line and whether they bring types only. */
 function importsOf(text: string): { specifier: string; line: number; typeOnly: boolean }[] {
   const found: { specifier: string; line: number; typeOnly: boolean }[] = [];
-  const patterns = [
-    /^\s*(import|export)\s+(type\s+)?[^'"]*?\s+from\s+["']([^"']+)["']/gm,
-    /^\s*import\s+["']([^"']+)["']/gm,
-    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  for (const [i, pattern] of patterns.entries()) {
-    for (const m of text.matchAll(pattern)) {
-      const specifier = i === 0 ? m[3]! : m[1]!;
-      const typeOnly = i === 0 && (Boolean(m[2]) || (/^\s*import\s*\{\s*type\s[^}]*\}/.test(m[0]) && !/,\s*(?!type\s)\w/.test(m[0])));
-      found.push({ specifier, line: text.slice(0, m.index).split("\n").length, typeOnly });
-    }
+  const lineOf = (index: number) => text.slice(0, index).split("\n").length;
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?\sfrom\s+["']([^"']+)["']/gm)) {
+    found.push({ specifier: m[1]!, line: lineOf(m.index), typeOnly: isTypeOnly(m[0]) });
+  }
+  for (const m of text.matchAll(/^\s*import\s+["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)/gm)) {
+    found.push({ specifier: (m[1] ?? m[2])!, line: lineOf(m.index), typeOnly: false });
   }
   return found;
 }

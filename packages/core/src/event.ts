@@ -11,7 +11,9 @@ export const EVENT_TYPES = ["AwsApiCall", "AwsConsoleSignIn", "AwsConsoleSignOut
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const EVENT_VERSION = "1.08";
+/** At most this many events per ingest batch, and at most this many bytes of it: senders split bigger ones. */
 export const MAX_INGEST_BATCH = 1000;
+export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
 
 const jsonObject = (what: string) =>
   v.pipe(v.custom<Record<string, unknown>>((x) => typeof x === "object" && x !== null && !Array.isArray(x), `${what} must be an object or null.`));

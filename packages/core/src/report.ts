@@ -3,7 +3,7 @@
 import { DomainError } from "./errors.ts";
 import { formatEventTime, toCloudTrailRecord, type StoredEvent } from "./event.ts";
 import type { Quotas } from "./limits.ts";
-import { HOUR_MS } from "./time.ts";
+import { HOUR_MS, MINUTE_MS } from "./time.ts";
 
 export const REPORT_STATUSES = ["queued", "generating", "ready", "failed", "expired"] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
@@ -15,6 +15,9 @@ export const REPORT_CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
   csv: "text/csv; charset=utf-8",
   json: "application/json",
 };
+
+/** A generating report whose worker has not reported progress for this long is taken over by another worker. */
+export const REPORT_HEARTBEAT_STALE_MS = MINUTE_MS;
 
 const TRANSITIONS: Readonly<Record<ReportStatus, readonly ReportStatus[]>> = {
   queued: ["generating", "failed", "expired"],

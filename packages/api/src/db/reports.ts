@@ -1,5 +1,13 @@
 import { and, asc, desc, eq, inArray, lt, ne, notInArray, or, sql } from "drizzle-orm";
-import { type EventFilter, planNewReport, type Quotas, reportExpiresAt, type ReportFormat, type ReportStatus } from "@activity-log/core";
+import {
+  type EventFilter,
+  planNewReport,
+  type Quotas,
+  REPORT_HEARTBEAT_STALE_MS,
+  reportExpiresAt,
+  type ReportFormat,
+  type ReportStatus,
+} from "@activity-log/core";
 import type { Database } from "./client.ts";
 import { accounts } from "./schema/iam.ts";
 import { reports } from "./schema/reports.ts";
@@ -105,9 +113,6 @@ export async function deleteReport(database: Database, accountId: string, id: st
   // Only a finished report has a complete object; a generating one's upload is removed by its worker.
   return { objectKey: row.status === "ready" ? row.objectKey : null };
 }
-
-/** A generating report whose worker has not reported for this long is taken over by another. */
-const REPORT_HEARTBEAT_STALE_MS = 60_000;
 
 /**
  * Claims the oldest queued report, or one whose worker stopped heartbeating, with FOR UPDATE SKIP

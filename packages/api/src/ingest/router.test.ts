@@ -3,7 +3,8 @@ import { fixedClock } from "../clock.ts";
 import { getEvent } from "../db/events.ts";
 import { nativeQuery } from "../db/rows.ts";
 import { createTestDeps, seedAccount, TEST_INGEST_TOKEN, type TestApp, testApp, type TestDeps, testIngestEvent } from "../test-kit/index.ts";
-import { ingestRouter, MAX_INGEST_BYTES } from "./router.ts";
+import { ingestRouter } from "./router.ts";
+import { MAX_INGEST_BYTES } from "@activity-log/core";
 
 let deps: TestDeps;
 let app: TestApp;

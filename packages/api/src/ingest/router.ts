@@ -1,4 +1,13 @@
-import { DomainError, eventTimeProblem, type IngestIssue, MAX_INGEST_BATCH, type StoredEvent, toStoredEvent, validateIngestBatch } from "@activity-log/core";
+import {
+  DomainError,
+  eventTimeProblem,
+  type IngestIssue,
+  MAX_INGEST_BATCH,
+  MAX_INGEST_BYTES,
+  type StoredEvent,
+  toStoredEvent,
+  validateIngestBatch,
+} from "@activity-log/core";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requireBearer } from "../auth/bearer.ts";
@@ -13,8 +22,6 @@ import type { AppEnv } from "../http-context.ts";
  * checked against known accounts and projects (422), and committed in one transaction before
  * the answer `{"accepted", "duplicates"}`. These calls are not themselves recorded as events.
  */
-
-export const MAX_INGEST_BYTES = 5 * 1024 * 1024;
 
 /** Any bad input refuses the whole batch: the message lists the first problems, `errors` all of them. */
 function refusedBatch(issues: IngestIssue[], describe: (issue: IngestIssue) => string): DomainError {

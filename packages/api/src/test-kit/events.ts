@@ -4,13 +4,14 @@ import { insertEvents } from "../db/events.ts";
 import { T0 } from "./deps.ts";
 
 let counter = 0;
-const unique = () => `${String(++counter).padStart(6, "0")}-${Math.random().toString(36).slice(2, 8)}`;
+/** A number of this process and a random tail: ids that never repeat across tests or runs. */
+const unique = () => ({ n: ++counter, id: `${String(counter).padStart(6, "0")}-${Math.random().toString(36).slice(2, 8)}` });
 
 /** A stored event as ingest would store it: a write by alice in `default` at `at` (a Date, an ISO string or epoch ms), with `over` on top. */
 export function testEvent(accountId: string, at: Date | string | number, over: Partial<StoredEvent> = {}): StoredEvent {
-  const n = ++counter;
+  const { n, id } = unique();
   const base = {
-    eventId: `ev-${String(n).padStart(6, "0")}-${Math.random().toString(36).slice(2, 8)}`,
+    eventId: `ev-${id}`,
     accountId,
     project: "default",
     eventTime: at instanceof Date ? at : new Date(at),
@@ -42,7 +43,7 @@ export function testEvent(accountId: string, at: Date | string | number, over: P
  */
 export function testIngestEvent(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    eventID: `in-${unique()}`,
+    eventID: `in-${unique().id}`,
     eventTime: T0.toISOString(),
     eventName: "RunInstances",
     eventSource: "ec2.amazonaws.com",
@@ -58,7 +59,7 @@ export function testIngestEvent(over: Record<string, unknown> = {}): Record<stri
  * core rule, resources found in the request parameters, the search text).
  */
 export function testIngestedEvent(over: Partial<IngestEventInput> = {}): StoredEvent {
-  return toStoredEvent(testIngestEvent(over) as IngestEvent, { newEventId: () => `gen-${unique()}`, newRequestId: () => `req-${unique()}` });
+  return toStoredEvent(testIngestEvent(over) as IngestEvent, { newEventId: () => `gen-${unique().id}`, newRequestId: () => `req-${unique().id}` });
 }
 
 export async function ingest(database: Database, events: StoredEvent[]): Promise<void> {

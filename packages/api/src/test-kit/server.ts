@@ -8,10 +8,11 @@ import { createApp } from "../app.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { RateLimit } from "../cloudtrail/rate-limit.ts";
 import type { Database } from "../db/client.ts";
-import { addToGroup, createAccessKey, createAccount, createUser } from "../db/iam.ts";
+import { addToGroup, createAccessKey, createUser } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";
 import { TEST_REGION } from "./config.ts";
 import { createTestDeps, type TestDeps } from "./deps.ts";
+import { ensureAccount } from "./fixtures.ts";
 import { type S3rverHandle, startS3rver } from "./s3rver.ts";
 
 /** createApp(deps) served on 127.0.0.1, on a free port. */
@@ -87,9 +88,7 @@ export async function createTestUser(
 ): Promise<TestUser> {
   const db = server.deps.database.db;
   const project = options.project ?? "default";
-  await createAccount(db, accountId).catch((error: Error) => {
-    if (!/exists/i.test(error.message)) throw error;
-  });
+  await ensureAccount(server.deps, accountId);
   await createUser(db, accountId, userName);
   if (options.admin ?? true) await addToGroup(db, accountId, userName, project);
   const pair = await createAccessKey(db, server.deps.secrets, accountId, userName, project);
