@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createSecretBox, type SecretBox } from "./auth/secret-box.ts";
 import type { Clock } from "./clock.ts";
-import type { RateLimit } from "./cloudtrail/rate-limit.ts";
+import type { RateLimit, RateLimitStore } from "./cloudtrail/rate-limit.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/client.ts";
 import type { Logger } from "./logger.ts";
@@ -19,6 +19,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Per-account CloudTrail API rate; defaults to DEFAULT_RATE_LIMIT. */
   cloudtrailRateLimit?: RateLimit;
+  /** Where that rate is counted (see rate-limit.ts); default `memory`, the edge uses `recorded-calls`. */
+  cloudtrailRateLimitStore?: RateLimitStore;
 }
 
 /**

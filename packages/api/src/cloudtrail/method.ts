@@ -1,11 +1,18 @@
-import { type Caller, DomainError } from "@activity-log/core";
+import { type Caller, DomainError, type Quotas } from "@activity-log/core";
 import type { AppDeps } from "../deps.ts";
 import type { Trail } from "../trails/service.ts";
+
+/** What an operation runs with: the deps of this request, and the caller and its account's quotas, resolved together. */
+export interface CloudTrailCallContext {
+  deps: AppDeps;
+  caller: Caller;
+  quotas: Quotas;
+}
 
 /** One CloudTrail operation: the parsed JSON body in, the JSON response out (dates as epoch seconds). */
 export interface CloudTrailMethod {
   name: string;
-  run(context: { deps: AppDeps; caller: Caller }, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  run(context: CloudTrailCallContext, input: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 /** Timestamps travel as epoch seconds in AWS JSON 1.1. */

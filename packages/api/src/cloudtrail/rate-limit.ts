@@ -1,4 +1,17 @@
-/** Token-bucket rate limits per key (the account), in memory: each API process limits what it serves. */
+/**
+ * The CloudTrail API's per-account rate limit, kept in one of two places:
+ * - `memory` (the Bun server): a token bucket per account in the process — exact for what this
+ *   process serves, so N replicas admit up to N times the rate;
+ * - `recorded-calls` (the edge, where an isolate serves a sliver of the traffic and a per-isolate
+ *   bucket would limit nothing): the account's CloudTrail calls recorded in Postgres during the last
+ *   burst/rate seconds, counted by the caller-resolution statement (db/caller-resolution.ts) at no
+ *   extra round trip. It holds across isolates, regions and replicas; calls still in flight are not
+ *   yet recorded, so concurrent callers can overshoot by their concurrency. Only authenticated calls
+ *   count (a bad signature is not recorded), so nobody can spend an account's budget without its key.
+ */
+export type RateLimitStore = "memory" | "recorded-calls";
+
+/** Token-bucket rate limits per key (the account). */
 export interface RateLimit {
   /** Sustained requests per second. */
   ratePerSecond: number;
@@ -32,4 +45,14 @@ export function createRateLimiter(limit: RateLimit, maxKeys = 100_000): RateLimi
       return true;
     },
   };
+}
+
+/** The window `recorded-calls` counts over: a full bucket drains in burst/rate seconds. */
+export function recordedCallsWindowMs(limit: RateLimit): number {
+  return Math.max(1, Math.round((limit.burst / limit.ratePerSecond) * 1000));
+}
+
+/** `recorded-calls`: within the window, at most `burst` calls (the one being decided not yet among them). */
+export function recordedCallsAllow(limit: RateLimit, recentCalls: number): boolean {
+  return recentCalls < limit.burst;
 }

@@ -1,10 +1,17 @@
 import { assertCanUseActivityLog, CLOUDTRAIL_EVENT_SOURCE, DomainError, isReadOnly } from "@activity-log/core";
 import { Hono } from "hono";
 import { verifySigV4 } from "../auth/sigv4.ts";
-import { findAccessKey } from "../db/iam.ts";
+import { type ResolvedKeyCaller, resolveKeyCaller } from "../db/caller-resolution.ts";
 import type { AppEnv } from "../http-context.ts";
 import { METHODS } from "./methods/index.ts";
-import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimit, type RateLimiter } from "./rate-limit.ts";
+import {
+  createRateLimiter,
+  DEFAULT_RATE_LIMIT,
+  type RateLimit,
+  type RateLimiter,
+  recordedCallsAllow,
+  recordedCallsWindowMs,
+} from "./rate-limit.ts";
 
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 /** CloudTrail's requests are small; anything bigger is a mistake or an attack. */
@@ -17,13 +24,15 @@ export interface CloudTrailRouterOptions {
 /**
  * The CloudTrail API (AWS JSON 1.1 on `POST /`): SigV4 → method from X-Amz-Target → access and
  * subscription → per-account rate limit → JSON body → method. Every step fills the call record, so
- * failures after authentication are recorded as events with their error code.
+ * failures after authentication are recorded as events with their error code. The caller, the
+ * account's quotas (and, with the `recorded-calls` limit, its recent calls) come from one statement.
  */
 export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
   let limiter: RateLimiter | undefined;
   return new Hono<AppEnv>().post("/", async (c) => {
     const deps = c.get("deps");
-    limiter ??= createRateLimiter(options.rateLimit ?? deps.cloudtrailRateLimit ?? DEFAULT_RATE_LIMIT);
+    const rateLimit = options.rateLimit ?? deps.cloudtrailRateLimit ?? DEFAULT_RATE_LIMIT;
+    const limitStore = deps.cloudtrailRateLimitStore ?? "memory";
     const call = c.get("call");
     const target = c.req.header("x-amz-target") ?? "";
     // The CLI sends com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.X, the JS SDK CloudTrail_20131101.X.
@@ -40,14 +49,19 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (body.byteLength > MAX_BODY_BYTES) throw tooLarge();
 
+    const now = deps.clock.now();
+    const recentCalls = limitStore === "recorded-calls" ? { since: new Date(now.getTime() - recordedCallsWindowMs(rateLimit)), cap: rateLimit.burst } : undefined;
+    let resolved: ResolvedKeyCaller | null = null;
     const caller = await verifySigV4(
       { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
       {
         service: "cloudtrail",
-        now: deps.clock.now(),
-        lookup: (accessKeyId) => findAccessKey(deps.database.db, deps.secrets, accessKeyId),
+        now,
+        lookup: async (accessKeyId) => (resolved = await resolveKeyCaller(deps.database.db, deps.secrets, accessKeyId, recentCalls)),
       },
     );
+    // verifySigV4 returned, so the lookup found the key.
+    const { quotas, recentCalls: recent } = resolved as unknown as ResolvedKeyCaller;
     c.set("caller", caller);
     Object.assign(call, { accountId: caller.accountId, userName: caller.userName, project: caller.project, accessKeyId: caller.accessKeyId });
 
@@ -59,12 +73,16 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
       );
     }
     assertCanUseActivityLog(caller);
-    if (!limiter.take(caller.accountId, deps.clock.now().getTime())) {
+    const allowed =
+      limitStore === "recorded-calls"
+        ? recordedCallsAllow(rateLimit, recent ?? 0)
+        : (limiter ??= createRateLimiter(rateLimit)).take(caller.accountId, now.getTime());
+    if (!allowed) {
       throw new DomainError("ThrottlingException", "Rate exceeded");
     }
     const input = parseBody(body);
     call.requestParameters = input;
-    const output = await method.run({ deps, caller }, input);
+    const output = await method.run({ deps, caller, quotas }, input);
     // Read-only events never carry response elements (they would copy the data read into the log).
     call.responseElements = call.readOnly || Object.keys(output).length === 0 ? null : output;
     return c.body(JSON.stringify(output), 200, { "content-type": JSON_CONTENT_TYPE });

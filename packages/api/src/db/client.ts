@@ -23,6 +23,11 @@ export interface Database {
   db: Db;
   pg?: postgres.Sql;
   pglite?: PGlite;
+  /**
+   * Days whose event partition is known to exist, when that knowledge should outlive this handle
+   * (the edge opens a handle per request and shares one set per isolate); else kept per handle.
+   */
+  knownPartitions?: Set<string>;
   close(): Promise<void>;
 }
 

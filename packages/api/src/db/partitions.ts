@@ -24,8 +24,8 @@ const known = new WeakMap<Database, Set<string>>();
 
 /** Creates the partitions of every UTC day from `from` to `to` (inclusive) that do not exist yet. */
 export async function ensurePartitions(database: Database, from: Date, to: Date): Promise<void> {
-  const seen = known.get(database) ?? new Set<string>();
-  known.set(database, seen);
+  const seen = database.knownPartitions ?? known.get(database) ?? new Set<string>();
+  if (!database.knownPartitions) known.set(database, seen);
   const missing: string[] = [];
   for (let t = utcDayStart(from).getTime(); t <= to.getTime(); t += DAY_MS) {
     const day = isoDay(new Date(t));
@@ -41,6 +41,7 @@ export async function ensurePartitions(database: Database, from: Date, to: Date)
 
 /** Forgets the cached partition list (after a drop, or when an insert found a partition missing). */
 export function forgetPartitions(database: Database): void {
+  database.knownPartitions?.clear();
   known.delete(database);
 }
 

@@ -1,12 +1,11 @@
 import { DomainError, filterFromLookupAttributes, parseEpochSeconds, toLookupEvent, validateMaxResults } from "@activity-log/core";
-import { getQuotas } from "../../db/iam.ts";
 import { queryEventPage } from "../../events/query-service.ts";
 import { epochSeconds, type CloudTrailMethod } from "../method.ts";
 
 /** LookupEvents on the shared query engine: attributes ANDed, newest first, signed page tokens. */
 export const lookupEvents: CloudTrailMethod = {
   name: "LookupEvents",
-  async run({ deps, caller }, input) {
+  async run({ deps, caller, quotas }, input) {
     const filter = filterFromLookupAttributes(input.LookupAttributes);
     const start = parseEpochSeconds(input.StartTime, "StartTime");
     const end = parseEpochSeconds(input.EndTime, "EndTime");
@@ -21,7 +20,6 @@ export const lookupEvents: CloudTrailMethod = {
         "EventCategory (Insights events) is not supported by Activity Log; omit it to look up management events.",
       );
     }
-    const quotas = await getQuotas(deps.database.db, caller.accountId);
     const page = await queryEventPage(deps, {
       accountId: caller.accountId,
       retentionDays: quotas.retentionDays,
