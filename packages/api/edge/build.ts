@@ -31,11 +31,12 @@ export interface EdgeBuild {
   errors: string[];
 }
 
-export async function buildEdgeBundle(outdir: string = EDGE_OUT_DIR): Promise<EdgeBuild> {
+/** Bundles `entry` (default src/edge.ts; tests pass a fixture) into `outdir`/worker.js and checks it. */
+export async function buildEdgeBundle(outdir: string = EDGE_OUT_DIR, entry: string = ENTRY): Promise<EdgeBuild> {
   mkdirSync(outdir, { recursive: true });
   const forbiddenImports: string[] = [];
   const result = await Bun.build({
-    entrypoints: [ENTRY],
+    entrypoints: [entry],
     outdir,
     naming: "worker.js",
     target: "browser",
