@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 const WORKERD = new URL("../node_modules/.bin/workerd", import.meta.url).pathname;
 /** The same date and flags as wrangler.toml, so local runs behave like the deployment. */
-export const COMPATIBILITY_DATE = "2025-09-01";
+const COMPATIBILITY_DATE = "2025-09-01";
 
 export interface RunningWorkerd {
   url: string;
@@ -49,7 +49,9 @@ const worker :Workerd.Worker = (
   let output = "";
   const child = Bun.spawn([WORKERD, "serve", join(dir, "config.capnp"), "--verbose"], { stdout: "pipe", stderr: "pipe" });
   const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) output += decoder.decode(r.value, { stream: true });
   };
   void collect(child.stdout);
   void collect(child.stderr);

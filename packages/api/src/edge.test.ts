@@ -20,7 +20,10 @@ test("edge.ts bundles for workerd: only nodejs_compat's node: modules, no Bun./p
 
 test("the check reports a Node-only import and Bun./process. globals in the output", async () => {
   const entry = join(outDir, "offender.ts");
-  await Bun.write(entry, `import { readFileSync } from "node:fs";\nexport default { fetch: () => new Response(Bun.version + process.env.X + readFileSync) };\n`);
+  await Bun.write(
+    entry,
+    `import { readFileSync } from "node:fs";\nexport default { fetch: () => new Response(Bun.version + process.env.X + readFileSync) };\n`,
+  );
   const build = await buildEdgeBundle(join(outDir, "offender"), entry);
   expect(build.forbiddenImports).toEqual([`node:fs <- ${entry}`]);
   expect(build.runtimeGlobals).toHaveLength(2);

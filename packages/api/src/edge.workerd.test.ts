@@ -132,9 +132,7 @@ describe.skipIf(!DATABASE_URL)("the CloudTrail API in workerd (needs DATABASE_UR
   test("the call is recorded with the client's address from cf-connecting-ip", async () => {
     const user = await createTestUser(h, "edge-source-ip", "alice");
     await client(edge, user, { "cf-connecting-ip": "203.0.113.7", "x-forwarded-for": "198.51.100.9" }).send(new ListTrailsCommand({}));
-    const found = await client(h, user).send(
-      new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "ListTrails" }] }),
-    );
+    const found = await client(h, user).send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "ListTrails" }] }));
     expect(found.Events).toHaveLength(1);
     expect(JSON.parse(found.Events![0]!.CloudTrailEvent!).sourceIPAddress).toBe("203.0.113.7");
   }, 30_000);
@@ -143,7 +141,11 @@ describe.skipIf(!DATABASE_URL)("the CloudTrail API in workerd (needs DATABASE_UR
     const [a, b] = await Promise.all([workerd({ CLOUDTRAIL_RATE_LIMIT: "0.001/3" }), workerd({ CLOUDTRAIL_RATE_LIMIT: "0.001/3" })]);
     const user = await createTestUser(h, "edge-rate", "alice");
     const other = await createTestUser(h, "edge-rate-other", "alice");
-    const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e: Error) => e.name);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: Error) => e.name,
+      );
     const results = [];
     for (const w of [a, b, a, b]) results.push(await outcome(client(w, user).send(new ListTrailsCommand({}))));
     expect(results).toEqual(["ok", "ok", "ok", "ThrottlingException"]);

@@ -3,7 +3,7 @@ import type { AppDeps } from "../deps.ts";
 import type { Trail } from "../trails/service.ts";
 
 /** What an operation runs with: the deps of this request, and the caller and its account's quotas, resolved together. */
-export interface CloudTrailCallContext {
+interface CloudTrailCallContext {
   deps: AppDeps;
   caller: Caller;
   quotas: Quotas;

@@ -67,7 +67,10 @@ beforeAll(async () => {
   const pair = await createAccessKey(base.db, h.deps.secrets, accountId, account.systemUser, "default");
   ct = cloudTrailClient(h, { accessKeyId: pair.AccessKeyId, secretAccessKey: pair.SecretAccessKey });
   const now = Date.now();
-  await insertEvents(base, [1, 2, 3].map((i) => testEvent(accountId, now - i * 60_000, { eventName: "StopInstances" })));
+  await insertEvents(
+    base,
+    [1, 2, 3].map((i) => testEvent(accountId, now - i * 60_000, { eventName: "StopInstances" })),
+  );
   // The first call of a process learns which day partitions exist; later calls do not ask again.
   await ct.send(new LookupEventsCommand({ MaxResults: 1 }));
 }, 60_000);

@@ -4,14 +4,7 @@ import { verifySigV4 } from "../auth/sigv4.ts";
 import { type ResolvedKeyCaller, resolveKeyCaller } from "../db/caller-resolution.ts";
 import type { AppEnv } from "../http-context.ts";
 import { METHODS } from "./methods/index.ts";
-import {
-  createRateLimiter,
-  DEFAULT_RATE_LIMIT,
-  type RateLimit,
-  type RateLimiter,
-  recordedCallsAllow,
-  recordedCallsWindowMs,
-} from "./rate-limit.ts";
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimit, type RateLimiter, recordedCallsAllow, recordedCallsWindowMs } from "./rate-limit.ts";
 
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 /** CloudTrail's requests are small; anything bigger is a mistake or an attack. */
@@ -50,7 +43,8 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
     if (body.byteLength > MAX_BODY_BYTES) throw tooLarge();
 
     const now = deps.clock.now();
-    const recentCalls = limitStore === "recorded-calls" ? { since: new Date(now.getTime() - recordedCallsWindowMs(rateLimit)), cap: rateLimit.burst } : undefined;
+    const recentCalls =
+      limitStore === "recorded-calls" ? { since: new Date(now.getTime() - recordedCallsWindowMs(rateLimit)), cap: rateLimit.burst } : undefined;
     let resolved: ResolvedKeyCaller | null = null;
     const caller = await verifySigV4(
       { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
@@ -73,10 +67,12 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
       );
     }
     assertCanUseActivityLog(caller);
-    const allowed =
-      limitStore === "recorded-calls"
-        ? recordedCallsAllow(rateLimit, recent ?? 0)
-        : (limiter ??= createRateLimiter(rateLimit)).take(caller.accountId, now.getTime());
+    let allowed: boolean;
+    if (limitStore === "recorded-calls") allowed = recordedCallsAllow(rateLimit, recent ?? 0);
+    else {
+      limiter ??= createRateLimiter(rateLimit);
+      allowed = limiter.take(caller.accountId, now.getTime());
+    }
     if (!allowed) {
       throw new DomainError("ThrottlingException", "Rate exceeded");
     }

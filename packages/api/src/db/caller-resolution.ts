@@ -71,7 +71,7 @@ export async function resolveKeyCaller(db: Db, secrets: SecretBox, accessKeyId: 
   const row = rows[0];
   if (!row) return null;
   // postgres.js parses json columns; PGlite does too, but a driver that hands back text is tolerated.
-  const groups = typeof row.groups === "string" ? (JSON.parse(row.groups) as ResolutionRow["groups"]) : row.groups;
+  const groups = (typeof row.groups === "string" ? JSON.parse(row.groups) : row.groups) as Caller["groups"];
   const overrides = typeof row.quota_overrides === "string" ? (JSON.parse(row.quota_overrides) as Record<string, number>) : row.quota_overrides;
   return {
     accessKeyId: row.access_key_id,
