@@ -28,3 +28,12 @@ test("the check reports a Node-only import and Bun./process. globals in the outp
   expect(build.forbiddenImports).toEqual([`node:fs <- ${entry}`]);
   expect(build.runtimeGlobals).toHaveLength(2);
 }, 60_000);
+
+test("a Worker missing its bindings answers 503 ServiceUnavailableException naming what is missing", async () => {
+  const edge = (await import("./edge.ts")).default;
+  const response = await edge.fetch(new Request("http://worker.test/", { method: "POST" }), { DATABASE_URL: "postgres://u@db:5432/al" });
+  expect(response.status).toBe(503);
+  const body = (await response.json()) as { __type: string; message: string };
+  expect(body.__type).toBe("ServiceUnavailableException");
+  expect(body.message).toContain("SECRET_KEY must be set");
+});

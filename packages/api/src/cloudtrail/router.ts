@@ -45,17 +45,22 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
     const now = deps.clock.now();
     const recentCalls =
       limitStore === "recorded-calls" ? { since: new Date(now.getTime() - recordedCallsWindowMs(rateLimit)), cap: rateLimit.burst } : undefined;
-    let resolved: ResolvedKeyCaller | null = null;
+    // The one statement also brings the account's quotas (and recent calls): kept for after the signature check.
+    const resolution: { found?: ResolvedKeyCaller } = {};
     const caller = await verifySigV4(
       { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
       {
         service: "cloudtrail",
         now,
-        lookup: async (accessKeyId) => (resolved = await resolveKeyCaller(deps.database.db, deps.secrets, accessKeyId, recentCalls)),
+        lookup: async (accessKeyId) => {
+          const found = await resolveKeyCaller(deps.database.db, deps.secrets, accessKeyId, recentCalls);
+          if (found) resolution.found = found;
+          return found;
+        },
       },
     );
-    // verifySigV4 returned, so the lookup found the key.
-    const { quotas, recentCalls: recent } = resolved as unknown as ResolvedKeyCaller;
+    // verifySigV4 returned a caller, so the lookup found the key.
+    const { quotas, recentCalls: recent } = resolution.found!;
     c.set("caller", caller);
     Object.assign(call, { accountId: caller.accountId, userName: caller.userName, project: caller.project, accessKeyId: caller.accessKeyId });
 

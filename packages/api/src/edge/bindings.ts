@@ -37,15 +37,9 @@ export type EdgeLogLevel = (typeof LOG_LEVELS)[number];
 
 const BindingsSchema = v.object({
   DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://"))),
-  SECRET_KEY: v.pipe(
-    v.string("SECRET_KEY must be set (wrangler secret put SECRET_KEY): the Bun server's, so stored keys and page tokens work on both"),
-    v.minLength(16, "SECRET_KEY must be at least 16 characters"),
-  ),
+  SECRET_KEY: v.optional(v.pipe(v.string(), v.minLength(16, "SECRET_KEY must be at least 16 characters"))),
   REGION: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}-[a-z]+(-\d+)?$/, "REGION must look like ru-msk or us-east-1")), "ru-msk"),
-  S3_ENDPOINT: v.pipe(
-    v.string("S3_ENDPOINT must be set: the edge has no files, trail buckets are checked on an S3 endpoint"),
-    v.url("S3_ENDPOINT must be a URL such as https://s3.example.com"),
-  ),
+  S3_ENDPOINT: v.optional(v.pipe(v.string(), v.url("S3_ENDPOINT must be a URL such as https://s3.example.com"))),
   S3_REGION: v.optional(v.string(), "us-east-1"),
   S3_FORCE_PATH_STYLE: v.optional(v.pipe(v.string(), v.regex(/^(1|0|true|false|yes|no)$/i, "S3_FORCE_PATH_STYLE must be 1/0, true/false or yes/no")), "true"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`), "info"),
@@ -63,6 +57,13 @@ export function readEdgeBindings(env: EdgeBindings): EdgeSettings {
   const e = parsed.output;
   const databaseUrl = env.HYPERDRIVE?.connectionString ?? e.DATABASE_URL;
   if (!databaseUrl) throw new EdgeConfigError("Invalid configuration: bind Hyperdrive as HYPERDRIVE, or set DATABASE_URL");
+  if (!e.SECRET_KEY) {
+    throw new EdgeConfigError(
+      "Invalid configuration: SECRET_KEY must be set (wrangler secret put SECRET_KEY), to the Bun server's so stored keys and page tokens work on both",
+    );
+  }
+  if (!e.S3_ENDPOINT)
+    throw new EdgeConfigError("Invalid configuration: S3_ENDPOINT must be set: the edge has no files, trail buckets are checked on an S3 endpoint");
   const [rate, burst] = e.CLOUDTRAIL_RATE_LIMIT?.split("/").map(Number) ?? [];
   if (rate === 0) throw new EdgeConfigError("Invalid configuration: CLOUDTRAIL_RATE_LIMIT: the rate must be above 0");
   return {
