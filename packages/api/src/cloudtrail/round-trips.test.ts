@@ -73,7 +73,7 @@ beforeAll(async () => {
   );
   // The first call of a process learns which day partitions exist; later calls do not ask again.
   await ct.send(new LookupEventsCommand({ MaxResults: 1 }));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   ct?.destroy();

@@ -17,7 +17,7 @@ async function keyHolder(alias: string, admin = true) {
 
 beforeAll(async () => {
   deps = await createTestDeps();
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await deps?.cleanup();
 }, 30_000);
