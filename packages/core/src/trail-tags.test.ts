@@ -36,7 +36,8 @@ describe("parseTagsList", () => {
     ["the reserved aws: prefix", [{ Key: "AWS:owner" }]],
     ["a key twice", [{ Key: "k" }, { Key: "k", Value: "2" }]],
   ];
-  for (const [what, input] of bad) test(`${what} is InvalidTagParameterException`, () => expect(codeOf(() => parseTagsList(input))).toBe("InvalidTagParameterException"));
+  for (const [what, input] of bad)
+    test(`${what} is InvalidTagParameterException`, () => expect(codeOf(() => parseTagsList(input))).toBe("InvalidTagParameterException"));
 });
 
 describe("adding and removing", () => {
@@ -62,7 +63,8 @@ describe("adding and removing", () => {
 });
 
 describe("parseTrailResourceArn", () => {
-  test("a trail ARN", () => expect(parseTrailResourceArn("arn:aws:cloudtrail:eu-1:123456789012:trail/t01")).toMatchObject({ name: "t01", accountId: "123456789012" }));
+  test("a trail ARN", () =>
+    expect(parseTrailResourceArn("arn:aws:cloudtrail:eu-1:123456789012:trail/t01")).toMatchObject({ name: "t01", accountId: "123456789012" }));
   test("a bare name or garbage is CloudTrailARNInvalidException", () => {
     for (const id of ["t01", "", 5, "arn:aws:s3:::bucket", "arn:aws:cloudtrail:eu-1:123456789012:trail/a..b"])
       expect(codeOf(() => parseTrailResourceArn(id))).toBe("CloudTrailARNInvalidException");

@@ -87,7 +87,14 @@ async function setup(backend: Backend, trailOptions: { prefix?: string; startAt?
   const key = await seedAccountWithKey(d, accountId);
   backend.allowKey(key);
   await d.storage.service().createBucket(BUCKET);
-  const trail = await seedTrail(d, { accountId, name: "main", bucket: BUCKET, accessKeyId: key.accessKeyId, prefix: trailOptions.prefix ?? `p-${accountId}`, startAt: trailOptions.startAt });
+  const trail = await seedTrail(d, {
+    accountId,
+    name: "main",
+    bucket: BUCKET,
+    accessKeyId: key.accessKeyId,
+    prefix: trailOptions.prefix ?? `p-${accountId}`,
+    startAt: trailOptions.startAt,
+  });
   const store = d.storage.withCredentials(key);
   return { d, accountId, key, trail, store };
 }

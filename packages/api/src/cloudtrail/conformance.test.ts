@@ -220,7 +220,11 @@ describe("the CloudTrail service model", () => {
       ["CreateTrail", { Name: "other", S3BucketName: "conf-audit", S3KeyPrefix: "p".repeat(201) }, "InvalidS3PrefixException"],
       ["CreateTrail", { Name: "other", S3BucketName: "conf-audit", TagsList: [{ Key: "aws:x" }] }, "InvalidTagParameterException"],
       ["CreateTrail", { Name: "other", S3BucketName: "conf-audit", SnsTopicName: "t" }, "UnsupportedOperationException"],
-      ["CreateTrail", { Name: "other", S3BucketName: "conf-audit", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false }, "InvalidParameterCombinationException"],
+      [
+        "CreateTrail",
+        { Name: "other", S3BucketName: "conf-audit", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false },
+        "InvalidParameterCombinationException",
+      ],
       ["UpdateTrail", { Name: "missing" }, "TrailNotFoundException"],
       ["UpdateTrail", { Name: "arn:aws:cloudtrail:x" }, "CloudTrailARNInvalidException"],
       ["GetTrail", { Name: "a..b" }, "InvalidTrailNameException"],
@@ -270,7 +274,8 @@ describe("the CloudTrail service model", () => {
       }
       const type = String(a.body.__type);
       const listed = new Set((op?.errors ?? []).map((e) => e.shape));
-      if (!listed.has(type) && !COMMON_ERRORS.has(type) && !EXTENSION_ERRORS.has(type)) problems.push(`${a.operation}: __type ${type} is not among its errors (${[...listed]})`);
+      if (!listed.has(type) && !COMMON_ERRORS.has(type) && !EXTENSION_ERRORS.has(type))
+        problems.push(`${a.operation}: __type ${type} is not among its errors (${[...listed]})`);
       if (listed.has(type) && !model.shapes[type]?.exception) problems.push(`${a.operation}: ${type} is not an exception shape`);
       if (typeof a.body.message !== "string" || a.body.message === "") problems.push(`${a.operation} ${type}: no message`);
     }

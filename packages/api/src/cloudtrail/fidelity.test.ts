@@ -74,7 +74,9 @@ describe("trail flags are stored and shown as set", () => {
       IncludeGlobalServiceEvents: true,
     });
     expect((await ct.send(new UpdateTrailCommand({ Name: arn, S3KeyPrefix: "logs" }))).IsMultiRegionTrail).toBe(true);
-    const refused = await errorOf(ct.send(new CreateTrailCommand({ Name: "combo", S3BucketName: "fid-audit", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false })));
+    const refused = await errorOf(
+      ct.send(new CreateTrailCommand({ Name: "combo", S3BucketName: "fid-audit", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false })),
+    );
     expect(refused.name).toBe("InvalidParameterCombinationException");
     expect((await ct.send(new ListTrailsCommand({}))).Trails?.map((t) => t.Name)).toEqual(["audit"]);
   });
@@ -88,7 +90,15 @@ describe("trail tags", () => {
     expect((await ct.send(new ListTagsCommand({ ResourceIdList: [arn] }))).ResourceTagList).toEqual([
       { ResourceId: arn, TagsList: [{ Key: "team", Value: "security" }, { Key: "env" }] },
     ]);
-    await ct.send(new AddTagsCommand({ ResourceId: arn, TagsList: [{ Key: "env", Value: "prod" }, { Key: "owner", Value: "ana@example.com" }] }));
+    await ct.send(
+      new AddTagsCommand({
+        ResourceId: arn,
+        TagsList: [
+          { Key: "env", Value: "prod" },
+          { Key: "owner", Value: "ana@example.com" },
+        ],
+      }),
+    );
     await ct.send(new RemoveTagsCommand({ ResourceId: arn, TagsList: [{ Key: "team" }, { Key: "never-set" }] }));
     expect((await ct.send(new ListTagsCommand({ ResourceIdList: [arn] }))).ResourceTagList?.[0]?.TagsList).toEqual([
       { Key: "env", Value: "prod" },
@@ -141,7 +151,8 @@ describe("trail tags", () => {
 describe("error codes as the model lists them", () => {
   test("GetTrail: a name that breaks the rules is InvalidTrailNameException; a malformed ARN CloudTrailARNInvalidException", async () => {
     const ct = await newAccountClient();
-    for (const name of ["my..trail", "ab", "-trail"]) expect((await errorOf(ct.send(new GetTrailCommand({ Name: name })))).name).toBe("InvalidTrailNameException");
+    for (const name of ["my..trail", "ab", "-trail"])
+      expect((await errorOf(ct.send(new GetTrailCommand({ Name: name })))).name).toBe("InvalidTrailNameException");
     for (const arn of ["arn:aws:cloudtrail:ru-msk:123456789012:trial/x", "arn:aws:cloudtrail:ru-msk:123456789012:trail/a..b", "arn:nonsense"])
       expect(await errorOf(ct.send(new GetTrailCommand({ Name: arn })))).toMatchObject({ name: "CloudTrailARNInvalidException", status: 400 });
     expect((await errorOf(ct.send(new GetTrailCommand({ Name: "valid-but-missing" })))).name).toBe("TrailNotFoundException");

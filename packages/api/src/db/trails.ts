@@ -52,7 +52,10 @@ export async function listTrailRows(db: Db, accountId: string): Promise<TrailRow
 }
 
 export type TrailPatch = Partial<
-  Pick<TrailRow, "bucket" | "prefix" | "project" | "accessKeyId" | "readWriteType" | "includeManagementEvents" | "isMultiRegionTrail" | "includeGlobalServiceEvents">
+  Pick<
+    TrailRow,
+    "bucket" | "prefix" | "project" | "accessKeyId" | "readWriteType" | "includeManagementEvents" | "isMultiRegionTrail" | "includeGlobalServiceEvents"
+  >
 >;
 
 export async function updateTrailRow(db: Db, accountId: string, name: string, patch: TrailPatch, now: Date): Promise<TrailRow | null> {

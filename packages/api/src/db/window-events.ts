@@ -28,7 +28,7 @@ export interface WindowContent {
  */
 export async function readWindowEvents(database: Database, w: WindowContent): Promise<StoredEvent[]> {
   // The window's own events start at eventsFrom when the trail started logging inside the window.
-  const ownFrom = w.eventsFrom > w.windowStart ? w.eventsFrom : w.windowStart;
+  const ownFrom = new Date(Math.max(w.eventsFrom.getTime(), w.windowStart.getTime()));
   const params: unknown[] = [w.accountId, ownFrom.toISOString(), w.windowEnd.toISOString(), w.horizonTo];
   let text = `select ${SELECT_COLUMNS} from events
     where account_id = $1 and event_time >= $2::timestamptz and event_time < $3::timestamptz and ingest_xid < $4::xid8`;

@@ -98,7 +98,22 @@ export async function createTrail(deps: AppDeps, caller: Caller, input: CreateTr
   const accessKeyId = await checkBucket(deps, caller, project, bucket);
   let row: TrailRow;
   try {
-    row = await insertTrail(db, { accountId: caller.accountId, name, region: deps.config.region, project, bucket, prefix, accessKeyId, isMultiRegionTrail, includeGlobalServiceEvents, tags }, quotas.trails);
+    row = await insertTrail(
+      db,
+      {
+        accountId: caller.accountId,
+        name,
+        region: deps.config.region,
+        project,
+        bucket,
+        prefix,
+        accessKeyId,
+        isMultiRegionTrail,
+        includeGlobalServiceEvents,
+        tags,
+      },
+      quotas.trails,
+    );
   } catch (error) {
     if (error instanceof TrailNameTaken) throw trailExists(deps, caller, name);
     if (error instanceof TrailQuotaExceeded) {
@@ -294,7 +309,10 @@ function isHere(deps: AppDeps, caller: Caller, ref: TrailRef): boolean {
 /** AWS refuses a multi-region trail without global service events. */
 function assertRegionFlags(isMultiRegionTrail: boolean, includeGlobalServiceEvents: boolean): void {
   if (isMultiRegionTrail && !includeGlobalServiceEvents) {
-    throw new DomainError("InvalidParameterCombinationException", "A multi-region trail must include global service events: set IncludeGlobalServiceEvents to true.");
+    throw new DomainError(
+      "InvalidParameterCombinationException",
+      "A multi-region trail must include global service events: set IncludeGlobalServiceEvents to true.",
+    );
   }
 }
 

@@ -13,7 +13,8 @@ export const listTags: CloudTrailMethod = {
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string")) {
       throw new DomainError("ValidationException", "ResourceIdList is required: a list of 1 to 20 trail ARNs.");
     }
-    if (ids.length > MAX_RESOURCE_IDS) throw new DomainError("ValidationException", `ResourceIdList may name at most ${MAX_RESOURCE_IDS} trails; it has ${ids.length}.`);
+    if (ids.length > MAX_RESOURCE_IDS)
+      throw new DomainError("ValidationException", `ResourceIdList may name at most ${MAX_RESOURCE_IDS} trails; it has ${ids.length}.`);
     if (input.NextToken !== undefined && input.NextToken !== null) {
       throw new DomainError("InvalidTokenException", "ListTags never returns a NextToken, so none can be given back.");
     }

@@ -17,7 +17,10 @@ export const lookupEvents: CloudTrailMethod = {
     }
     const category = input.EventCategory;
     if (category !== undefined && category !== null && category !== "insight") {
-      throw new DomainError("InvalidEventCategoryException", `EventCategory must be insight (or absent, for management events); got ${JSON.stringify(category)}.`);
+      throw new DomainError(
+        "InvalidEventCategoryException",
+        `EventCategory must be insight (or absent, for management events); got ${JSON.stringify(category)}.`,
+      );
     }
     // Insights events are a valid question with, here, no answers yet: Activity Log does not generate them.
     if (category === "insight") return { Events: [] };
