@@ -16,3 +16,4 @@ export * from "./digest.ts";
 export * from "./console-session.ts";
 export * from "./time.ts";
 export * from "./retention.ts";
+export * from "./trail-tags.ts";

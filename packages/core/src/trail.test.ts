@@ -101,18 +101,23 @@ describe("bucket names", () => {
 describe("ARNs", () => {
   test("trailArn", () => expect(trailArn("eu-1", "acme", "t1")).toBe("arn:aws:cloudtrail:eu-1:acme:trail/t1"));
   const cases: [string, ReturnType<typeof parseTrailRef> | "error"][] = [
-    ["t1", { name: "t1" }],
-    ["arn:aws:cloudtrail:eu-1:acme:trail/t1", { name: "t1", accountId: "acme", region: "eu-1" }],
-    ["arn:aws:cloudtrail::acme:trail/t1", { name: "t1", accountId: "acme" }],
+    ["t01", { name: "t01" }],
+    ["arn:aws:cloudtrail:eu-1:acme:trail/t01", { name: "t01", accountId: "acme", region: "eu-1" }],
+    ["arn:aws:cloudtrail::acme:trail/t01", { name: "t01", accountId: "acme" }],
     ["arn:aws:s3:::bucket", "error"],
     ["arn:aws:cloudtrail:eu-1:acme:trail/", "error"],
+    ["arn:aws:cloudtrail:eu-1:acme:trail/a..b", "error"],
+    ["arn:aws:cloudtrail:eu-1:acme:eventdatastore/t1", "error"],
   ];
   for (const [input, expected] of cases)
     test(input, () => {
-      if (expected === "error") expect(codeOf(() => parseTrailRef(input))).toBe("InvalidTrailNameException");
+      if (expected === "error") expect(codeOf(() => parseTrailRef(input))).toBe("CloudTrailARNInvalidException");
       else expect(parseTrailRef(input)).toEqual(expected);
     });
-  test("round trip", () => expect(parseTrailRef(trailArn("r", "a", "n"))).toEqual({ name: "n", accountId: "a", region: "r" }));
+  test("a name that breaks the naming rules is InvalidTrailNameException, not a missing trail", () => {
+    for (const name of ["a..b", "ab", "-abc", "192.168.5.4"]) expect(codeOf(() => parseTrailRef(name))).toBe("InvalidTrailNameException");
+  });
+  test("round trip", () => expect(parseTrailRef(trailArn("r", "a", "n01"))).toEqual({ name: "n01", accountId: "a", region: "r" }));
 });
 
 describe("windows", () => {

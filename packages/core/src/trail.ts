@@ -64,13 +64,36 @@ export function trailArn(region: string, accountId: string, name: string): strin
 
 export type TrailRef = { name: string; accountId?: string; region?: string };
 
-/** APIs accept a trail name or its ARN. The caller must still check accountId against the caller's. */
+/**
+ * APIs accept a trail name or its ARN. As AWS answers: a name that breaks the naming rules is
+ * InvalidTrailNameException, a malformed ARN CloudTrailARNInvalidException. The caller must still
+ * check accountId and region against its own.
+ */
 export function parseTrailRef(nameOrArn: string): TrailRef {
-  if (!nameOrArn.startsWith("arn:")) return { name: nameOrArn };
+  if (!nameOrArn.startsWith("arn:")) return { name: validateTrailName(nameOrArn) };
   const m = /^arn:[a-z-]+:cloudtrail:([^:]*):([^:]+):trail\/(.+)$/.exec(nameOrArn);
-  if (!m) throw new DomainError("InvalidTrailNameException", `${nameOrArn} is not a valid trail ARN (arn:aws:cloudtrail:<region>:<account>:trail/<name>).`);
+  if (!m || trailNameProblem(m[3]) !== null) throw invalidTrailArn(nameOrArn);
   const [, region, accountId, name] = m as unknown as [string, string, string, string];
   return region ? { name, accountId, region } : { name, accountId };
+}
+
+/**
+ * The ResourceId of AddTags / RemoveTags / ListTags: a trail ARN (not a bare name). Other CloudTrail
+ * resources (event data stores, channels) are a type this service does not have.
+ */
+export function parseTrailResourceArn(resourceId: unknown): Required<Pick<TrailRef, "name" | "accountId">> & TrailRef {
+  if (typeof resourceId !== "string" || !resourceId.startsWith("arn:")) throw invalidTrailArn(String(resourceId ?? ""));
+  if (/^arn:[a-z-]+:cloudtrail:[^:]*:[^:]+:(eventdatastore|channel|dashboard)\//.test(resourceId)) {
+    throw new DomainError("ResourceTypeNotSupportedException", `Only trails have tags here; ${resourceId} is not a trail.`);
+  }
+  return parseTrailRef(resourceId) as ReturnType<typeof parseTrailResourceArn>;
+}
+
+export function invalidTrailArn(arn: string): DomainError {
+  return new DomainError(
+    "CloudTrailARNInvalidException",
+    `${arn} is not a valid trail ARN. The format of a trail ARN is arn:aws:cloudtrail:<region>:<account>:trail/<name>.`,
+  );
 }
 
 export const WINDOW_MS = 5 * MINUTE_MS;

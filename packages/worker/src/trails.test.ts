@@ -79,7 +79,7 @@ const backends: Backend[] = [
 ];
 
 /** A fresh account with a logging trail writing to BUCKET, on the given backend. */
-async function setup(backend: Backend, trailOptions: { prefix?: string } = {}) {
+async function setup(backend: Backend, trailOptions: { prefix?: string; startAt?: Date } = {}) {
   const accountId = `acct-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
   // Tests share one database: other tests' trails (whatever ran before) must not count in this one's summaries.
   await nativeQuery(deps.database, `update trails set is_logging = false`);
@@ -87,7 +87,14 @@ async function setup(backend: Backend, trailOptions: { prefix?: string } = {}) {
   const key = await seedAccountWithKey(d, accountId);
   backend.allowKey(key);
   await d.storage.service().createBucket(BUCKET);
-  const trail = await seedTrail(d, { accountId, name: "main", bucket: BUCKET, accessKeyId: key.accessKeyId, prefix: trailOptions.prefix ?? `p-${accountId}` });
+  const trail = await seedTrail(d, {
+    accountId,
+    name: "main",
+    bucket: BUCKET,
+    accessKeyId: key.accessKeyId,
+    prefix: trailOptions.prefix ?? `p-${accountId}`,
+    startAt: trailOptions.startAt,
+  });
   const store = d.storage.withCredentials(key);
   return { d, accountId, key, trail, store };
 }
@@ -311,6 +318,37 @@ describe("trail rules", () => {
     expect(await deliverTrails(d, at("10:26:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
     expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([after.eventId]);
     expect((await listDeliveries(d.database, trail.id)).map((r) => r.windowStart.toISOString())).toEqual(["2026-11-24T10:20:00.000Z"]);
+  });
+
+  test("the first archive after StartLogging holds only events at or after the start, late commits included", async () => {
+    const { d, accountId, store } = await setup(backend, { startAt: at("10:02:30") });
+    const before = testEvent(accountId, at("10:01:00"));
+    const justBefore = testEvent(accountId, at("10:02:29.999"));
+    const atStart = testEvent(accountId, at("10:02:30"));
+    const after = testEvent(accountId, at("10:04:00"));
+    await ingest(d.database, [before, justBefore, atStart, after]);
+    expect(await deliverTrails(d, at("10:05:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
+    expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([atStart.eventId, after.eventId].sort());
+    // Late commits timed before the start stay out; those timed after it land in the next archive.
+    const lateBefore = testEvent(accountId, at("10:02:00"));
+    const lateAfter = testEvent(accountId, at("10:03:00"));
+    await ingest(d.database, [lateBefore, lateAfter]);
+    expect(await deliverTrails(d, at("10:10:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
+    expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([atStart.eventId, after.eventId, lateAfter.eventId].sort());
+  });
+
+  test("restarted inside a window, the trail saves nothing from while it was stopped", async () => {
+    const { d, accountId, trail, store } = await setup(backend);
+    const first = testEvent(accountId, at("10:01:00"));
+    await ingest(d.database, [first]);
+    await deliverTrails(d, at("10:05:00"), { settleMs: 0 });
+    await setTrailLogging(d.database.db, accountId, trail.name, false, at("10:06:00"), T0);
+    const whileStopped = testEvent(accountId, at("10:07:00"));
+    await setTrailLogging(d.database.db, accountId, trail.name, true, at("10:08:30"), at("10:05:00"));
+    const afterRestart = testEvent(accountId, at("10:09:00"));
+    await ingest(d.database, [whileStopped, afterRestart]);
+    expect(await deliverTrails(d, at("10:10:00"), { settleMs: 0 })).toMatchObject({ delivered: 1 });
+    expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual([first.eventId, afterRestart.eventId].sort());
   });
 
   test("windows while the subscription is inactive are recorded skipped, then delivery resumes", async () => {

@@ -16,10 +16,12 @@
  *
  *     S_R = { e : e.ingest_xid < H_R  and  L_R ≤ e.event_time < C_R }
  *
- * where L_R is the chain's start (W1) raised to the retention floor as time passes (L only grows).
+ * where L_R is the chain's start (W1) raised to the retention floor as time passes, and to the
+ * instant the trail was last started for windows that hold or follow it (L only grows: a trail saves
+ * only events timed at or after it started logging, so its first archive holds nothing from before).
  * The archive of W_R holds S_R \ S_{R−1}, which (L_R ≥ L_{R−1}, C_{R−1} = start of W_R) is
  *
- *     { t ∈ [W_R, C_R) and xid < H_R }                       — the window's own events, visible by now
+ *     { t ∈ [max(W_R, L_R), C_R) and xid < H_R }             — the window's own events, visible by now
  *   ∪ { t ∈ [L_R, W_R) and H_{R−1} ≤ xid < H_R }             — earlier-timed events that committed late
  *
  * For any event, membership in S_R is monotone in R (the xid and time conditions only become true,
@@ -161,6 +163,7 @@ async function deliverWindows(
         trailId: trail.id,
         window,
         retentionDays: quotas.retentionDays,
+        loggingSince: trail.startLoggingTime,
         objectKey: windowObjectKey(trail, window),
         status: active ? "pending" : "skipped",
         ...(active ? {} : { reason: SUBSCRIPTION_INACTIVE }),

@@ -195,7 +195,7 @@ describe("trail rules", () => {
 
   test("unsupported parameters are refused clearly", async () => {
     const e = await errorOf(ct.send(new CreateTrailCommand({ Name: "sns", S3BucketName: "acme-audit", SnsTopicName: "topic" })));
-    expect(e).toMatchObject({ name: "InvalidParameterException", message: "SnsTopicName is not supported by Activity Log." });
+    expect(e).toMatchObject({ name: "UnsupportedOperationException", message: "SnsTopicName is not supported by Activity Log." });
   });
 });
 

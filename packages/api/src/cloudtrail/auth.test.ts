@@ -159,10 +159,12 @@ describe("hand-signed requests (AWS CLI style)", () => {
     }
   });
 
-  test("an unknown operation is UnknownOperationException; bad JSON SerializationException", async () => {
-    const unknown = await cliStyleRequest(h.url, admin, target("CreateEventDataStore"), "{}");
-    expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { __type: string }).__type).toBe("UnknownOperationException");
+  test("an operation not offered is UnsupportedOperationException (as AWS answers in a region without it); bad JSON SerializationException", async () => {
+    for (const operation of ["CreateEventDataStore", "NoSuchOperation"]) {
+      const unknown = await cliStyleRequest(h.url, admin, target(operation), "{}");
+      expect(unknown.status).toBe(400);
+      expect(await unknown.json()).toEqual({ __type: "UnsupportedOperationException", message: `Activity Log does not support the operation ${operation}.` });
+    }
     for (const body of ["{not json", "[1,2]"]) {
       const bad = await cliStyleRequest(h.url, admin, target("ListTrails"), body);
       expect(bad.status).toBe(400);

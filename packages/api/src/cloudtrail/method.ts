@@ -31,8 +31,8 @@ export function trailShape(t: Trail): Record<string, unknown> {
     Name: t.name,
     S3BucketName: t.bucket,
     ...(t.prefix ? { S3KeyPrefix: t.prefix } : {}),
-    IncludeGlobalServiceEvents: true,
-    IsMultiRegionTrail: false,
+    IncludeGlobalServiceEvents: t.includeGlobalServiceEvents,
+    IsMultiRegionTrail: t.isMultiRegionTrail,
     HomeRegion: t.region,
     TrailARN: t.arn,
     LogFileValidationEnabled: true,
@@ -51,12 +51,23 @@ export function trailRefParam(input: Record<string, unknown>, field: string): st
   return value;
 }
 
-/** Parameters of services Activity Log does not have: refused, rather than silently ignored. */
+/** An optional boolean member: absent (or null) is undefined; anything but a boolean is malformed JSON for it. */
+export function optionalBoolean(input: Record<string, unknown>, field: string): boolean | undefined {
+  const value = input[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") throw new DomainError("SerializationException", `${field} must be true or false.`);
+  return value;
+}
+
+/**
+ * Parameters of services Activity Log does not have: refused, rather than silently ignored, with the
+ * code every trail operation's model lists for what a region does not support.
+ */
 export function refuseUnsupported(input: Record<string, unknown>, fields: string[]): void {
   for (const field of fields) {
     const value = input[field];
     if (value !== undefined && value !== null && value !== "" && value !== false) {
-      throw new DomainError("InvalidParameterException", `${field} is not supported by Activity Log.`);
+      throw new DomainError("UnsupportedOperationException", `${field} is not supported by Activity Log.`);
     }
   }
 }

@@ -66,9 +66,10 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
 
     const method = METHODS.get(operation);
     if (!method) {
+      // What AWS answers for an operation a region does not offer: a code every operation's model lists.
       throw new DomainError(
-        "UnknownOperationException",
-        target ? `Operation ${operation} is not supported by this service.` : "The X-Amz-Target header is missing.",
+        "UnsupportedOperationException",
+        target ? `Activity Log does not support the operation ${operation}.` : "The X-Amz-Target header is missing: it names the operation.",
       );
     }
     assertCanUseActivityLog(caller);

@@ -39,6 +39,11 @@ export interface FixWindow {
   window: DeliveryWindow;
   retentionDays: number;
   objectKey: string;
+  /**
+   * When the trail last started logging: a window that holds or follows that instant considers only
+   * events timed at or after it (a trail saves nothing from before it was started).
+   */
+  loggingSince?: Date | null;
   /** "pending" to deliver; "skipped" (with reason) to record the window as not delivered. */
   status: "pending" | "skipped";
   reason?: string;
@@ -60,6 +65,8 @@ export async function fixWindow(database: Database, f: FixWindow): Promise<Deliv
     const floor = retentionFloor(f.window.start, f.retentionDays);
     const chained = prev?.horizonTo ? prev : undefined;
     const prevFrom = chained?.eventsFrom ?? f.window.start;
+    const chainFrom = chained ? Math.max(prevFrom.getTime(), floor.getTime()) : f.window.start.getTime();
+    const since = f.loggingSince && f.loggingSince < f.window.end ? f.loggingSince.getTime() : Number.NEGATIVE_INFINITY;
     const values = {
       trailId: f.trailId,
       windowStart: f.window.start,
@@ -69,7 +76,8 @@ export async function fixWindow(database: Database, f: FixWindow): Promise<Deliv
       horizonFrom: chained?.horizonTo ?? null,
       // Never behind the previous horizon, so consecutive ranges tile the xid line.
       horizonTo: chained?.horizonTo ? maxXid(h!.h, chained.horizonTo) : h!.h,
-      eventsFrom: chained ? new Date(Math.max(prevFrom.getTime(), floor.getTime())) : f.window.start,
+      // L only grows along the chain (the start time only moves forward), which keeps "exactly once".
+      eventsFrom: new Date(Math.max(chainFrom, since)),
     };
     const inserted = await tx.insert(trailDeliveries).values(values).onConflictDoNothing().returning();
     await tx.update(trails).set({ nextWindowStart: f.window.end }).where(eq(trails.id, f.trailId));

@@ -1,3 +1,4 @@
+import type { TrailTag } from "@activity-log/core";
 import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { accessKeys, accounts } from "./schema/iam.ts";
@@ -14,6 +15,9 @@ export interface NewTrail {
   bucket: string;
   prefix: string;
   accessKeyId: string;
+  isMultiRegionTrail?: boolean;
+  includeGlobalServiceEvents?: boolean;
+  tags?: TrailTag[];
 }
 
 export class TrailQuotaExceeded extends Error {}
@@ -47,7 +51,12 @@ export async function listTrailRows(db: Db, accountId: string): Promise<TrailRow
   return db.select().from(trails).where(eq(trails.accountId, accountId)).orderBy(asc(trails.name));
 }
 
-export type TrailPatch = Partial<Pick<TrailRow, "bucket" | "prefix" | "project" | "accessKeyId" | "readWriteType" | "includeManagementEvents">>;
+export type TrailPatch = Partial<
+  Pick<
+    TrailRow,
+    "bucket" | "prefix" | "project" | "accessKeyId" | "readWriteType" | "includeManagementEvents" | "isMultiRegionTrail" | "includeGlobalServiceEvents"
+  >
+>;
 
 export async function updateTrailRow(db: Db, accountId: string, name: string, patch: TrailPatch, now: Date): Promise<TrailRow | null> {
   const [row] = await db
@@ -56,6 +65,30 @@ export async function updateTrailRow(db: Db, accountId: string, name: string, pa
     .where(and(eq(trails.accountId, accountId), eq(trails.name, name)))
     .returning();
   return row ?? null;
+}
+
+/**
+ * Rewrites a trail's tags from what they are now (`change` may throw to refuse): the row is locked
+ * for the transaction, so concurrent AddTags cannot lose each other's tags or pass the limit together.
+ */
+export async function changeTrailTags(
+  db: Db,
+  accountId: string,
+  name: string,
+  change: (current: TrailTag[]) => TrailTag[],
+  now: Date,
+): Promise<TrailRow | null> {
+  return db.transaction(async (tx) => {
+    const where = and(eq(trails.accountId, accountId), eq(trails.name, name));
+    const [current] = await tx.select({ tags: trails.tags }).from(trails).where(where).for("update");
+    if (!current) return null;
+    const [row] = await tx
+      .update(trails)
+      .set({ tags: change(current.tags), updatedAt: now })
+      .where(where)
+      .returning();
+    return row ?? null;
+  });
 }
 
 export async function deleteTrailRow(db: Db, accountId: string, name: string): Promise<boolean> {

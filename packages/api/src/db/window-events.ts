@@ -13,7 +13,7 @@ export interface WindowContent {
   /** [windowStart, windowEnd): the 5-minute window being closed. */
   windowStart: Date;
   windowEnd: Date;
-  /** Lower bound of event_time considered (chain start, or retention). */
+  /** Lower bound of event_time considered (chain start, retention, or when the trail started logging). */
   eventsFrom: Date;
   /** Previous window's horizon; null at the start of a chain. */
   horizonFrom: string | null;
@@ -27,16 +27,18 @@ export interface WindowContent {
  *    horizon and this one — the late commits the previous windows could not have seen.
  */
 export async function readWindowEvents(database: Database, w: WindowContent): Promise<StoredEvent[]> {
-  const params: unknown[] = [w.accountId, w.windowStart.toISOString(), w.windowEnd.toISOString(), w.horizonTo];
+  // The window's own events start at eventsFrom when the trail started logging inside the window.
+  const ownFrom = new Date(Math.max(w.eventsFrom.getTime(), w.windowStart.getTime()));
+  const params: unknown[] = [w.accountId, ownFrom.toISOString(), w.windowEnd.toISOString(), w.horizonTo];
   let text = `select ${SELECT_COLUMNS} from events
     where account_id = $1 and event_time >= $2::timestamptz and event_time < $3::timestamptz and ingest_xid < $4::xid8`;
   if (w.horizonFrom !== null && w.eventsFrom < w.windowStart) {
-    params.push(w.eventsFrom.toISOString(), w.horizonFrom);
+    params.push(w.windowStart.toISOString(), w.eventsFrom.toISOString(), w.horizonFrom);
     text += `
     union all
     select ${SELECT_COLUMNS} from events
-    where account_id = $1 and event_time >= $5::timestamptz and event_time < $2::timestamptz
-      and ingest_xid >= $6::xid8 and ingest_xid < $4::xid8`;
+    where account_id = $1 and event_time >= $6::timestamptz and event_time < $5::timestamptz
+      and ingest_xid >= $7::xid8 and ingest_xid < $4::xid8`;
   }
   // A union sorts by its output columns; the fixed-width UTC text sorts as the time does.
   text += `

@@ -1,10 +1,17 @@
 import {
+  addTrailTags,
   assertCanUseActivityLog,
+  assertTagCount,
   type Caller,
   DomainError,
   type EventSelector,
+  parseTagsList,
   parseTrailRef,
+  parseTrailResourceArn,
+  removeTrailTags,
   selectorsAdmit,
+  type TrailRef,
+  type TrailTag,
   trailArn,
   UNKNOWN_ACCESS_KEY_MESSAGE,
   validateBucketName,
@@ -14,6 +21,7 @@ import {
 } from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import {
+  changeTrailTags,
   deleteTrailRow,
   findActiveKeyOfUser,
   findKeySecret,
@@ -46,12 +54,19 @@ export interface CreateTrailInput {
   project?: string;
   /** The console creates and starts in one step; the API does not. */
   startLogging?: boolean;
+  /** Kept and shown as set (AWS's defaults: false and true); the service has one region either way. */
+  isMultiRegionTrail?: boolean;
+  includeGlobalServiceEvents?: boolean;
+  /** CreateTrail's TagsList, checked like AddTags. */
+  tags?: unknown;
 }
 
 export interface UpdateTrailInput {
   bucket?: unknown;
   prefix?: unknown;
   project?: string;
+  isMultiRegionTrail?: boolean;
+  includeGlobalServiceEvents?: boolean;
 }
 
 export interface TrailStatus {
@@ -71,6 +86,11 @@ export async function createTrail(deps: AppDeps, caller: Caller, input: CreateTr
   const name = validateTrailName(input.name);
   const bucket = validateBucketName(input.bucket);
   const prefix = validateS3Prefix(input.prefix);
+  const isMultiRegionTrail = input.isMultiRegionTrail ?? false;
+  const includeGlobalServiceEvents = input.includeGlobalServiceEvents ?? true;
+  assertRegionFlags(isMultiRegionTrail, includeGlobalServiceEvents);
+  const tags = parseTagsList(input.tags);
+  assertTagCount(tags.length);
   const db = deps.database.db;
   if (await findTrail(db, caller.accountId, name)) throw trailExists(deps, caller, name);
   const quotas = await getQuotas(db, caller.accountId);
@@ -78,7 +98,22 @@ export async function createTrail(deps: AppDeps, caller: Caller, input: CreateTr
   const accessKeyId = await checkBucket(deps, caller, project, bucket);
   let row: TrailRow;
   try {
-    row = await insertTrail(db, { accountId: caller.accountId, name, region: deps.config.region, project, bucket, prefix, accessKeyId }, quotas.trails);
+    row = await insertTrail(
+      db,
+      {
+        accountId: caller.accountId,
+        name,
+        region: deps.config.region,
+        project,
+        bucket,
+        prefix,
+        accessKeyId,
+        isMultiRegionTrail,
+        includeGlobalServiceEvents,
+        tags,
+      },
+      quotas.trails,
+    );
   } catch (error) {
     if (error instanceof TrailNameTaken) throw trailExists(deps, caller, name);
     if (error instanceof TrailQuotaExceeded) {
@@ -97,6 +132,9 @@ export async function updateTrail(deps: AppDeps, caller: Caller, ref: unknown, i
   const current = await requireTrail(deps, caller, ref);
   const patch: TrailPatch = {};
   if (input.prefix !== undefined) patch.prefix = validateS3Prefix(input.prefix);
+  if (input.isMultiRegionTrail !== undefined) patch.isMultiRegionTrail = input.isMultiRegionTrail;
+  if (input.includeGlobalServiceEvents !== undefined) patch.includeGlobalServiceEvents = input.includeGlobalServiceEvents;
+  assertRegionFlags(patch.isMultiRegionTrail ?? current.isMultiRegionTrail, patch.includeGlobalServiceEvents ?? current.includeGlobalServiceEvents);
   if (input.bucket !== undefined || input.project !== undefined) {
     const bucket = input.bucket === undefined ? current.bucket : validateBucketName(input.bucket);
     const project = input.project ?? (input.bucket === undefined ? current.project : caller.project);
@@ -131,8 +169,16 @@ export async function describeTrails(deps: AppDeps, caller: Caller, refs?: unkno
   if (!refs || refs.length === 0) return all;
   const wanted = new Set<string>();
   for (const ref of refs) {
-    const parsed = parseRef(ref);
-    if (parsed.accountId === undefined || parsed.accountId === caller.accountId) wanted.add(parsed.name);
+    // A malformed ARN here is a bad name: DescribeTrails's model lists no CloudTrailARNInvalidException.
+    let parsed: TrailRef;
+    try {
+      parsed = parseRef(ref);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === "CloudTrailARNInvalidException") throw new DomainError("InvalidTrailNameException", error.message);
+      throw error;
+    }
+    // Like GetTrail: another account's or another region's ARN names no trail here.
+    if (isHere(deps, caller, parsed)) wanted.add(parsed.name);
   }
   return all.filter((t) => wanted.has(t.name));
 }
@@ -185,6 +231,49 @@ export async function putEventSelectors(deps: AppDeps, caller: Caller, ref: unkn
   return withArn(row);
 }
 
+/** AddTags: the trail named by its ARN gets the tags (a known key takes the new value; at most 50 in all). */
+export async function addTags(deps: AppDeps, caller: Caller, resourceId: unknown, tagsList: unknown): Promise<Trail> {
+  const added = parseTagsList(tagsList);
+  return changeTags(deps, caller, resourceId, (current) => addTrailTags(current, added));
+}
+
+/** RemoveTags: the listed keys go; keys the trail does not have are ignored. */
+export async function removeTags(deps: AppDeps, caller: Caller, resourceId: unknown, tagsList: unknown): Promise<Trail> {
+  const removed = parseTagsList(tagsList);
+  return changeTags(deps, caller, resourceId, (current) => removeTrailTags(current, removed));
+}
+
+/** ListTags: the tags of each trail ARN, in the order asked; an unknown one fails the call, as AWS does. */
+export async function listTags(deps: AppDeps, caller: Caller, resourceIds: string[]): Promise<{ arn: string; tags: TrailTag[] }[]> {
+  assertCanUseActivityLog(caller);
+  const out: { arn: string; tags: TrailTag[] }[] = [];
+  for (const id of resourceIds) {
+    const row = await findTrail(deps.database.db, caller.accountId, resourceRef(deps, caller, id).name);
+    if (!row) throw resourceNotFound(id);
+    out.push({ arn: withArn(row).arn, tags: row.tags });
+  }
+  return out;
+}
+
+async function changeTags(deps: AppDeps, caller: Caller, resourceId: unknown, change: (current: TrailTag[]) => TrailTag[]): Promise<Trail> {
+  assertCanUseActivityLog(caller);
+  const ref = resourceRef(deps, caller, resourceId);
+  const row = await changeTrailTags(deps.database.db, caller.accountId, ref.name, change, deps.clock.now());
+  if (!row) throw resourceNotFound(String(resourceId));
+  return withArn(row);
+}
+
+/** A tag call's ResourceId: a trail ARN; another account's or region's answers like a missing one. */
+function resourceRef(deps: AppDeps, caller: Caller, resourceId: unknown): TrailRef {
+  const ref = parseTrailResourceArn(resourceId);
+  if (!isHere(deps, caller, ref)) throw resourceNotFound(String(resourceId));
+  return ref;
+}
+
+function resourceNotFound(resourceId: string): DomainError {
+  return new DomainError("ResourceNotFoundException", `Resource not found: ${resourceId}`);
+}
+
 /** The trail's selectors as GetEventSelectors shows them. */
 export function eventSelectorsOf(trail: Pick<TrailRow, "readWriteType" | "includeManagementEvents">): EventSelector[] {
   return [{ ReadWriteType: trail.readWriteType, IncludeManagementEvents: trail.includeManagementEvents, DataResources: [] }];
@@ -206,12 +295,25 @@ async function requireTrail(deps: AppDeps, caller: Caller, ref: unknown): Promis
   assertCanUseActivityLog(caller);
   const parsed = parseRef(ref);
   // Another account's ARN answers exactly like a missing trail (tenant isolation).
-  if (parsed.accountId !== undefined && (parsed.accountId !== caller.accountId || parsed.region !== deps.config.region)) {
-    throw trailNotFound(deps, caller, String(ref));
-  }
+  if (!isHere(deps, caller, parsed)) throw trailNotFound(deps, caller, String(ref));
   const row = await findTrail(deps.database.db, caller.accountId, parsed.name);
   if (!row) throw trailNotFound(deps, caller, String(ref));
   return row;
+}
+
+/** A name, or an ARN of the caller's account in this region. */
+function isHere(deps: AppDeps, caller: Caller, ref: TrailRef): boolean {
+  return ref.accountId === undefined || (ref.accountId === caller.accountId && ref.region === deps.config.region);
+}
+
+/** AWS refuses a multi-region trail without global service events. */
+function assertRegionFlags(isMultiRegionTrail: boolean, includeGlobalServiceEvents: boolean): void {
+  if (isMultiRegionTrail && !includeGlobalServiceEvents) {
+    throw new DomainError(
+      "InvalidParameterCombinationException",
+      "A multi-region trail must include global service events: set IncludeGlobalServiceEvents to true.",
+    );
+  }
 }
 
 function parseRef(ref: unknown) {

@@ -8,10 +8,10 @@ export const describeTrails: CloudTrailMethod = {
   async run({ deps, caller }, input) {
     const names = input.trailNameList;
     if (names !== undefined && names !== null && (!Array.isArray(names) || !names.every((n) => typeof n === "string"))) {
-      throw new DomainError("InvalidParameterException", "trailNameList must be a list of trail names or ARNs.");
+      throw new DomainError("SerializationException", "trailNameList must be a list of trail names or ARNs.");
     }
     if (input.includeShadowTrails !== undefined && typeof input.includeShadowTrails !== "boolean") {
-      throw new DomainError("InvalidParameterException", "includeShadowTrails must be true or false.");
+      throw new DomainError("SerializationException", "includeShadowTrails must be true or false.");
     }
     // Trails here are single-region, so there are no shadow trails to include.
     const trails = await describe(deps, caller, (names as string[] | undefined | null) ?? undefined);

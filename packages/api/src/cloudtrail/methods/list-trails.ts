@@ -7,7 +7,8 @@ export const listTrails: CloudTrailMethod = {
   name: "ListTrails",
   async run({ deps, caller }, input) {
     if (input.NextToken !== undefined && input.NextToken !== null) {
-      throw new DomainError("InvalidNextTokenException", "ListTrails never returns a NextToken, so none can be given back.");
+      // ListTrails's model lists no token error, so the common input error answers.
+      throw new DomainError("ValidationException", "ListTrails never returns a NextToken, so none can be given back.");
     }
     const trails = await list(deps, caller);
     return { Trails: trails.map((t) => ({ TrailARN: t.arn, Name: t.name, HomeRegion: t.region })) };

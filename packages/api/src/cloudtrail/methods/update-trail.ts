@@ -1,5 +1,5 @@
 import { updateTrail as update } from "../../trails/service.ts";
-import { refuseUnsupported, trailRefParam, trailShape, UNSUPPORTED_TRAIL_FIELDS, type CloudTrailMethod } from "../method.ts";
+import { optionalBoolean, refuseUnsupported, trailRefParam, trailShape, UNSUPPORTED_TRAIL_FIELDS, type CloudTrailMethod } from "../method.ts";
 
 /** UpdateTrail: a new bucket (or prefix) is checked with the caller's key, which deliveries then use. */
 export const updateTrail: CloudTrailMethod = {
@@ -9,6 +9,8 @@ export const updateTrail: CloudTrailMethod = {
     const trail = await update(deps, caller, trailRefParam(input, "Name"), {
       bucket: input.S3BucketName ?? undefined,
       prefix: input.S3KeyPrefix ?? undefined,
+      isMultiRegionTrail: optionalBoolean(input, "IsMultiRegionTrail"),
+      includeGlobalServiceEvents: optionalBoolean(input, "IncludeGlobalServiceEvents"),
     });
     const { HomeRegion: _home, HasCustomEventSelectors: _custom, HasInsightSelectors: _insight, ...shape } = trailShape(trail);
     return shape;

@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import type { TrailTag } from "@activity-log/core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accountIdColumn } from "./iam.ts";
 
 export const trails = pgTable(
@@ -18,6 +19,11 @@ export const trails = pgTable(
       .notNull()
       .default("All"),
     includeManagementEvents: boolean("include_management_events").notNull().default(true),
+    /** Stored and shown as set: the service has one region, so neither flag changes what is saved. */
+    isMultiRegionTrail: boolean("is_multi_region_trail").notNull().default(false),
+    includeGlobalServiceEvents: boolean("include_global_service_events").notNull().default(true),
+    /** AddTags / RemoveTags / CreateTrail's TagsList, in order of first appearance (at most 50). */
+    tags: jsonb("tags").$type<TrailTag[]>().notNull().default([]),
     startLoggingTime: timestamp("start_logging_time", { withTimezone: true }),
     stopLoggingTime: timestamp("stop_logging_time", { withTimezone: true }),
     latestDeliveryTime: timestamp("latest_delivery_time", { withTimezone: true }),
