@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
+import { scopeTransactions } from "./transaction.ts";
 
 type Schema = typeof schema;
 /** The Drizzle handle every query module takes; the same type for both drivers. */
@@ -33,7 +34,7 @@ export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir: st
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = "url" in options ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.dataDir);
   await migrateDatabase(database);
-  return database;
+  return scopeTransactions(database);
 }
 
 function openPostgres(url: string, poolSize: number): Database {
