@@ -19,6 +19,8 @@ export interface AppDeps {
   secrets: SecretBox;
   /** Per-account CloudTrail API rate; defaults to DEFAULT_RATE_LIMIT. */
   cloudtrailRateLimit?: RateLimit;
+  /** Per-session console API rate; defaults to DEFAULT_CONSOLE_RATE_LIMIT. */
+  consoleRateLimit?: RateLimit;
 }
 
 /**
