@@ -265,8 +265,8 @@ describe("console API: recorded or refused, never executed unrecorded", () => {
     const report = await browser("/reports", { method: "POST", json: { format: "csv", filter: { userName: "a\u0000b" } } });
     expect(report.status).toBe(400);
     expect(((await report.json()) as { message: string }).message).toContain("filter.userName");
-    const [{ count }] = await nativeQuery<{ count: number }>(h.deps.database, "select count(*)::int as count from reports");
-    expect(count).toBe(0);
+    const [row] = await nativeQuery<{ count: number }>(h.deps.database, "select count(*)::int as count from reports");
+    expect(row?.count).toBe(0);
   });
 
   test("each session is rate limited: ThrottlingException (429, Retry-After); another session is not affected", async () => {

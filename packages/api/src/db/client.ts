@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -34,7 +35,7 @@ export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir: st
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = "url" in options ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.dataDir);
   await migrateDatabase(database);
-  return scopeTransactions(database);
+  return scopeTransactions(database, AsyncLocalStorage);
 }
 
 function openPostgres(url: string, poolSize: number): Database {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Database, Db } from "./client.ts";
 
 /**
@@ -11,7 +10,18 @@ import type { Database, Db } from "./client.ts";
  *
  * On PGlite (one session) this is also what prevents a deadlock: a query through the outer
  * instance would wait for the transaction's lock forever.
+ *
+ * The context store (node:async_hooks' AsyncLocalStorage) is handed in by whoever opens the
+ * database (client.ts; an edge bootstrap with nodejs_compat), so this module, reachable from the
+ * edge entry, imports nothing runtime-specific.
  */
+
+/** The shape of AsyncLocalStorage this module needs. */
+export interface ContextStore<T> {
+  getStore(): T | undefined;
+  run<R>(store: T, fn: () => R): R;
+}
+export type ContextStoreClass = new <T>() => ContextStore<T>;
 
 interface Scope {
   owner: Database;
@@ -19,16 +29,17 @@ interface Scope {
   native: unknown;
 }
 
-const scope = new AsyncLocalStorage<Scope>();
+let scope: ContextStore<Scope> | undefined;
 
 /** The base handles of a database, before scoping. */
 type Handles = Pick<Database, "db" | "pg" | "pglite">;
 
 /** Makes `database`'s handles follow an open `inTransaction` of the current async context. */
-export function scopeTransactions<D extends Database>(database: D): D {
+export function scopeTransactions<D extends Database>(database: D, Store: ContextStoreClass): D {
+  scope ??= new Store<Scope>();
   const base: Handles = { db: database.db, pg: database.pg, pglite: database.pglite };
   const active = () => {
-    const s = scope.getStore();
+    const s = scope?.getStore();
     return s?.owner === database ? s : undefined;
   };
   Object.defineProperties(database, {
@@ -44,20 +55,23 @@ const baseHandles = new WeakMap<Database, Handles>();
 
 /** True while the current async context runs inside `inTransaction(database, …)`. */
 export function inOpenTransaction(database: Database): boolean {
-  return scope.getStore()?.owner === database;
+  return scope?.getStore()?.owner === database;
 }
 
 /**
  * Runs `work` in one transaction on `database` (committed when it resolves, rolled back when it
- * throws). Already inside one: `work` joins it.
+ * throws). Already inside one: `work` joins it. A database that was not scoped (an edge bootstrap
+ * that did not call scopeTransactions) cannot carry a transaction across modules: `work` runs
+ * without one, and record.ts still fails the answer closed when the event cannot be stored.
  */
 export async function inTransaction<T>(database: Database, work: () => Promise<T>): Promise<T> {
   if (inOpenTransaction(database)) return work();
   const base = baseHandles.get(database);
-  if (!base) throw new Error("inTransaction needs a database opened by openDatabase (scopeTransactions)");
+  const store = scope;
+  if (!base || !store) return work();
   return base.db.transaction(async (tx) => {
     // Drizzle keeps the driver's transaction client on its session (postgres.js TransactionSql, PGlite Transaction).
     const native = (tx as unknown as { session: { client: unknown } }).session.client;
-    return scope.run({ owner: database, db: tx as unknown as Db, native }, work);
+    return store.run({ owner: database, db: tx as unknown as Db, native }, work);
   });
 }
