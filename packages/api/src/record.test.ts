@@ -98,7 +98,6 @@ describe("recordCalls", () => {
     const rows = await nativeQuery<{ n: string }>(deps.database, `select count(*) as n from events where account_id <> 'rec'`);
     expect(Number(rows[0]!.n)).toBe(0);
   });
-
 });
 
 describe("fail closed: a call is carried out only with its event", () => {
@@ -114,7 +113,10 @@ describe("fail closed: a call is carried out only with its event", () => {
       `create or replace function record_test_refuse() returns trigger language plpgsql as $$
        begin raise exception 'injected: this event cannot be stored'; end $$`,
     );
-    await nativeQuery(deps.database, "create trigger record_test_refuse before insert on events for each row when (new.user_name = 'broken') execute function record_test_refuse()");
+    await nativeQuery(
+      deps.database,
+      "create trigger record_test_refuse before insert on events for each row when (new.user_name = 'broken') execute function record_test_refuse()",
+    );
     probeApp = testApp(deps, (a) => {
       const describe = (c: Context<AppEnv>, user: string, v: string) =>
         Object.assign(c.get("call"), { eventName: "PutProbe", accountId: "rec", userName: user, requestParameters: { v } });

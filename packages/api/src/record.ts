@@ -180,8 +180,7 @@ function eventOf(c: Context<AppEnv>): RecordableEvent | null {
   };
 }
 
-export const NOT_RECORDED_MESSAGE =
-  "The call was not carried out because its audit event could not be stored. Nothing was changed; retry later.";
+export const NOT_RECORDED_MESSAGE = "The call was not carried out because its audit event could not be stored. Nothing was changed; retry later.";
 
 /** Replaces the answer with 503: the result (and any cookie) is withheld because the event is missing. */
 function failClosed(c: Context<AppEnv>, err: unknown): void {

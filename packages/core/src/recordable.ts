@@ -33,7 +33,8 @@ export function wellFormed(s: string): string {
   return hasLoneSurrogate(s) ? s.replace(new RegExp(LONE_SURROGATE.source, "g"), "\ufffd") : s;
 }
 
-const keyPath = (base: string, key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}[${JSON.stringify(wellFormed(key))}]`);
+const keyPath = (base: string, key: string) =>
+  /^[A-Za-z_$][\w$]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}[${JSON.stringify(wellFormed(key))}]`;
 
 function textProblem(s: string, options: { surrogates: boolean }): string | null {
   if (hasNul(s)) return "must not contain the NUL character (U+0000).";
@@ -46,10 +47,7 @@ function textProblem(s: string, options: { surrogates: boolean }): string | null
  * `surrogates: false`), or nesting deeper than `maxDepth`. The path names the field
  * (`requestParameters.tags[2].key`). Null when the value can be stored as it is.
  */
-export function findTextProblem(
-  value: unknown,
-  options: { maxDepth?: number; surrogates?: boolean; path?: string } = {},
-): TextProblem | null {
+export function findTextProblem(value: unknown, options: { maxDepth?: number; surrogates?: boolean; path?: string } = {}): TextProblem | null {
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
   const check = { surrogates: options.surrogates ?? true };
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: options.path ?? "", depth: 0 }];

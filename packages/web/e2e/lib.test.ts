@@ -65,7 +65,7 @@ test("formatting", () => {
 });
 
 test("prettyJson prints like JSON.stringify(v, null, 2)", () => {
-  const record = { a: 1, b: "x\u0000\"y", c: [1, { d: null, e: [] }, [], {}], f: { g: true, h: undefined }, "k:ey": -0.5, u: "\ufffd" };
+  const record = { a: 1, b: 'x\u0000"y', c: [1, { d: null, e: [] }, [], {}], f: { g: true, h: undefined }, "k:ey": -0.5, u: "\ufffd" };
   expect(prettyJson(record)).toBe(JSON.stringify(record, null, 2));
   expect(prettyJson([])).toBe("[]");
   expect(prettyJson("s")).toBe('"s"');

@@ -60,7 +60,10 @@ function sessionRateLimit(): MiddlewareHandler<ConsoleEnv> {
   return async (c, next) => {
     const deps = c.get("deps");
     let limiter = limiters.get(deps);
-    if (!limiter) limiters.set(deps, (limiter = createRateLimiter(deps.consoleRateLimit ?? DEFAULT_CONSOLE_RATE_LIMIT)));
+    if (!limiter) {
+      limiter = createRateLimiter(deps.consoleRateLimit ?? DEFAULT_CONSOLE_RATE_LIMIT);
+      limiters.set(deps, limiter);
+    }
     if (!limiter.take(c.get("session").tokenHash, deps.clock.now().getTime())) {
       throw new DomainError("ThrottlingException", "Rate exceeded: too many requests from this session; slow down and retry.", { retryAfterSeconds: 1 });
     }
