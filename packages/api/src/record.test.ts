@@ -45,7 +45,7 @@ beforeAll(async () => {
     c.get("call").eventName = "LookupEvents";
     return c.text("no", 403);
   });
-});
+}, 120_000);
 afterAll(() => deps.cleanup());
 
 const recorded = async (eventName: string) =>
