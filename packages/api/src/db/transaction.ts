@@ -17,7 +17,7 @@ import type { Database, Db } from "./client.ts";
  */
 
 /** The shape of AsyncLocalStorage this module needs. */
-export interface ContextStore<T> {
+interface ContextStore<T> {
   getStore(): T | undefined;
   run<R>(store: T, fn: () => R): R;
 }
@@ -54,7 +54,7 @@ export function scopeTransactions<D extends Database>(database: D, Store: Contex
 const baseHandles = new WeakMap<Database, Handles>();
 
 /** True while the current async context runs inside `inTransaction(database, …)`. */
-export function inOpenTransaction(database: Database): boolean {
+function inOpenTransaction(database: Database): boolean {
   return scope?.getStore()?.owner === database;
 }
 
