@@ -14,7 +14,7 @@ export const EDGE_OUT_DIR = new URL("../dist/edge/", import.meta.url).pathname;
 const ENTRY = new URL("../src/edge.ts", import.meta.url).pathname;
 
 /** Runtime modules the bundle may import: workerd provides them (node:* under nodejs_compat). */
-const ALLOWED_IMPORTS = new Set(["node:buffer", "node:events", "node:stream", "cloudflare:sockets"]);
+const ALLOWED_IMPORTS = new Set(["node:async_hooks", "node:buffer", "node:events", "node:stream", "cloudflare:sockets"]);
 const RUNTIME_MODULE =
   /^(node:|bun:|bun$|cloudflare:)|^(assert|buffer|child_process|crypto|dns|events|fs|fs\/promises|http|https|module|net|os|path|perf_hooks|stream|stream\/promises|tls|url|util|worker_threads|zlib)$/;
 const NODE_BUILTIN = /^(buffer|events|stream)$/;

@@ -27,6 +27,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Connections per process to a Postgres server. */
   dbPoolSize: number;
+  /** Statement timeout of queries a caller shapes (LookupEvents, console events, histogram, search). */
+  queryTimeoutMs: number;
 }
 
 const bool = (name: string) =>
@@ -64,6 +66,10 @@ const EnvSchema = v.object({
   LOG_LEVEL: v.optional(
     v.picklist(LOG_LEVELS, (issue) => `must be one of ${LOG_LEVELS.join(", ")}; got ${issue.input}`),
     "info",
+  ),
+  QUERY_TIMEOUT_MS: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,7}$/, "QUERY_TIMEOUT_MS must be a number of milliseconds"), v.transform(Number), v.minValue(1), v.maxValue(3_600_000)),
+    "10000",
   ),
   DB_POOL_SIZE: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1")), "10"),
 });
@@ -131,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
+    queryTimeoutMs: e.QUERY_TIMEOUT_MS,
   };
 }
 

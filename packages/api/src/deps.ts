@@ -21,6 +21,8 @@ export interface AppDeps {
   cloudtrailRateLimit?: RateLimit;
   /** Where that rate is counted (see rate-limit.ts); default `memory`, the edge uses `recorded-calls`. */
   cloudtrailRateLimitStore?: RateLimitStore;
+  /** Per-session console API rate; defaults to DEFAULT_CONSOLE_RATE_LIMIT. */
+  consoleRateLimit?: RateLimit;
 }
 
 /**

@@ -4,7 +4,9 @@ import { fixedClock } from "./clock.ts";
 import type { Database } from "./db/client.ts";
 import { nativeQuery } from "./db/rows.ts";
 import { findEventPage } from "./db/events.ts";
-import { recordEvent } from "./record.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "./http-context.ts";
+import { NOT_RECORDED_MESSAGE, recordEvent } from "./record.ts";
 import { createTestDeps, type TestApp, testApp, type TestDeps } from "./test-kit/index.ts";
 
 let deps: TestDeps;
@@ -43,7 +45,7 @@ beforeAll(async () => {
     c.get("call").eventName = "LookupEvents";
     return c.text("no", 403);
   });
-});
+}, 120_000);
 afterAll(() => deps.cleanup());
 
 const recorded = async (eventName: string) =>
@@ -96,16 +98,80 @@ describe("recordCalls", () => {
     const rows = await nativeQuery<{ n: string }>(deps.database, `select count(*) as n from events where account_id <> 'rec'`);
     expect(Number(rows[0]!.n)).toBe(0);
   });
+});
 
-  test("a failure to record never fails the response", async () => {
-    const broken = testApp({ ...deps, database: { ...deps.database, pg: undefined, pglite: undefined } as Database }, (app) =>
-      app.post("/x", (c) => {
+describe("fail closed: a call is carried out only with its event", () => {
+  // The route writes a probe row through the app's database, then (maybe) fails; the event of user
+  // "broken" is refused by the database itself (a trigger), the injected recording failure.
+  let probeApp: TestApp;
+  const probes = async (v: string) => (await nativeQuery(deps.database, "select v from record_probe where v = $1", [v])).length;
+  const events = async (v: string) => (await nativeQuery(deps.database, "select 1 from events where request_parameters->>'v' = $1", [v])).length;
+  beforeAll(async () => {
+    await nativeQuery(deps.database, "create table record_probe (v text)");
+    await nativeQuery(
+      deps.database,
+      `create or replace function record_test_refuse() returns trigger language plpgsql as $$
+       begin raise exception 'injected: this event cannot be stored'; end $$`,
+    );
+    await nativeQuery(
+      deps.database,
+      "create trigger record_test_refuse before insert on events for each row when (new.user_name = 'broken') execute function record_test_refuse()",
+    );
+    probeApp = testApp(deps, (a) => {
+      const describe = (c: Context<AppEnv>, user: string, v: string) =>
+        Object.assign(c.get("call"), { eventName: "PutProbe", accountId: "rec", userName: user, requestParameters: { v } });
+      a.post("/probe/:user/:v", async (c) => {
+        describe(c, c.req.param("user"), c.req.param("v"));
+        await nativeQuery(c.get("deps").database, "insert into record_probe values ($1)", [c.req.param("v")]);
+        if (c.req.query("fail")) throw new DomainError("ValidationException", "refused after a partial write");
+        c.header("set-cookie", "session=issued");
+        return c.json({ ok: true });
+      });
+      a.get("/probe/:user/:v", (c) => {
+        describe(c, c.req.param("user"), c.req.param("v"));
+        return c.json({ secret: "data" });
+      });
+    });
+  });
+
+  test("recorded: the change and its event commit together", async () => {
+    const res = await probeApp.request("/probe/alice/ok-1", { method: "POST" });
+    expect(res.status).toBe(200);
+    expect([await probes("ok-1"), await events("ok-1")]).toEqual([1, 1]);
+  });
+
+  test("the event cannot be stored: 503 with Retry-After, the change rolled back, no cookie", async () => {
+    const res = await probeApp.request("/probe/broken/lost-1", { method: "POST" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    expect(await res.json()).toMatchObject({ error: "ServiceUnavailableException", message: NOT_RECORDED_MESSAGE });
+    expect([await probes("lost-1"), await events("lost-1")]).toEqual([0, 0]);
+  });
+
+  test("a refused call's partial work is rolled back and the refusal recorded", async () => {
+    const res = await probeApp.request("/probe/alice/partial-1?fail=1", { method: "POST" });
+    expect(res.status).toBe(400);
+    expect([await probes("partial-1"), await events("partial-1")]).toEqual([0, 1]);
+  });
+
+  test("a read whose event cannot be stored answers 503, not its data", async () => {
+    const res = await probeApp.request("/probe/broken/read-1");
+    expect(res.status).toBe(503);
+    expect(await res.text()).not.toContain("data");
+    expect((await probeApp.request("/probe/alice/read-2")).status).toBe(200);
+  });
+
+  test("a database without a native driver cannot record: the call fails closed", async () => {
+    const noDriver = { ...deps.database, pg: undefined, pglite: undefined } as Database;
+    const broken = testApp({ ...deps, database: noDriver }, (a) =>
+      a.post("/x", (c) => {
         Object.assign(c.get("call"), { eventName: "CreateTrail", accountId: "rec", userName: "a" });
         return c.json({ ok: true });
       }),
     );
     const res = await broken.request("/x", { method: "POST" });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(503);
   });
 });
 

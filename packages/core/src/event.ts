@@ -3,6 +3,7 @@
 import * as v from "valibot";
 import { ACCOUNT_NAME_PATTERN } from "./iam.ts";
 import { isReadOnly } from "./read-only.ts";
+import { ingestTextProblem } from "./recordable.ts";
 import { extractResources, mergeResources, type Resource } from "./resources.ts";
 import { retentionFloor } from "./retention.ts";
 import { MINUTE_MS } from "./time.ts";
@@ -118,6 +119,12 @@ export function validateIngestBatch(items: unknown[]): IngestBatchResult {
   const events: IngestEvent[] = [];
   const errors: IngestIssue[] = [];
   items.forEach((item, index) => {
+    // Text Postgres cannot store and nesting beyond the limit, found without recursion first.
+    const problem = ingestTextProblem(item);
+    if (problem) {
+      errors.push({ index, field: problem.path, message: problem.message });
+      return;
+    }
     const r = v.safeParse(IngestEventSchema, item);
     if (r.success) events.push(r.output);
     else for (const issue of r.issues) errors.push({ index, field: v.getDotPath(issue) ?? "", message: issue.message });

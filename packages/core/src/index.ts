@@ -5,6 +5,7 @@ export * from "./resources.ts";
 export * from "./event.ts";
 export * from "./event-sources.ts";
 export * from "./redaction.ts";
+export * from "./recordable.ts";
 export * from "./lookup.ts";
 export * from "./histogram.ts";
 export * from "./access.ts";

@@ -28,6 +28,11 @@ function codeOf(fn: () => unknown): ErrorCode | "none" {
 const attr = (AttributeKey: string, AttributeValue: unknown) => ({ AttributeKey, AttributeValue });
 
 describe("filterFromLookupAttributes", () => {
+  test("a NUL in an attribute value is InvalidLookupAttributesException; the text \\u0000 is a value like any other", () => {
+    expect(codeOf(() => filterFromLookupAttributes([attr("EventName", "Stop\u0000Logging")]))).toBe("InvalidLookupAttributesException");
+    expect(filterFromLookupAttributes([attr("Username", "\\u0000")])).toEqual({ userName: "\\u0000" });
+  });
+
   const ok: [string, unknown, EventFilter][] = [
     ["undefined", undefined, {}],
     ["empty", [], {}],
@@ -86,6 +91,8 @@ describe("validateSearch", () => {
     ["i-0abc", "i-0abc"],
     ["x".repeat(201), "InvalidParameterException"],
     [5, "InvalidParameterException"],
+    ["ab\u0000c", "InvalidParameterException"],
+    ["\\u0000", "\\u0000"],
   ];
   for (const [input, expected] of cases)
     test(`${JSON.stringify(input)}`, () => {

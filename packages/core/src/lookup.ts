@@ -2,6 +2,7 @@
 // MaxResults, and opaque signed page tokens bound to the query that produced them.
 import * as v from "valibot";
 import { DomainError } from "./errors.ts";
+import { hasNul } from "./recordable.ts";
 import { retentionFloor } from "./retention.ts";
 
 export const LOOKUP_ATTRIBUTE_KEYS = [
@@ -71,6 +72,7 @@ export function filterFromLookupAttributes(attrs: unknown): EventFilter {
     if (!isLookupKey(key)) throw badAttributes(`AttributeKey must be one of ${LOOKUP_ATTRIBUTE_KEYS.join(", ")}; got ${JSON.stringify(key ?? null)}.`);
     if (typeof value !== "string" || value.length < 1 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH)
       throw badAttributes(`AttributeValue for ${key} must be a string of 1 to ${MAX_ATTRIBUTE_VALUE_LENGTH} characters.`);
+    if (hasNul(value)) throw badAttributes(`AttributeValue for ${key} must not contain the NUL character (U+0000).`);
     const previous = seen.get(key);
     if (previous !== undefined && previous !== value)
       throw badAttributes(`AttributeKey ${key} is given twice with different values; an event can match only one.`);
@@ -95,6 +97,7 @@ export function validateSearch(s: unknown): string | undefined {
   const length = [...s].length;
   if (length < MIN_SEARCH_LENGTH) throw new DomainError("InvalidParameterException", `Search text must be at least ${MIN_SEARCH_LENGTH} characters.`);
   if (length > MAX_SEARCH_LENGTH) throw new DomainError("InvalidParameterException", `Search text must be at most ${MAX_SEARCH_LENGTH} characters.`);
+  if (hasNul(s)) throw new DomainError("InvalidParameterException", "Search text must not contain the NUL character (U+0000).");
   return s;
 }
 

@@ -326,3 +326,26 @@ test("the Events view is usable on a narrow window", async () => {
   await page.screenshot({ path: join(SHOTS, "events-narrow.png"), fullPage: false });
   await page.close();
 });
+
+test("Event details renders a record nested 5,000 levels deep (stored before ingest limited depth)", async () => {
+  let deep: unknown = { leaf: "bottom-of-the-record" };
+  for (let i = 0; i < 5_000; i++) deep = { n: deep };
+  const page = await auditorPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // Ingest now refuses such nesting, so the stored record is served as an older one would be.
+  await page.route("**/api/v1/events/*", async (route) => {
+    const response = await route.fetch();
+    const json = (await response.json()) as { requestParameters: unknown; record: Record<string, unknown> };
+    await route.fulfill({ response, json: { ...json, requestParameters: deep, record: { ...json.record, requestParameters: deep } } });
+  });
+  try {
+    await page.goto(`${base}/events?range=30d&resourceName=i-0abc1234`);
+    await page.locator(".events-table .rows .row").first().click();
+    await page.getByTestId("raw-record").waitFor();
+    expect(await page.getByTestId("raw-record").textContent()).toContain('"leaf":"bottom-of-the-record"');
+    expect(errors).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});

@@ -1,7 +1,7 @@
 // Unit tests of the SPA's pure logic (src/lib/*.ts); here because bunfig ignores packages/web/** for `bun test`.
 import { expect, test } from "bun:test";
 import { apiFilterOf, customRangeProblem, filterFromParams, paramsFromFilter, periodOf, searchProblem, zoomTo } from "../src/lib/filters.ts";
-import { formatBytes, formatCountdown } from "../src/lib/format.ts";
+import { formatBytes, formatCountdown, PRETTY_INDENT_DEPTH, prettyJson } from "../src/lib/format.ts";
 import { nearEnd, visibleRows } from "../src/lib/virtual-rows.ts";
 
 const now = new Date("2026-11-24T12:00:00Z");
@@ -62,4 +62,28 @@ test("formatting", () => {
   expect(formatBytes(1536)).toBe("1.5 KB");
   expect(formatCountdown("2026-11-27T12:00:00Z", now.getTime())).toBe("3 d 0 h");
   expect(formatCountdown("2026-11-24T11:00:00Z", now.getTime())).toBe("expired");
+});
+
+test("prettyJson prints like JSON.stringify(v, null, 2)", () => {
+  const record = { a: 1, b: 'x\u0000"y', c: [1, { d: null, e: [] }, [], {}], f: { g: true, h: undefined }, "k:ey": -0.5, u: "\ufffd" };
+  expect(prettyJson(record)).toBe(JSON.stringify(record, null, 2));
+  expect(prettyJson([])).toBe("[]");
+  expect(prettyJson("s")).toBe('"s"');
+  expect(prettyJson(null)).toBe("null");
+  expect(prettyJson(undefined)).toBe("null");
+});
+
+test("prettyJson renders a record nested 5,000 and 20,000 levels deep (no stack overflow, bounded indent)", () => {
+  for (const levels of [5_000, 20_000]) {
+    let deep: unknown = { leaf: "end" };
+    for (let i = 0; i < levels; i++) deep = { n: deep };
+    const text = prettyJson({ requestParameters: deep });
+    expect(text.endsWith("}")).toBe(true);
+    expect(text).toContain('"leaf":"end"');
+    // The indent stops growing past PRETTY_INDENT_DEPTH levels; the text still parses back.
+    expect(text.length).toBeLessThan(levels * 10 + PRETTY_INDENT_DEPTH * PRETTY_INDENT_DEPTH * 4);
+    let parsed = JSON.parse(text).requestParameters;
+    for (let i = 0; i < levels; i++) parsed = parsed.n;
+    expect(parsed).toEqual({ leaf: "end" });
+  }
 });

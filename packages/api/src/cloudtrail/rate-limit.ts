@@ -20,6 +20,8 @@ export interface RateLimit {
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { ratePerSecond: 20, burst: 50 };
+/** The console API, per session: a page load fires a handful of requests, endless scrolling a few more. */
+export const DEFAULT_CONSOLE_RATE_LIMIT: RateLimit = { ratePerSecond: 10, burst: 60 };
 
 export interface RateLimiter {
   /** Takes one token; false when the bucket is empty. */

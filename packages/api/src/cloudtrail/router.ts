@@ -1,4 +1,4 @@
-import { assertCanUseActivityLog, CLOUDTRAIL_EVENT_SOURCE, DomainError, isReadOnly } from "@activity-log/core";
+import { assertCanUseActivityLog, CLOUDTRAIL_EVENT_SOURCE, DomainError, findTextProblem, isReadOnly } from "@activity-log/core";
 import { Hono } from "hono";
 import { verifySigV4 } from "../auth/sigv4.ts";
 import { type ResolvedKeyCaller, resolveKeyCaller } from "../db/caller-resolution.ts";
@@ -84,6 +84,7 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
     }
     const input = parseBody(body);
     call.requestParameters = input;
+    refuseNul(input);
     const output = await method.run({ deps, caller, quotas }, input);
     // Read-only events never carry response elements (they would copy the data read into the log).
     call.responseElements = call.readOnly || Object.keys(output).length === 0 ? null : output;
@@ -104,6 +105,17 @@ function parseBody(body: Uint8Array): Record<string, unknown> {
     throw new DomainError("SerializationException", "The request body must be a JSON object.");
   }
   return parsed as Record<string, unknown>;
+}
+
+/**
+ * NUL cannot be stored (nor would any trail name, prefix or attribute hold one): refused before the
+ * method runs, with the error the parameter's own validation would give.
+ */
+function refuseNul(input: Record<string, unknown>): void {
+  const problem = findTextProblem(input, { surrogates: false });
+  if (!problem) return;
+  const code = problem.path.startsWith("LookupAttributes") ? "InvalidLookupAttributesException" : "InvalidParameterException";
+  throw new DomainError(code, `${problem.path}: ${problem.message}`);
 }
 
 function tooLarge(): DomainError {

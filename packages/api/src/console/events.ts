@@ -6,6 +6,7 @@
 import { type Caller, DEFAULT_MAX_RESULTS, DomainError, resolveTimeWindow } from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
 import { eventHistogram, getEvent } from "../db/events.ts";
+import { withStatementTimeout } from "../db/statement-timeout.ts";
 import type { AppDeps } from "../deps.ts";
 import { queryEventPage } from "../events/query-service.ts";
 import { eventFilterOf, type FilterQuery } from "./validation.ts";
@@ -62,7 +63,10 @@ export async function consoleHistogram(deps: AppDeps, caller: Caller, q: FilterQ
   const window = resolveTimeWindow({ start: q.start, end: q.end }, deps.clock.now(), retentionDays);
   const span = { start: window.start.toISOString(), end: window.end.toISOString() };
   if (window.empty) return { bucketMs: 0, buckets: [], window: span };
-  const h = await eventHistogram(deps.database, { accountId: caller.accountId, filter: eventFilterOf(q), window });
+  const filter = eventFilterOf(q);
+  const h = await withStatementTimeout(deps.database, deps.config.queryTimeoutMs, () =>
+    eventHistogram(deps.database, { accountId: caller.accountId, filter, window }),
+  );
   return {
     bucketMs: h.bucketMs,
     buckets: h.buckets.map((b) => ({ start: new Date(b.start).toISOString(), readOnly: b.readOnly, write: b.write })),

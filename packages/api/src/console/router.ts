@@ -11,12 +11,14 @@ import * as v from "valibot";
 import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie, signIn, signOut } from "../auth/session.ts";
 import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
+import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleEvents, consoleHistogram, eventDetails } from "./events.ts";
 import { createConsoleReport, deleteConsoleReport, downloadReport, listConsoleReports } from "./reports.ts";
 import { createAndStartTrail, deleteConsoleTrail, listConsoleTrails, setConsoleTrailLogging, updateConsoleTrail } from "./trails.ts";
 import { jsonInput, paramInput, queryInput } from "../input-validation.ts";
+import { createRateLimiter, DEFAULT_CONSOLE_RATE_LIMIT, type RateLimiter } from "../cloudtrail/rate-limit.ts";
 import {
   EventsQuerySchema,
   FilterQuerySchema,
@@ -49,12 +51,34 @@ const requireAccess: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   await next();
 };
 
-const session = requireSession();
+/**
+ * Per-session rate limit (the CloudTrail API limits per account): one signed-in browser or script
+ * cannot flood the queries behind the console. ThrottlingException (429, Retry-After) when exceeded.
+ */
+function sessionRateLimit(): MiddlewareHandler<ConsoleEnv> {
+  const limiters = new WeakMap<AppDeps, RateLimiter>();
+  return async (c, next) => {
+    const deps = c.get("deps");
+    let limiter = limiters.get(deps);
+    if (!limiter) {
+      limiter = createRateLimiter(deps.consoleRateLimit ?? DEFAULT_CONSOLE_RATE_LIMIT);
+      limiters.set(deps, limiter);
+    }
+    if (!limiter.take(c.get("session").tokenHash, deps.clock.now().getTime())) {
+      throw new DomainError("ThrottlingException", "Rate exceeded: too many requests from this session; slow down and retry.", { retryAfterSeconds: 1 });
+    }
+    await next();
+  };
+}
+
+const signedIn = requireSession();
+const limited = sessionRateLimit();
+const session = [signedIn, limited] as const;
 
 /** A read of the section: named, signed in, allowed. */
-const reading = (eventName: string) => [named(eventName, true), session, requireAccess] as const;
+const reading = (eventName: string) => [named(eventName, true), ...session, requireAccess] as const;
 /** A change: the same, and the CSRF token is checked by requireSession for these methods. */
-const changing = (eventName: string) => [named(eventName, false), session, requireAccess] as const;
+const changing = (eventName: string) => [named(eventName, false), ...session, requireAccess] as const;
 
 export function consoleRouter() {
   return (
@@ -92,7 +116,7 @@ export function consoleRouter() {
           throw err;
         }
       })
-      .delete("/session", session, async (c) => {
+      .delete("/session", ...session, async (c) => {
         const s = c.get("session");
         Object.assign(c.get("call"), {
           eventName: "ConsoleLogout",
@@ -106,7 +130,7 @@ export function consoleRouter() {
         return c.json({ signedOut: true });
       })
       // ---- who am I (answered even without access, so the SPA can show the right page) ----
-      .get("/me", named("GetConsoleSession", true), session, async (c) => {
+      .get("/me", named("GetConsoleSession", true), ...session, async (c) => {
         const { caller, csrfToken } = c.get("session");
         const { db } = c.get("deps").database;
         const [projects, quotas] = await Promise.all([listProjects(db, caller.accountId), getQuotas(db, caller.accountId)]);

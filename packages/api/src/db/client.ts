@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -7,6 +8,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import * as schema from "./schema/index.ts";
+import { scopeTransactions } from "./transaction.ts";
 
 type Schema = typeof schema;
 /** The Drizzle handle every query module takes; the same type for both drivers. */
@@ -38,7 +40,7 @@ export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir: st
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = "url" in options ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.dataDir);
   await migrateDatabase(database);
-  return database;
+  return scopeTransactions(database, AsyncLocalStorage);
 }
 
 function openPostgres(url: string, poolSize: number): Database {

@@ -6,10 +6,12 @@
  * build speaks over `cloudflare:sockets` (nodejs_compat), so nativeQuery, cursors and the ingest
  * statement work as on the Bun server.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Database, Db } from "../db/client.ts";
 import * as schema from "../db/schema/index.ts";
+import { scopeTransactions } from "../db/transaction.ts";
 
 /** A database handle that lives for one request; `close()` ends its connection. */
 export interface RequestDatabase extends Database {
@@ -24,5 +26,6 @@ export function openRequestDatabase(url: string, knownPartitions: Set<string>): 
     onnotice: () => {},
   });
   const db = drizzle(pg, { schema }) as unknown as Db;
-  return { scope: "request", kind: "postgres", db, pg, knownPartitions, close: () => pg.end({ timeout: 5 }) };
+  // Scoped like the Bun server's database, so a call and its event commit in one transaction (record.ts).
+  return scopeTransactions<RequestDatabase>({ scope: "request", kind: "postgres", db, pg, knownPartitions, close: () => pg.end({ timeout: 5 }) }, AsyncLocalStorage);
 }

@@ -12,6 +12,7 @@ import {
 } from "@activity-log/core";
 import type { AppDeps } from "../deps.ts";
 import { findEventPage } from "../db/events.ts";
+import { withStatementTimeout } from "../db/statement-timeout.ts";
 
 export interface EventPageRequest {
   accountId: string;
@@ -37,7 +38,7 @@ export interface EventPage {
  * retention ever shows). Tokens are HMAC-signed and bound to the account, the filter and the
  * requested start/end; anything else gets InvalidNextTokenException.
  */
-export async function queryEventPage(deps: Pick<AppDeps, "database" | "clock" | "secrets">, req: EventPageRequest): Promise<EventPage> {
+export async function queryEventPage(deps: Pick<AppDeps, "database" | "clock" | "secrets" | "config">, req: EventPageRequest): Promise<EventPage> {
   const maxResults = validateMaxResults(req.maxResults);
   const filter: EventFilter = { ...req.filter, search: validateSearch(req.filter.search) };
   const now = deps.clock.now();
@@ -63,7 +64,9 @@ export async function queryEventPage(deps: Pick<AppDeps, "database" | "clock" | 
   }
 
   // One extra row tells whether another page exists, so the last page carries no token.
-  const rows = await findEventPage(deps.database, { accountId: req.accountId, filter, window, limit: maxResults + 1, after });
+  const rows = await withStatementTimeout(deps.database, deps.config.queryTimeoutMs, () =>
+    findEventPage(deps.database, { accountId: req.accountId, filter, window, limit: maxResults + 1, after }),
+  );
   const page = rows.slice(0, maxResults);
   const result: EventPage = { events: page.map((r) => r.event), window };
   if (rows.length > maxResults) {

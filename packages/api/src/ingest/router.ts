@@ -78,15 +78,6 @@ async function eventTimeIssues(deps: AppDeps, events: StoredEvent[]): Promise<In
   return issues;
 }
 
-/** Postgres text cannot hold NUL; refuse it here with the event's index rather than fail the insert. */
-function nulIssues(events: StoredEvent[]): IngestIssue[] {
-  const issues: IngestIssue[] = [];
-  events.forEach((e, index) => {
-    if (JSON.stringify(e).includes("\\u0000")) issues.push({ index, field: "", message: "Text values must not contain the NUL character (\\u0000)." });
-  });
-  return issues;
-}
-
 export function ingestRouter() {
   return new Hono<AppEnv>().post(
     "/",
@@ -112,8 +103,6 @@ export function ingestRouter() {
       if (!checked.ok) throw refusedBatch(checked.errors, (e) => `events[${e.index}]${e.field ? `.${e.field}` : ""}: ${e.message}`);
       const ids = { newEventId: () => crypto.randomUUID(), newRequestId: () => crypto.randomUUID() };
       const events = checked.events.map((e) => toStoredEvent(e, ids));
-      const nul = nulIssues(events);
-      if (nul.length > 0) throw refusedBatch(nul, (e) => `events[${e.index}]: ${e.message}`);
 
       const { database } = c.get("deps");
       const unknown = await unknownRecipients(

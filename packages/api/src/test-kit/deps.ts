@@ -28,6 +28,8 @@ export interface TestDepsOptions<C extends Clock> {
   dataDir?: string;
   /** The CloudTrail API's per-account rate (AppDeps.cloudtrailRateLimit); default the service's. */
   cloudtrailRateLimit?: RateLimit;
+  /** The console API's per-session rate (AppDeps.consoleRateLimit); default the service's. */
+  consoleRateLimit?: RateLimit;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function createTestDeps<C extends Clock = ReturnType<typeof fixedCl
   const clock = (options.clock ?? fixedClock(T0)) as C;
   const deps = await openDeps(config, { logger: silentLogger, clock, database });
   if (options.cloudtrailRateLimit) deps.cloudtrailRateLimit = options.cloudtrailRateLimit;
+  if (options.consoleRateLimit) deps.consoleRateLimit = options.consoleRateLimit;
   return {
     ...deps,
     clock,

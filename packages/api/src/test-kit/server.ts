@@ -43,6 +43,8 @@ export interface TestServerOptions {
   database?: Database;
   /** Default: high enough for tests that fire dozens of calls a second from one account. */
   cloudtrailRateLimit?: RateLimit;
+  /** Default: high enough for tests that fire dozens of console calls a second from one session. */
+  consoleRateLimit?: RateLimit;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -52,6 +54,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     database: options.database,
     s3,
     cloudtrailRateLimit: options.cloudtrailRateLimit ?? { ratePerSecond: 10_000, burst: 10_000 },
+    consoleRateLimit: options.consoleRateLimit ?? { ratePerSecond: 10_000, burst: 10_000 },
   });
   const served = serveApp(deps);
   return {

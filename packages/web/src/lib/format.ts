@@ -65,6 +65,50 @@ export function fromDatetimeLocal(value: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
+/** Levels indented like JSON.stringify(v, null, 2); deeper levels print compactly (no 10 KB indents). */
+export const PRETTY_INDENT_DEPTH = 40;
+
+type Frame = { open: boolean; items: [string | null, unknown][]; i: number; indent: string; close: string; compact: boolean };
+
+/**
+ * JSON.stringify(value, null, 2) for the values the API returns, without recursion: a stored record
+ * may nest thousands of levels (older ingests had no depth limit), and the browser's recursive
+ * stringify throws "Maximum call stack size exceeded" on it.
+ */
 export function prettyJson(value: unknown): string {
-  return value === null || value === undefined ? "null" : JSON.stringify(value, null, 2);
+  if (value === null || value === undefined) return "null";
+  const out: string[] = [];
+  const stack: Frame[] = [];
+  const emit = (v: unknown, indent: string, depth: number) => {
+    if (typeof v !== "object" || v === null) {
+      out.push(JSON.stringify(v) ?? "null");
+      return;
+    }
+    const items: [string | null, unknown][] = Array.isArray(v)
+      ? v.map((x): [null, unknown] => [null, x === undefined || typeof x === "function" ? null : x])
+      : Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== "function");
+    const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
+    if (items.length === 0) {
+      out.push(open + close);
+      return;
+    }
+    out.push(open);
+    stack.push({ open: true, items, i: 0, indent, close, compact: depth >= PRETTY_INDENT_DEPTH });
+  };
+  emit(value, "", 0);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.i >= f.items.length) {
+      stack.pop();
+      out.push(f.compact ? f.close : `\n${f.indent}${f.close}`);
+      continue;
+    }
+    const inner = f.compact ? f.indent : `${f.indent}  `;
+    const [key, v] = f.items[f.i++]!;
+    out.push(f.i > 1 ? "," : "");
+    if (!f.compact) out.push(`\n${inner}`);
+    if (key !== null) out.push(`${JSON.stringify(key)}:${f.compact ? "" : " "}`);
+    emit(v, inner, stack.length);
+  }
+  return out.join("");
 }
