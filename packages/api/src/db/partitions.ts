@@ -1,6 +1,7 @@
 import { DAY_MS, utcDayStart } from "@activity-log/core";
 import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
+import { forgetEventIdsBefore } from "./event-ids.ts";
 import { rowsOf } from "./rows.ts";
 
 /**
@@ -73,5 +74,7 @@ export async function dropPartitionsBefore(database: Database, day: Date): Promi
     dropped.push(p.name);
   }
   if (dropped.length > 0) forgetPartitions(database);
+  // The ids of the dropped days may be stored again (an id is unique within retention).
+  await forgetEventIdsBefore(database, new Date(cutoff));
   return dropped;
 }
