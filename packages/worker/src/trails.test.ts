@@ -247,7 +247,7 @@ for (const backend of backends) {
         if ((await deliverTrails(d, new Date(t), { settleMs: 0 })).delivered > 0) deliveredAt = t;
       expect(deliveredAt).toBeDefined();
       expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual(evs.map((e) => e.eventId).sort());
-    });
+    }, 180_000);
   });
 }
 

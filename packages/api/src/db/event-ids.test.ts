@@ -77,5 +77,5 @@ describe("an eventID is stored once within retention, whatever its eventTime", (
     expect(await insertEvents(database, [{ ...keep, eventTime: new Date("2026-11-21T11:00:00Z") }])).toEqual({ accepted: 0, duplicates: 1 });
     const again = testIngestedEvent({ eventID: id, recipientAccountId: "ids-ret", eventTime: "2026-11-21T12:00:00Z" });
     expect(await insertEvents(database, [again])).toEqual({ accepted: 1, duplicates: 0 });
-  });
+  }, 60_000);
 });
