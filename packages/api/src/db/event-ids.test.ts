@@ -8,7 +8,7 @@ import { nativeQuery } from "./rows.ts";
 let database: Database;
 beforeAll(async () => {
   database = await createTestDatabase();
-});
+}, 60_000);
 afterAll(() => database.close());
 
 const unique = (name: string) => `${name}-${crypto.randomUUID()}`;
