@@ -95,7 +95,12 @@ describe.skipIf(unavailable !== undefined)("database down and back", () => {
       await expectUnavailableJson(await timed("/readyz", () => fetch(`${server.url}/readyz`)));
 
       // The CloudTrail API: AWS's shape, a status the SDKs retry, and the header.
-      const error = await timed("LookupEvents", () => lookup().then(() => null, (e: unknown) => e));
+      const error = await timed("LookupEvents", () =>
+        lookup().then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      );
       expect(error).toMatchObject({ name: "ServiceUnavailableException", $metadata: { httpStatusCode: 503 } });
       const response = (error as { $response?: { headers: Record<string, string> } }).$response;
       expect(Number(response?.headers["retry-after"])).toBeGreaterThan(0);

@@ -33,14 +33,14 @@ describe.skipIf(unavailable !== undefined)("worker through a database outage", (
     const decoder = new TextDecoder();
     for (const stream of [worker.stdout, worker.stderr])
       void (async () => {
-        for await (const chunk of stream) log += decoder.decode(chunk);
+        const reader = stream.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) log += decoder.decode(r.value);
       })();
     const deadline = Date.now() + 45_000;
     while (!log.includes("worker started") && worker.exitCode === null && Date.now() < deadline) await Bun.sleep(100);
     expect(log).toContain("worker started");
   }, 120_000);
   afterAll(async () => {
-
     worker?.kill("SIGKILL");
     await worker?.exited;
     await pg.destroy();
@@ -70,7 +70,7 @@ describe.skipIf(unavailable !== undefined)("worker through a database outage", (
         now,
       });
       const deadline = Date.now() + 30_000;
-      let status = report.status;
+      let status: string = report.status;
       while (status !== "ready" && status !== "failed" && Date.now() < deadline) {
         await Bun.sleep(250);
         status = (await getReport(database, accountId, report.id))?.status ?? "missing";
