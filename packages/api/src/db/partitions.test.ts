@@ -9,7 +9,7 @@ let database: Database;
 beforeAll(async () => {
   database = await createTestDatabase();
 }, 60_000);
-afterAll(() => database.close());
+afterAll(() => database.close(), 60_000);
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
