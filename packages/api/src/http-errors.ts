@@ -1,6 +1,7 @@
 import { DomainError, errorCodeOfStatus, errorStatus, type ErrorSurface, isDomainError } from "@activity-log/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { databaseUnavailableError, isDatabaseUnavailable } from "./db/availability.ts";
 import type { AppEnv } from "./http-context.ts";
 
 /**
@@ -8,15 +9,20 @@ import type { AppEnv } from "./http-context.ts";
  * cause), and this turns it into the answer with core's table of codes. The CloudTrail API
  * (`POST /`) answers AWS JSON `{"__type", "message"}`; the other APIs `{"error", "message", …details}`.
  * Anything unexpected is logged with the request id and answered as InternalFailure carrying that
- * id (in the body, and in x-amzn-RequestId as every answer), never with internals.
+ * id (in the body, and in x-amzn-RequestId as every answer), never with internals. A database
+ * that cannot be reached is no internal failure: it is answered 503 ServiceUnavailableException
+ * with Retry-After, so clients (the AWS SDKs included) retry.
  */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   const surface: ErrorSurface = c.req.method === "POST" && c.req.path === "/" ? "cloudtrail" : "json";
   const requestId = c.get("requestId");
-  if (!isDomainError(err) && !(err instanceof HTTPException)) {
+  const unavailable = !isDomainError(err) && isDatabaseUnavailable(err);
+  if (unavailable) {
+    c.get("deps")?.logger.warn("database unavailable", { requestId, error: String(err), path: c.req.path });
+  } else if (!isDomainError(err) && !(err instanceof HTTPException)) {
     c.get("deps")?.logger.error("unhandled error", { requestId, error: String(err), stack: err.stack, path: c.req.path });
   }
-  const error = asDomainError(err, requestId);
+  const error = unavailable ? databaseUnavailableError() : asDomainError(err, requestId);
   const call = c.get("call");
   if (call) {
     call.errorCode = error.code;

@@ -10,3 +10,4 @@ export { createLogger } from "./logger.ts";
 export { type AppDeps, closeDeps, openDeps } from "./deps.ts";
 export { type ObjectStorage, type ObjectStore, type S3Credentials, StorageError } from "./storage/object-store.ts";
 export { recordEvent } from "./record.ts";
+export { keepRunningThroughDatabaseOutages } from "./process-guard.ts";

@@ -13,10 +13,12 @@ import { ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/client.ts";
 import { type AppDeps, closeDeps, openDeps } from "./deps.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { keepRunningThroughDatabaseOutages } from "./process-guard.ts";
 import type { ServerBindings } from "./source-ip.ts";
 
 const WEB_DIR = new URL("../../web", import.meta.url).pathname;
-const API_PATHS = /^\/(api|internal)(\/|$)|^\/healthz$/;
+// Answered by the API, never by the SPA: probes must get JSON.
+const API_PATHS = /^\/(api|internal)(\/|$)|^\/(healthz|readyz)$/;
 
 export interface StartServerOptions {
   /** The environment to configure from; default the process environment (read by config.ts). */
@@ -127,6 +129,7 @@ function consoleAssets(webDir: string, logger: Logger): { app: Hono; ready: Prom
 if (import.meta.main) {
   try {
     const running = await startServer();
+    keepRunningThroughDatabaseOutages(running.deps.logger);
     const shutdown = () => void running.stop().then(() => process.exit(0));
     process.on("SIGINT", shutdown);
     process.on("SIGTERM", shutdown);

@@ -1,6 +1,7 @@
 import { DomainError } from "@activity-log/core";
 import { type Context, Hono } from "hono";
 import { sql } from "drizzle-orm";
+import { databaseUnavailableError } from "./db/availability.ts";
 import type { AppDeps } from "./deps.ts";
 import { handleError } from "./http-errors.ts";
 import type { AppEnv } from "./http-context.ts";
@@ -15,7 +16,9 @@ export type DepsSource = AppDeps | ((c: Context<AppEnv>) => AppDeps);
 
 /**
  * What every entry (the Bun server's app, the edge entry) starts from: the per-request context,
- * `/healthz` (200 when the database answers), recording of every call, and the one error mapper.
+ * `/healthz` (liveness: 200 while the process serves, whatever the database), `/readyz` (readiness:
+ * 200 when the database answers within READY_TIMEOUT_MS, else 503 JSON with Retry-After),
+ * recording of every call, and the one error mapper.
  */
 export function serviceBase(source: DepsSource) {
   const app = new Hono<AppEnv>()
@@ -26,14 +29,37 @@ export function serviceBase(source: DepsSource) {
       await next();
       c.header("x-amzn-RequestId", c.get("requestId"));
     })
-    .get("/healthz", async (c) => {
+    .get("/healthz", (c) => {
       c.get("call").record = false;
-      await c.get("deps").database.db.execute(sql`select 1`);
       return c.json({ status: "ok" });
+    })
+    .get("/readyz", async (c) => {
+      c.get("call").record = false;
+      if (!(await databaseAnswers(c.get("deps")))) throw databaseUnavailableError();
+      return c.json({ status: "ready" });
     })
     .use(recordCalls());
   app.onError(handleError);
   // A path no router serves is an error like any other: same handler, same shape.
   app.notFound((c) => handleError(new DomainError("NotFoundException", `There is no route ${c.req.method} ${c.req.path}.`), c));
   return app;
+}
+
+/** How long readiness waits for `select 1`: a load balancer's probe must not hang. */
+const READY_TIMEOUT_MS = 2_000;
+
+async function databaseAnswers(deps: AppDeps): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+  });
+  const probe = deps.database.db.execute(sql`select 1`).then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([probe, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -7,10 +7,10 @@ describe("retention", () => {
     expect(retentionFloor(new Date("2026-11-30T10:15:00Z"), 1).toISOString()).toBe("2026-11-29T10:15:00.000Z");
   });
 
-  test("partitions exist from yesterday to three days ahead", () => {
+  test("partitions exist from yesterday to a week ahead", () => {
     const span = partitionSpan(new Date("2026-11-30T10:00:00Z"));
     expect(span.from.toISOString()).toBe("2026-11-29T10:00:00.000Z");
-    expect(span.to.toISOString()).toBe("2026-12-03T10:00:00.000Z");
+    expect(span.to.toISOString()).toBe("2026-12-07T10:00:00.000Z");
   });
 
   test("the largest retention is the default unless an override raises it", () => {

@@ -14,8 +14,8 @@ export function retentionFloor(now: Date, retentionDays: number): Date {
   return new Date(now.getTime() - retentionDays * DAY_MS);
 }
 
-/** Partitions exist this many days ahead, so ingest never waits on DDL at midnight. */
-export const PARTITION_DAYS_AHEAD = 3;
+/** Partitions exist a week ahead: ingest never waits on DDL at midnight, even after days in which the worker could not get its lock. */
+export const PARTITION_DAYS_AHEAD = 7;
 
 /** The days whose partitions must exist at `now`: from yesterday's (late events) to PARTITION_DAYS_AHEAD ahead. */
 export function partitionSpan(now: Date): { from: Date; to: Date } {

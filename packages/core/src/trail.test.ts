@@ -4,6 +4,8 @@ import {
   archiveKey,
   bucketNameProblem,
   compactUtc,
+  DELIVERY_RETRY_CAP_MS,
+  deliveryRetryDelayMs,
   digestKey,
   hourOf,
   parseEventSelectors,
@@ -118,6 +120,21 @@ describe("ARNs", () => {
     for (const name of ["a..b", "ab", "-abc", "192.168.5.4"]) expect(codeOf(() => parseTrailRef(name))).toBe("InvalidTrailNameException");
   });
   test("round trip", () => expect(parseTrailRef(trailArn("r", "a", "n01"))).toEqual({ name: "n01", accountId: "a", region: "r" }));
+});
+
+describe("delivery retry delay", () => {
+  const cases: [number, number][] = [
+    [1, 60_000],
+    [2, 90_000],
+    [3, 90_000],
+    [40, 90_000],
+    [10_000, 90_000],
+  ];
+  for (const [failures, ms] of cases) test(`after ${failures} failures`, () => expect(deliveryRetryDelayMs(failures)).toBe(ms));
+  test("never more than two minutes, however long the outage", () => {
+    for (let f = 1; f < 2_000; f++) expect(deliveryRetryDelayMs(f)).toBeLessThanOrEqual(DELIVERY_RETRY_CAP_MS);
+    expect(DELIVERY_RETRY_CAP_MS).toBeLessThan(120_000);
+  });
 });
 
 describe("windows", () => {

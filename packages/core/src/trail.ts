@@ -99,13 +99,17 @@ export function invalidTrailArn(arn: string): DomainError {
 export const WINDOW_MS = 5 * MINUTE_MS;
 export const DIGEST_PERIOD_MS = HOUR_MS;
 
+/** The longest a failing trail waits between attempts: delivery resumes at most this long after storage recovers. */
+export const DELIVERY_RETRY_CAP_MS = 90_000;
+
 /**
  * How long a trail waits after its `failures`-th failed delivery in a row before trying again: a
- * minute after the first, doubling, never more than half an hour (a broken bucket is retried
- * often enough to recover soon, seldom enough not to hammer it).
+ * minute after the first, then DELIVERY_RETRY_CAP_MS. One probe per trail every 90 s does not
+ * hammer a broken bucket, and after an outage of any length the backlog is caught up within two
+ * minutes of storage coming back (the worker checks due trails every few seconds).
  */
 export function deliveryRetryDelayMs(failures: number): number {
-  return Math.min(MINUTE_MS * 2 ** Math.max(0, failures - 1), 30 * MINUTE_MS);
+  return Math.min(MINUTE_MS * 2 ** Math.max(0, failures - 1), DELIVERY_RETRY_CAP_MS);
 }
 
 /** What S3 answers for a key pair it does not know; the spec shows users exactly this sentence. */

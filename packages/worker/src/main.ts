@@ -9,7 +9,18 @@
  * UPDATE, so no job is done twice. Time comes from the injected clock.
  */
 import { hostname } from "node:os";
-import { type AppDeps, type Clock, closeDeps, ConfigError, createLogger, fixedClock, loadConfig, openDeps, systemClock } from "@activity-log/api/runtime";
+import {
+  type AppDeps,
+  type Clock,
+  closeDeps,
+  ConfigError,
+  createLogger,
+  fixedClock,
+  keepRunningThroughDatabaseOutages,
+  loadConfig,
+  openDeps,
+  systemClock,
+} from "@activity-log/api/runtime";
 import { generateReports, type ReportRunSummary } from "./reports.ts";
 import { runRetention, type RetentionSummary } from "./retention.ts";
 import { rollUp, type RollupRunSummary } from "./rollups.ts";
@@ -136,6 +147,7 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
+  keepRunningThroughDatabaseOutages(deps.logger);
   const loop = startWorkerLoop(deps);
   deps.logger.info("worker started", { database: deps.database.kind });
   const shutdown = async () => {

@@ -3,7 +3,7 @@
  * empty database, and the worker loop — printing where to go and how to sign in.
  */
 import { type DemoCredentials, loadDemoCredentials, seedDemo } from "@activity-log/api/demo";
-import { ConfigError } from "@activity-log/api/runtime";
+import { ConfigError, keepRunningThroughDatabaseOutages } from "@activity-log/api/runtime";
 import { startServer } from "@activity-log/api/server";
 import { startWorkerLoop } from "./main.ts";
 
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const server = await startServer();
   const { deps } = server;
+  keepRunningThroughDatabaseOutages(deps.logger);
   deps.logger.info("listening", { url: server.url, database: deps.database.kind });
   const seeded = await seedDemo(deps);
   if (seeded) deps.logger.info("demo account seeded", { events: seeded.events, ms: Math.round(performance.now() - started) });

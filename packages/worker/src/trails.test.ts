@@ -222,7 +222,7 @@ for (const backend of backends) {
       expect(await deliverTrails(d, at("10:06:30"), { settleMs: 0 })).toMatchObject({ failed: 0, delivered: 0 });
       expect(await deliverTrails(d, at("10:07:00"), { settleMs: 0 })).toMatchObject({ failed: 1 });
       status = await loadTrail(d.database, trail.id);
-      expect(status?.nextAttemptAt).toEqual(at("10:09:00"));
+      expect(status?.nextAttemptAt).toEqual(at("10:08:30"));
 
       await undo();
       expect(await deliverTrails(d, at("10:16:00"), { settleMs: 0 })).toMatchObject({ delivered: 3, failed: 0 });
@@ -235,6 +235,26 @@ for (const backend of backends) {
         ["2026-11-24T10:10:00.000Z", "delivered"],
       ]);
     });
+
+    test("after a long storage outage, delivery resumes within two minutes of recovery", async () => {
+      const { d, accountId, key, trail, store } = await setup(backend);
+      const evs = [testEvent(accountId, at("10:01:00")), testEvent(accountId, at("10:51:00"))];
+      await ingest(d.database, evs);
+      const undo = backend.breakStorage(key);
+      // Fifty minutes down (doubling delays would wait 32 minutes by then), the worker run every 30 s as of each instant.
+      let t = at("10:05:00").getTime();
+      for (; t < at("10:55:00").getTime(); t += 30_000) await deliverTrails(d, new Date(t), { settleMs: 0 });
+      const down = await loadTrail(d.database, trail.id);
+      expect(down?.failureCount).toBeGreaterThan(20);
+      expect(down!.nextAttemptAt!.getTime() - down!.latestDeliveryAttemptTime!.getTime()).toBeLessThanOrEqual(120_000);
+      await undo();
+      const recovered = t;
+      let deliveredAt: number | undefined;
+      for (; deliveredAt === undefined && t <= recovered + 120_000; t += 15_000)
+        if ((await deliverTrails(d, new Date(t), { settleMs: 0 })).delivered > 0) deliveredAt = t;
+      expect(deliveredAt).toBeDefined();
+      expect(await allArchivedIds(store, `p-${accountId}/`)).toEqual(evs.map((e) => e.eventId).sort());
+    }, 180_000);
   });
 }
 

@@ -33,6 +33,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Seconds to establish a connection before the query fails as "database unavailable". */
+const CONNECT_TIMEOUT_SECONDS = 2;
+
 /** A Postgres server (`url`, with `poolSize` connections, default 10) or embedded PGlite (`dataDir`; undefined = in memory). */
 export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir: string | undefined };
 
@@ -46,6 +49,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 function openPostgres(url: string, poolSize: number): Database {
   const pg = postgres(url, {
     max: poolSize,
+    // A server that is down or unreachable fails a request within seconds (a 503 the caller can
+    // retry), not after the driver's default 30 s; once it is back, the next query reconnects.
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
     onnotice: () => {},
   });
   const db = drizzlePostgres(pg, { schema }) as unknown as Db;

@@ -31,11 +31,21 @@ const INSERT_COLUMNS = `account_id, project, event_time, event_id, event_name, e
  * The whole batch travels as one JSON parameter and is unpacked by json_to_recordset: one round
  * trip, no 65,534-parameter limit, no per-driver array typing, and the same statement on
  * postgres.js and PGlite. One statement is one transaction: the batch is stored whole or not at all.
+ * An event is stored only if its (account, eventID) key is new in `event_ids` (migration
+ * 0006_event_ids): a repeat is a duplicate whatever its eventTime. Keys are claimed in key order,
+ * so two concurrent batches sharing ids wait on each other rather than deadlock.
  */
-const INSERT_SQL = `insert into events (${INSERT_COLUMNS})
+const INSERT_SQL = `with x as (
+    select * from json_to_recordset($1::json) as x(a text, p text, t timestamptz, i text, n text, ty text, s text, r boolean,
+      u text, k text, ip text, ua text, rq text, ec text, em text, rp jsonb, re jsonb, ad jsonb, rs jsonb, ri text[], st text)
+  ), fresh as (
+    insert into event_ids (account_id, event_id, event_time) select a, i, t from x order by a, i
+    on conflict do nothing
+    returning account_id, event_id
+  )
+  insert into events (${INSERT_COLUMNS})
   select a, p, t, i, n, ty, s, r, u, k, ip, ua, rq, ec, em, rp, re, ad, rs, ri, st
-  from json_to_recordset($1::json) as x(a text, p text, t timestamptz, i text, n text, ty text, s text, r boolean,
-    u text, k text, ip text, ua text, rq text, ec text, em text, rp jsonb, re jsonb, ad jsonb, rs jsonb, ri text[], st text)
+  from x join fresh on fresh.account_id = x.a and fresh.event_id = x.i
   on conflict do nothing
   returning 1`;
 
@@ -72,8 +82,9 @@ export interface InsertResult {
 }
 
 /**
- * Stores a batch all-or-nothing. Idempotent: an event whose (account, eventTime, eventID) is
- * already stored — or repeated within the batch — counts as a duplicate and is not stored again.
+ * Stores a batch all-or-nothing. Idempotent: an event whose (account, eventID) is already stored
+ * within retention — or repeated within the batch (the first one wins) — counts as a duplicate and
+ * is not stored again, whatever its eventTime.
  * Missing day partitions are created first, outside the insert (DDL would otherwise hold its
  * lock on `events` until the insert commits).
  */
@@ -85,7 +96,7 @@ export async function insertEvents(database: Database, events: StoredEvent[]): P
     if (e.eventTime < min) min = e.eventTime;
     if (e.eventTime > max) max = e.eventTime;
   }
-  const payload = JSON.stringify(events.map(toInsertRow));
+  const payload = JSON.stringify(firstOfEachId(events).map(toInsertRow));
   await ensurePartitions(database, min, max);
   let rows: unknown[];
   try {
@@ -98,6 +109,17 @@ export async function insertEvents(database: Database, events: StoredEvent[]): P
     rows = await nativeQuery(database, INSERT_SQL, [payload]);
   }
   return { accepted: rows.length, duplicates: events.length - rows.length };
+}
+
+/** The batch without repeats of an (account, eventID) pair: the first occurrence stays. */
+function firstOfEachId(events: StoredEvent[]): StoredEvent[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    const key = `${e.accountId}\u0000${e.eventId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,20 @@
 import { DAY_MS, utcDayStart } from "@activity-log/core";
 import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
+import { forgetEventIdsBefore } from "./event-ids.ts";
 import { rowsOf } from "./rows.ts";
 
 /**
- * Day partitions of `events` (UTC days, named events_YYYYMMDD). The worker creates them ahead and
- * drops them past retention; ingest creates a missing one on demand. Dropping a partition is the
- * retention mechanism: no DELETE scans, no bloat.
+ * Day partitions of `events` (UTC days, named events_YYYYMMDD). The worker creates them a week
+ * ahead and drops them past retention; ingest creates a missing one on demand. Dropping a partition
+ * is the retention mechanism: no DELETE scans, no bloat.
+ *
+ * Neither change may stall ingest or lookups behind a lock queue on `events`. Creation attaches a
+ * new empty table (SHARE UPDATE EXCLUSIVE, which reads and inserts do not conflict with; see
+ * migration 0007) under a short lock_timeout, retried. Removal on a Postgres server first detaches
+ * CONCURRENTLY (same weak lock; it waits for queries still using the day without blocking anyone)
+ * and then drops the table nobody reads any more. PGlite has a single connection and no lock
+ * queue: it drops directly.
  */
 
 export interface EventPartition {
@@ -34,8 +42,30 @@ export async function ensurePartitions(database: Database, from: Date, to: Date)
   if (missing.length === 0) return;
   // One function call per day: each creation is idempotent and tolerates a concurrent creator.
   for (const day of missing) {
-    await database.db.execute(sql`select activity_log_ensure_event_partition(${day}::date)`);
+    await retryingLockTimeouts(() => database.db.execute(sql`select activity_log_ensure_event_partition(${day}::date)`));
     seen.add(day);
+  }
+}
+
+/** How often partition DDL that hit its lock_timeout is tried again, and the pause before each retry. */
+const DDL_ATTEMPTS = 5;
+const DDL_RETRY_PAUSE_MS = 200;
+
+function isLockTimeout(error: unknown): boolean {
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; e = (e as { cause?: unknown }).cause, depth++)
+    if ((e as { code?: unknown }).code === "55P03") return true;
+  return false;
+}
+
+/** Runs DDL that gives up after its lock_timeout, a few times; the last timeout is thrown (a retryable 503 in a request). */
+async function retryingLockTimeouts<T>(ddl: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ddl();
+    } catch (error) {
+      if (!isLockTimeout(error) || attempt >= DDL_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, DDL_RETRY_PAUSE_MS * attempt));
+    }
   }
 }
 
@@ -45,6 +75,13 @@ export function forgetPartitions(database: Database): void {
   known.delete(database);
 }
 
+const PARTITION_NAME = /^events_(\d{4})(\d{2})(\d{2})$/;
+
+function partitionOf(name: string): EventPartition | null {
+  const m = PARTITION_NAME.exec(name);
+  return m ? { name, day: new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) } : null;
+}
+
 /** The existing partitions, oldest first. */
 export async function listPartitions(database: Database): Promise<EventPartition[]> {
   const rows = await rowsOf<{ name: string }>(
@@ -52,12 +89,27 @@ export async function listPartitions(database: Database): Promise<EventPartition
     sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
         where i.inhparent = 'events'::regclass order by c.relname`,
   );
-  const out: EventPartition[] = [];
-  for (const { name } of rows) {
-    const m = /^events_(\d{4})(\d{2})(\d{2})$/.exec(name);
-    if (m) out.push({ name, day: new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) });
-  }
-  return out;
+  return rows.map((r) => partitionOf(r.name)).filter((p): p is EventPartition => p !== null);
+}
+
+/**
+ * Day tables on their way out: partitions whose concurrent detach was interrupted (still pending),
+ * and day tables no longer attached (detached, not yet dropped).
+ */
+async function leftoverDays(database: Database): Promise<{ pending: EventPartition[]; detached: EventPartition[] }> {
+  const rows = await rowsOf<{ name: string; state: "pending" | "detached" }>(
+    database.db,
+    sql`select c.relname as name, case when i.inhdetachpending then 'pending' else 'detached' end as state
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace and n.nspname = current_schema()
+        left join pg_inherits i on i.inhrelid = c.oid and i.inhparent = 'events'::regclass
+        where c.relkind = 'r' and c.relname ~ '^events_[0-9]{8}$' and (i.inhrelid is null or i.inhdetachpending)`,
+  );
+  const of = (state: string) =>
+    rows
+      .filter((r) => r.state === state)
+      .map((r) => partitionOf(r.name))
+      .filter((p): p is EventPartition => p !== null);
+  return { pending: of("pending"), detached: of("detached") };
 }
 
 /**
@@ -66,13 +118,36 @@ export async function listPartitions(database: Database): Promise<EventPartition
  */
 export async function dropPartitionsBefore(database: Database, day: Date): Promise<string[]> {
   const cutoff = utcDayStart(day).getTime();
+  const expired = (p: EventPartition) => p.day.getTime() < cutoff;
   const dropped: string[] = [];
-  for (const p of await listPartitions(database)) {
-    if (p.day.getTime() >= cutoff) continue;
-    // The name comes from the catalogue and matched the strict pattern above: safe to interpolate.
-    await database.db.execute(sql.raw(`drop table if exists "${p.name}"`));
+  // Names below come from the catalogue and matched PARTITION_NAME: safe to interpolate.
+  if (database.pg) {
+    const leftover = await leftoverDays(database);
+    for (const p of leftover.pending.filter(expired)) await database.pg.unsafe(`alter table events detach partition "${p.name}" finalize`);
+    for (const p of [...leftover.pending, ...leftover.detached].filter(expired)) {
+      await retryingLockTimeouts(() => dropTable(database, p.name));
+      dropped.push(p.name);
+    }
+  }
+  for (const p of (await listPartitions(database)).filter(expired)) {
+    if (database.pg) await database.pg.unsafe(`alter table events detach partition "${p.name}" concurrently`);
+    await retryingLockTimeouts(() => dropTable(database, p.name));
     dropped.push(p.name);
   }
   if (dropped.length > 0) forgetPartitions(database);
+  // The ids of the dropped days may be stored again (an id is unique within retention).
+  await forgetEventIdsBefore(database, new Date(cutoff));
   return dropped;
+}
+
+async function dropTable(database: Database, name: string): Promise<void> {
+  if (!database.pg) {
+    await database.db.execute(sql.raw(`drop table if exists "${name}"`));
+    return;
+  }
+  // A detached table has no readers left; the timeout only guards against a stray one.
+  await database.pg.begin(async (tx) => {
+    await tx.unsafe("set local lock_timeout = '2s'");
+    await tx.unsafe(`drop table if exists "${name}"`);
+  });
 }
