@@ -15,6 +15,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { insertEvents } from "./db/events.ts";
 import { ensurePartitions } from "./db/partitions.ts";
 import { inTransaction } from "./db/transaction.ts";
+import { databaseUnavailableError, isDatabaseUnavailable } from "./db/availability.ts";
 import { handleError } from "./http-errors.ts";
 import type { AppDeps } from "./deps.ts";
 import type { AppEnv } from "./http-context.ts";
@@ -192,7 +193,9 @@ function failClosed(c: Context<AppEnv>, err: unknown): void {
     error: String(err),
   });
   void c.res.body?.cancel().catch(() => {});
-  const answer = handleError(new DomainError("ServiceUnavailableException", NOT_RECORDED_MESSAGE, { retryAfterSeconds: 5 }), c);
+  // A database that cannot be reached says so (the caller learns what to wait for); any other failure is the generic refusal.
+  const refusal = isDatabaseUnavailable(err) ? databaseUnavailableError() : new DomainError("ServiceUnavailableException", NOT_RECORDED_MESSAGE, { retryAfterSeconds: 5 });
+  const answer = handleError(refusal, c);
   const headers = new Headers(answer.headers);
   headers.delete("set-cookie");
   c.res = undefined;
