@@ -44,6 +44,7 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
       { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
       {
         service: "cloudtrail",
+        region: deps.config.region,
         now: deps.clock.now(),
         lookup: (accessKeyId) => findAccessKey(deps.database.db, deps.secrets, accessKeyId),
       },
