@@ -14,5 +14,6 @@ export * from "./trail.ts";
 export * from "./report.ts";
 export * from "./digest.ts";
 export * from "./console-session.ts";
+export * from "./sign-in-throttle.ts";
 export * from "./time.ts";
 export * from "./retention.ts";

@@ -31,7 +31,11 @@ async function cliStyleRequest(
     headers: { "content-type": "application/x-amz-json-1.1", host: u.host, ...(tweak.unsignedTarget ? {} : { "x-amz-target": target }) },
     body,
   });
-  const headers = { ...(signed.headers as Record<string, string>), ...(tweak.unsignedTarget ? { "x-amz-target": target } : {}), ...tweak.headers };
+  const headers: Record<string, string> = {
+    ...(signed.headers as Record<string, string>),
+    ...(tweak.unsignedTarget ? { "x-amz-target": target } : {}),
+    ...tweak.headers,
+  };
   delete headers.host;
   return fetch(url, { method: "POST", headers, body: tweak.sendBody ?? body });
 }

@@ -58,7 +58,7 @@ beforeAll(async () => {
   await setPassword("acme", "admin");
   await setPassword("acme", "viewer");
   await setPassword("other", "admin");
-  await h.createBucket("audit-bucket");
+  await h.createBucket("audit-bucket", { accountId: "acme" });
   await insertEvents(h.deps.database, [
     ev(1, {
       eventName: "StopInstances",

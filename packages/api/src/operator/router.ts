@@ -14,15 +14,20 @@ import {
   createAccount,
   createProject,
   createUser,
+  deleteAccessKey,
+  deleteUser,
   getQuotas,
   isSubscriptionActive,
   listProjects,
   removeFromGroup,
   requireAccount,
+  setAccessKeyStatus,
   setQuota,
   setSubscription,
+  setUserDisabled,
 } from "../db/iam.ts";
 import type { AppEnv } from "../http-context.ts";
+import { createProjectBucket } from "../trails/buckets.ts";
 import { validateTrail } from "../trails/validate.ts";
 import { requireBearer } from "../auth/bearer.ts";
 import { jsonInput } from "../input-validation.ts";
@@ -75,6 +80,9 @@ const CreateKeyBody = v.pipe(
     "accessKeyId and secretAccessKey must be given together to import a key pair.",
   ),
 );
+const CreateBucketBody = v.object({ project: name("project"), bucket: name("bucket") });
+const KeyStatusBody = v.object({ status: v.picklist(["Active", "Inactive"], "status must be Active or Inactive.") });
+const UserStatusBody = v.object({ status: v.picklist(["Enabled", "Disabled"], "status must be Enabled or Disabled.") });
 const SubscriptionBody = v.object({ status: v.picklist(["active", "inactive"], "status must be active or inactive.") });
 const QuotaBody = v.object({ value: v.unknown() });
 const ValidateTrailBody = v.object({ from: isoTime("from"), to: v.optional(isoTime("to")) });
@@ -158,6 +166,53 @@ export function operatorRouter() {
       const pair = await createAccessKey(deps.database.db, deps.secrets, c.req.param("account"), body.user, body.project, imported);
       call.responseElements = { accessKeyId: pair.AccessKeyId, userName: body.user, project: body.project, status: "Active" };
       return c.json(pair, 201);
+    })
+    // ---- revocation: each takes effect at the next request (the key or user is looked up every time) ----
+    .put("/accounts/:account/access-keys/:accessKeyId/status", operation("UpdateAccessKey"), existingAccount, jsonInput(KeyStatusBody), async (c) => {
+      const { status } = c.req.valid("json");
+      const accessKeyId = c.req.param("accessKeyId");
+      const call = c.get("call");
+      call.requestParameters = { accessKeyId, status };
+      const result = await setAccessKeyStatus(c.get("deps").database.db, c.req.param("account"), accessKeyId, status);
+      call.project = result.project;
+      call.responseElements = result;
+      return c.json(result);
+    })
+    .delete("/accounts/:account/access-keys/:accessKeyId", operation("DeleteAccessKey"), existingAccount, async (c) => {
+      const accessKeyId = c.req.param("accessKeyId");
+      const call = c.get("call");
+      call.requestParameters = { accessKeyId };
+      const result = await deleteAccessKey(c.get("deps").database.db, c.req.param("account"), accessKeyId);
+      call.project = result.project;
+      call.responseElements = result;
+      return c.json({ ...result, deleted: true });
+    })
+    .put("/accounts/:account/users/:user/status", operation("UpdateUser"), existingAccount, jsonInput(UserStatusBody), async (c) => {
+      const { status } = c.req.valid("json");
+      const user = c.req.param("user");
+      const call = c.get("call");
+      call.requestParameters = { userName: user, status };
+      const deps = c.get("deps");
+      const result = await setUserDisabled(deps.database.db, c.req.param("account"), user, status === "Disabled", deps.clock.now());
+      call.responseElements = result;
+      return c.json(result);
+    })
+    .delete("/accounts/:account/users/:user", operation("DeleteUser"), existingAccount, async (c) => {
+      const user = c.req.param("user");
+      const call = c.get("call");
+      call.requestParameters = { userName: user };
+      const result = await deleteUser(c.get("deps").database.db, c.req.param("account"), user);
+      call.responseElements = result;
+      return c.json({ ...result, deleted: true });
+    })
+    .post("/accounts/:account/buckets", operation("CreateBucket"), existingAccount, jsonInput(CreateBucketBody), async (c) => {
+      const { project, bucket } = c.req.valid("json");
+      const call = c.get("call");
+      call.project = project;
+      call.requestParameters = { bucketName: bucket, project };
+      const created = await createProjectBucket(c.get("deps"), c.req.param("account"), project, bucket);
+      call.responseElements = created;
+      return c.json(created, 201);
     })
     .put("/accounts/:account/subscription", operation("SetSubscription"), existingAccount, jsonInput(SubscriptionBody), async (c) => {
       const { status } = c.req.valid("json");
