@@ -51,9 +51,11 @@ export type SignedIn = { token: string; csrfToken: string; caller: Caller; expir
 /** One per process: the cores it guards are the process's. */
 const passwordGate = createPasswordGate();
 
+// Addresses come from the socket or a parsed X-Forwarded-For hop; names are whatever was typed, so
+// they are hashed (fixed length, any characters) together with the address they are bound to.
 const addressKey = (sourceIp: string | null) => `address:${sourceIp ?? "unknown"}`;
-// NUL cannot occur in names or addresses, so the parts cannot run into each other.
-const userKey = (input: SignInInput, sourceIp: string | null) => `user:${input.account}\u0000${input.user}\u0000${sourceIp ?? "unknown"}`;
+const userKey = (input: SignInInput, sourceIp: string | null) =>
+  `user:${createHash("sha256").update(JSON.stringify([input.account, input.user, sourceIp])).digest("hex")}`;
 
 async function reserve(deps: AppDeps, key: string, budget: GuessBudget, now: Date): Promise<void> {
   const decision = await reserveSignInGuess(deps.database.db, key, now, (stored) => reserveGuess(stored, now, budget));

@@ -14,3 +14,4 @@ export { ingest, testEvent, testIngestedEvent, testIngestEvent } from "./events.
 export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail } from "./fixtures.ts";
 export { readArchive, readObject } from "./objects.ts";
 export { errorOf } from "./errors.ts";
+export { type ConsoleBrowser, consoleBrowser, operatorRequest } from "./console.ts";
