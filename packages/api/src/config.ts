@@ -71,7 +71,12 @@ const EnvSchema = v.object({
   TRUSTED_PROXIES: v.optional(
     v.pipe(
       v.string(),
-      v.transform((s) => s.split(",").map((part) => part.trim()).filter((part) => part !== "")),
+      v.transform((s) =>
+        s
+          .split(",")
+          .map((part) => part.trim())
+          .filter((part) => part !== ""),
+      ),
       v.check(
         (list) => list.every(isCidrOrAddress),
         (issue) => `must be a comma-separated list of CIDRs or addresses such as 10.0.0.0/8,127.0.0.1; got ${String(issue.input)}`,

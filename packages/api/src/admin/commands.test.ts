@@ -25,7 +25,10 @@ describe("parseCommand", () => {
     [["key", "deactivate", "acme", "AKIA1"], { method: "PUT", path: "/accounts/acme/access-keys/AKIA1/status", body: { status: "Inactive" } }],
     [["key", "activate", "acme", "AKIA1"], { method: "PUT", path: "/accounts/acme/access-keys/AKIA1/status", body: { status: "Active" } }],
     [["key", "delete", "acme", "AKIA1"], { method: "DELETE", path: "/accounts/acme/access-keys/AKIA1" }],
-    [["bucket", "create", "acme", "default", "acme-audit"], { method: "POST", path: "/accounts/acme/buckets", body: { project: "default", bucket: "acme-audit" } }],
+    [
+      ["bucket", "create", "acme", "default", "acme-audit"],
+      { method: "POST", path: "/accounts/acme/buckets", body: { project: "default", bucket: "acme-audit" } },
+    ],
     [["subscription", "set", "acme", "inactive"], { method: "PUT", path: "/accounts/acme/subscription", body: { status: "inactive" } }],
     [["quota", "set", "acme", "trails", "5"], { method: "PUT", path: "/accounts/acme/quotas/trails", body: { value: 5 } }],
     [["quota", "set", "acme", "bogus", "5"], { method: "PUT", path: "/accounts/acme/quotas/bogus", body: { value: 5 } }],

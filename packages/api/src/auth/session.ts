@@ -9,7 +9,6 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   type Caller,
   DomainError,
-  type GuessBudget,
   isSessionAlive,
   refundGuess,
   reserveGuess,
@@ -24,7 +23,7 @@ import {
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findUserForSignIn, loadCaller } from "../db/iam.ts";
-import { clearSignInGuesses, closeSession, findOpenSession, insertSession, refundSignInGuess, reserveSignInGuess, touchSession } from "../db/sessions.ts";
+import { clearSignInGuesses, closeSession, findOpenSession, insertSession, refundSignInGuess, reserveSignInGuesses, touchSession } from "../db/sessions.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 import { createPasswordGate } from "./password-check.ts";
@@ -55,13 +54,23 @@ const passwordGate = createPasswordGate();
 // they are hashed (fixed length, any characters) together with the address they are bound to.
 const addressKey = (sourceIp: string | null) => `address:${sourceIp ?? "unknown"}`;
 const userKey = (input: SignInInput, sourceIp: string | null) =>
-  `user:${createHash("sha256").update(JSON.stringify([input.account, input.user, sourceIp])).digest("hex")}`;
+  `user:${createHash("sha256")
+    .update(JSON.stringify([input.account, input.user, sourceIp]))
+    .digest("hex")}`;
 
-async function reserve(deps: AppDeps, key: string, budget: GuessBudget, now: Date): Promise<void> {
-  const decision = await reserveSignInGuess(deps.database.db, key, now, (stored) => reserveGuess(stored, now, budget));
-  if (!decision.allowed) {
-    throw new DomainError("ThrottlingException", signInThrottledMessage(decision.retryAfterMs), {
-      retryAfterSeconds: Math.max(1, Math.ceil(decision.retryAfterMs / SECOND_MS)),
+async function reserveGuesses(deps: AppDeps, input: SignInInput, sourceIp: string | null, now: Date): Promise<void> {
+  const refused = await reserveSignInGuesses(
+    deps.database.db,
+    [
+      { key: addressKey(sourceIp), decide: (stored) => reserveGuess(stored, now, SIGN_IN_ADDRESS_BUDGET) },
+      // Reserved for unknown names too: a budget that only real users had would tell which names exist.
+      { key: userKey(input, sourceIp), decide: (stored) => reserveGuess(stored, now, SIGN_IN_USER_BUDGET) },
+    ],
+    now,
+  );
+  if (refused) {
+    throw new DomainError("ThrottlingException", signInThrottledMessage(refused.retryAfterMs), {
+      retryAfterSeconds: Math.max(1, Math.ceil(refused.retryAfterMs / SECOND_MS)),
     });
   }
 }
@@ -77,9 +86,7 @@ async function reserve(deps: AppDeps, key: string, budget: GuessBudget, now: Dat
 export async function signIn(deps: AppDeps, input: SignInInput, client: { sourceIp: string | null; userAgent: string | null }): Promise<SignedIn> {
   const { db } = deps.database;
   const now = deps.clock.now();
-  await reserve(deps, addressKey(client.sourceIp), SIGN_IN_ADDRESS_BUDGET, now);
-  // Reserved for unknown names too: a budget that only real users had would tell which names exist.
-  await reserve(deps, userKey(input, client.sourceIp), SIGN_IN_USER_BUDGET, now);
+  await reserveGuesses(deps, input, client.sourceIp, now);
   const found = await findUserForSignIn(db, input.account, input.user);
   const hash = found && !found.caller.isSystem ? found.user.passwordHash : null;
   const ok = await passwordGate.verify(input.password, hash);

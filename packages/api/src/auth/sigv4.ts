@@ -30,10 +30,7 @@ const AUTH_PATTERN =
  * the raw body bytes (the AWS CLI signs four headers, the JS SDK a dozen), then compared in
  * constant time. Errors are the ones AWS answers, with AWS's wording.
  */
-export async function verifySigV4(
-  request: SignedRequest,
-  options: { service: string; region: string; now: Date; lookup: AccessKeyLookup },
-): Promise<Caller> {
+export async function verifySigV4(request: SignedRequest, options: { service: string; region: string; now: Date; lookup: AccessKeyLookup }): Promise<Caller> {
   const authorization = request.headers.get("authorization");
   if (!authorization) {
     throw new DomainError("MissingAuthenticationTokenException", "Missing Authentication Token");

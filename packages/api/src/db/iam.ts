@@ -304,7 +304,11 @@ export async function setUserDisabled(
   const changed = (user.disabledAt !== null) !== disabled;
   let closedSessions = 0;
   await db.transaction(async (tx) => {
-    if (changed) await tx.update(users).set({ disabledAt: disabled ? now : null }).where(eq(users.id, user.id));
+    if (changed)
+      await tx
+        .update(users)
+        .set({ disabledAt: disabled ? now : null })
+        .where(eq(users.id, user.id));
     if (disabled) {
       const closed = await tx
         .update(sessions)

@@ -1,5 +1,5 @@
 import type { GuessDecision, GuessWindow } from "@activity-log/core";
-import { and, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { sessions, signInThrottle, users } from "./schema/iam.ts";
 
@@ -12,16 +12,34 @@ import { sessions, signInThrottle, users } from "./schema/iam.ts";
 export type SessionRow = typeof sessions.$inferSelect;
 
 /**
- * Reserves a guess from the budget stored under `key`, atomically: the row is locked while core's
- * rule decides, so parallel attempts each see the guesses the others reserved.
+ * Reserves one guess from each budget, atomically and in one transaction: the rows are locked (in
+ * key order, so concurrent attempts cannot deadlock) while core's rule decides, so parallel
+ * attempts each see the guesses the others reserved. Nothing is reserved unless every budget
+ * allows it; the answer is the first refusal, or null.
  */
-export async function reserveSignInGuess(db: Db, key: string, now: Date, decide: (stored: GuessWindow | null) => GuessDecision): Promise<GuessDecision> {
+export async function reserveSignInGuesses(
+  db: Db,
+  budgets: { key: string; decide: (stored: GuessWindow | null) => GuessDecision }[],
+  now: Date,
+): Promise<Extract<GuessDecision, { allowed: false }> | null> {
+  const sorted = [...budgets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keys = sorted.map((b) => b.key);
   return db.transaction(async (tx) => {
-    await tx.insert(signInThrottle).values({ key, windowStart: now, guesses: 0, strikes: 0, updatedAt: now }).onConflictDoNothing();
-    const [row] = await tx.select().from(signInThrottle).where(eq(signInThrottle.key, key)).for("update");
-    const decision = decide(row && row.guesses > 0 ? { windowStart: row.windowStart, guesses: row.guesses, strikes: row.strikes } : null);
-    if (decision.allowed) await tx.update(signInThrottle).set({ ...decision.state, updatedAt: now }).where(eq(signInThrottle.key, key));
-    return decision;
+    await tx
+      .insert(signInThrottle)
+      .values(keys.map((key) => ({ key, windowStart: now, guesses: 0, strikes: 0, updatedAt: now })))
+      .onConflictDoNothing();
+    const rows = await tx.select().from(signInThrottle).where(inArray(signInThrottle.key, keys)).orderBy(asc(signInThrottle.key)).for("update");
+    const stored = new Map(rows.map((r) => [r.key, r.guesses > 0 ? { windowStart: r.windowStart, guesses: r.guesses, strikes: r.strikes } : null]));
+    const decisions = sorted.map((b) => ({ key: b.key, decision: b.decide(stored.get(b.key) ?? null) }));
+    const refused = decisions.find((d) => !d.decision.allowed);
+    if (refused) return refused.decision as Extract<GuessDecision, { allowed: false }>;
+    for (const { key, decision } of decisions)
+      await tx
+        .update(signInThrottle)
+        .set({ ...decision.state, updatedAt: now })
+        .where(eq(signInThrottle.key, key));
+    return null;
   });
 }
 
@@ -58,16 +76,6 @@ export async function findOpenSession(db: Db, tokenHash: string, now: Date): Pro
     .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.closedAt), gt(sessions.expiresAt, now)))
     .limit(1);
   return row?.session ?? null;
-}
-
-/** Closes every open session of a user (disabled by an operator); returns how many. */
-export async function closeSessionsOfUser(db: Db, userId: string, at: Date): Promise<number> {
-  const closed = await db
-    .update(sessions)
-    .set({ closedAt: at })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.closedAt)))
-    .returning({ tokenHash: sessions.tokenHash });
-  return closed.length;
 }
 
 export async function touchSession(db: Db, tokenHash: string, lastSeenAt: Date, expiresAt: Date): Promise<void> {

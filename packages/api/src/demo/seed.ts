@@ -68,10 +68,11 @@ export async function seedDemo(deps: AppDeps, options: DemoSeedOptions = {}): Pr
   });
   for (let i = 0; i < events.length; i += BATCH) await insertEvents(deps.database, events.slice(i, i + BATCH));
   // The demo's own bucket, owned by its default project (with S3_ENDPOINT, made with the service's key as before).
-  await (deps.config.s3Endpoint ? deps.storage.service().createBucket(DEMO_BUCKET) : createProjectBucket(deps, DEMO_ACCOUNT, "default", DEMO_BUCKET))
-    .catch((e: unknown) => {
+  await (deps.config.s3Endpoint ? deps.storage.service().createBucket(DEMO_BUCKET) : createProjectBucket(deps, DEMO_ACCOUNT, "default", DEMO_BUCKET)).catch(
+    (e: unknown) => {
       deps.logger.warn("could not create the demo bucket", { bucket: DEMO_BUCKET, error: String(e) });
-    });
+    },
+  );
 
   const credentials: DemoCredentials = {
     account: DEMO_ACCOUNT,

@@ -100,13 +100,34 @@ describe("access keys", () => {
     const key = await newAdmin("cli-kate");
     const env = { ACTIVITY_LOG_URL: h.url, OPERATOR_TOKEN: TEST_OPERATOR_TOKEN };
     const out: string[] = [];
-    expect(await runCli(["key", "deactivate", "revoke-co", key.accessKeyId], env, (s) => out.push(s), () => {})).toBe(0);
+    expect(
+      await runCli(
+        ["key", "deactivate", "revoke-co", key.accessKeyId],
+        env,
+        (s) => out.push(s),
+        () => {},
+      ),
+    ).toBe(0);
     expect(JSON.parse(out.join(""))).toMatchObject({ status: "Inactive" });
     expect(await keyRefusal(key)).toBe("UnrecognizedClientException");
-    expect(await runCli(["key", "activate", "revoke-co", key.accessKeyId], env, () => {}, () => {})).toBe(0);
+    expect(
+      await runCli(
+        ["key", "activate", "revoke-co", key.accessKeyId],
+        env,
+        () => {},
+        () => {},
+      ),
+    ).toBe(0);
     expect(await keyRefusal(key)).toBeNull();
     const err: string[] = [];
-    expect(await runCli(["key", "delete", "revoke-co", "AKIADOESNOTEXIST0000"], env, () => {}, (s) => err.push(s))).toBe(1);
+    expect(
+      await runCli(
+        ["key", "delete", "revoke-co", "AKIADOESNOTEXIST0000"],
+        env,
+        () => {},
+        (s) => err.push(s),
+      ),
+    ).toBe(1);
     expect(err.join("")).toContain("NotFoundException");
   });
 });
