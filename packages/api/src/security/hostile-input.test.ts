@@ -75,15 +75,15 @@ async function signedCloudTrail(operation: string, body: Body): Promise<Response
   });
   const headers = { ...(signed.headers as Record<string, string>) };
   delete headers.host;
-  return fetch(h.url, { method: "POST", headers, body: bytes });
+  return fetch(h.url, { method: "POST", headers, body: bytes as BodyInit });
 }
 
 function bearer(path: string, token: string, body: Body, contentType = "application/json"): Promise<Response> {
-  return fetch(`${h.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": contentType }, body });
+  return fetch(`${h.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": contentType }, body: body as BodyInit });
 }
 
 function consoleRaw(method: string, path: string, body: Body): Promise<Response> {
-  return browser.fetch(path, { method, body, headers: { "content-type": "application/json" } });
+  return browser.fetch(path, { method, body: body as BodyInit, headers: { "content-type": "application/json" } });
 }
 
 /** Every endpoint that takes a body, with where a hostile value goes in it. */
