@@ -22,7 +22,7 @@ const PASSWORD = "revocation-test-password";
 beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
   auditor = await createTestUser(h, "revoke-co", "auditor");
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await h?.close();
 }, 30_000);

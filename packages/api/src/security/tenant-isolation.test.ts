@@ -102,7 +102,7 @@ beforeAll(async () => {
   stolen.reportId = report.id;
   stolen.csrfToken = ((await (await victimBrowser.fetch("/me")).json()) as { csrfToken: string }).csrfToken;
   for (const value of Object.values(stolen)) expect(value).toBeTruthy();
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   victimCt?.destroy();
