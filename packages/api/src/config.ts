@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
+import ipaddr from "ipaddr.js";
 import * as v from "valibot";
 import { LOG_LEVELS, type LogLevel } from "./logger.ts";
 
@@ -29,6 +30,8 @@ export interface Config {
   dbPoolSize: number;
   /** Statement timeout of queries a caller shapes (LookupEvents, console events, histogram, search). */
   queryTimeoutMs: number;
+  /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES, CIDRs); empty: the socket peer is the client. */
+  trustedProxies: string[];
 }
 
 const bool = (name: string) =>
@@ -70,9 +73,34 @@ const EnvSchema = v.object({
   QUERY_TIMEOUT_MS: v.optional(
     v.pipe(v.string(), v.regex(/^\d{1,7}$/, "QUERY_TIMEOUT_MS must be a number of milliseconds"), v.transform(Number), v.minValue(1), v.maxValue(3_600_000)),
     "10000",
+  TRUSTED_PROXIES: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) =>
+        s
+          .split(",")
+          .map((part) => part.trim())
+          .filter((part) => part !== ""),
+      ),
+      v.check(
+        (list) => list.every(isCidrOrAddress),
+        (issue) => `must be a comma-separated list of CIDRs or addresses such as 10.0.0.0/8,127.0.0.1; got ${String(issue.input)}`,
+      ),
+    ),
   ),
   DB_POOL_SIZE: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1")), "10"),
 });
+
+/** `10.0.0.0/8`, `fd00::/8` or a single address (a /32 or /128). */
+function isCidrOrAddress(entry: string): boolean {
+  try {
+    if (entry.includes("/")) ipaddr.parseCIDR(entry);
+    else ipaddr.parse(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class ConfigError extends Error {}
 
@@ -138,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,
+    trustedProxies: e.TRUSTED_PROXIES ?? [],
   };
 }
 

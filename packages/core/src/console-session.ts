@@ -1,6 +1,6 @@
 /**
- * Console session rules: how long a signed-in session lives and when failed sign-ins are throttled.
- * The API stores sessions and counts failures; these functions decide.
+ * Console session rules: how long a signed-in session lives. The API stores sessions; these
+ * functions decide. Sign-in guessing is sign-in-throttle.ts.
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "./time.ts";
 
@@ -8,9 +8,6 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from "./time.ts";
 export const SESSION_IDLE_MS = 12 * HOUR_MS;
 /** Absolute lifetime: even a busy session signs in again after this. */
 export const SESSION_MAX_MS = 7 * DAY_MS;
-/** Failed sign-ins of one account and user name allowed within the window before sign-in is refused. */
-export const SIGN_IN_MAX_FAILURES = 5;
-export const SIGN_IN_FAILURE_WINDOW_MS = 15 * MINUTE_MS;
 
 /** The expiry of a session used at `now`: idle lifetime from now, never past the absolute lifetime. */
 export function sessionExpiresAt(createdAt: Date, now: Date): Date {
@@ -29,14 +26,3 @@ export function sessionNeedsTouch(lastSeenAt: Date, now: Date): boolean {
 export function isSessionAlive(session: { createdAt: Date; expiresAt: Date; closedAt: Date | null }, now: Date): boolean {
   return session.closedAt === null && now < session.expiresAt && now.getTime() - session.createdAt.getTime() <= SESSION_MAX_MS;
 }
-
-/** Where counting failed sign-ins starts, and whether that count refuses the next attempt. */
-export function signInFailureWindowStart(now: Date): Date {
-  return new Date(now.getTime() - SIGN_IN_FAILURE_WINDOW_MS);
-}
-
-export function isSignInThrottled(failuresInWindow: number): boolean {
-  return failuresInWindow >= SIGN_IN_MAX_FAILURES;
-}
-
-export const SIGN_IN_THROTTLED_MESSAGE = `Too many failed sign-in attempts. Wait ${SIGN_IN_FAILURE_WINDOW_MS / MINUTE_MS} minutes and try again.`;

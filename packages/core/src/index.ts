@@ -15,6 +15,7 @@ export * from "./trail.ts";
 export * from "./report.ts";
 export * from "./digest.ts";
 export * from "./console-session.ts";
+export * from "./sign-in-throttle.ts";
 export * from "./time.ts";
 export * from "./retention.ts";
 export * from "./trail-tags.ts";

@@ -72,8 +72,25 @@ describe("validateS3Prefix", () => {
     ["", ""],
     ["logs", "logs"],
     ["a".repeat(200), "a".repeat(200)],
+    ["team/audit/", "team/audit/"],
+    ["a..b/x", "a..b/x"],
   ])("%p", (p, expected) => expect(validateS3Prefix(p)).toBe(expected));
-  test.each(["a".repeat(201), "bad\nprefix", 5])("rejects %p", (p) => expect(codeOf(() => validateS3Prefix(p))).toBe("InvalidS3PrefixException"));
+  test.each([
+    "a".repeat(201),
+    "bad\nprefix",
+    "tab\there",
+    "nul\u0000",
+    "del\u007f",
+    "c1\u0085",
+    "lone\ud800",
+    "\udfff",
+    "/rooted",
+    "..",
+    "../other",
+    "logs/../AWSLogs",
+    "logs/..",
+    5,
+  ])("rejects %p", (p) => expect(codeOf(() => validateS3Prefix(p))).toBe("InvalidS3PrefixException"));
 });
 
 describe("bucket names", () => {

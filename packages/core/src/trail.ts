@@ -36,7 +36,12 @@ export function validateS3Prefix(p: unknown): string {
   if (p.length > MAX_S3_PREFIX_LENGTH)
     throw new DomainError("InvalidS3PrefixException", `S3KeyPrefix must be at most ${MAX_S3_PREFIX_LENGTH} characters; it has ${p.length}.`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses.
-  if (/[\u0000-\u001f\u007f]/.test(p)) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must not contain control characters.");
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(p)) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must not contain control characters.");
+  // Object keys are UTF-8: a lone surrogate has no encoding, so no object could ever be written under it.
+  if (/\p{Cs}/u.test(p)) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must be valid Unicode text (it has a lone surrogate).");
+  // Checked here, not at delivery: a prefix that climbs out of its folder or starts at the root is a mistake or an attack.
+  if (p.startsWith("/")) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must not start with '/'.");
+  if (p.split("/").some((segment) => segment === "..")) throw new DomainError("InvalidS3PrefixException", "S3KeyPrefix must not contain a '..' segment.");
   return p;
 }
 

@@ -10,6 +10,12 @@ type SessionState = { status: "loading" } | { status: "signed-out"; reason?: str
 const [state, setState] = createSignal<SessionState>({ status: "loading" });
 export const session = state;
 
+/** The /me answer of an ActivityLogAdministrators member; a non-member's answer holds only who they are. */
+export function member() {
+  const s = state();
+  return s.status === "signed-in" && "quotas" in s.me ? s.me : undefined;
+}
+
 export async function loadMe(): Promise<void> {
   try {
     const me = await call(api.me.$get());

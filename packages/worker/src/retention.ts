@@ -3,12 +3,13 @@
  * of any account (dropping a partition is the retention mechanism); expired reports deleted
  * (object, then row); console sessions past their expiry closed with an AwsConsoleAutoSignOut event.
  */
-import { largestRetentionDays, partitionDropCutoff, partitionSpan, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
+import { GUESS_WINDOW_STALE_MS, largestRetentionDays, partitionDropCutoff, partitionSpan, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
 import {
   closeSession,
   deleteRollupsBefore,
   dropPartitionsBefore,
   ensurePartitions,
+  deleteStaleSignInGuesses,
   expiredOpenSessions,
   expireReports,
   purgeReport,
@@ -29,6 +30,8 @@ export async function runRetention(deps: AppDeps, now: Date): Promise<RetentionS
   const droppedPartitions = await dropExpiredPartitions(deps, now);
   const deletedReports = await deleteExpiredReports(deps, now);
   const closedSessions = await closeExpiredSessions(deps, now);
+  // Sign-in guess budgets nobody has touched for two longest windows could only start afresh.
+  await deleteStaleSignInGuesses(deps.database.db, new Date(now.getTime() - GUESS_WINDOW_STALE_MS));
   return { droppedPartitions, deletedReports, closedSessions };
 }
 

@@ -19,6 +19,16 @@ describe("parseCommand", () => {
       ["key", "create", "acme", "alice", "default", "--access-key-id", "AKIA1", "--secret-access-key", "s3cr3t"],
       { method: "POST", path: "/accounts/acme/access-keys", body: { user: "alice", project: "default", accessKeyId: "AKIA1", secretAccessKey: "s3cr3t" } },
     ],
+    [["user", "disable", "acme", "alice"], { method: "PUT", path: "/accounts/acme/users/alice/status", body: { status: "Disabled" } }],
+    [["user", "enable", "acme", "alice"], { method: "PUT", path: "/accounts/acme/users/alice/status", body: { status: "Enabled" } }],
+    [["user", "delete", "acme", "alice"], { method: "DELETE", path: "/accounts/acme/users/alice" }],
+    [["key", "deactivate", "acme", "AKIA1"], { method: "PUT", path: "/accounts/acme/access-keys/AKIA1/status", body: { status: "Inactive" } }],
+    [["key", "activate", "acme", "AKIA1"], { method: "PUT", path: "/accounts/acme/access-keys/AKIA1/status", body: { status: "Active" } }],
+    [["key", "delete", "acme", "AKIA1"], { method: "DELETE", path: "/accounts/acme/access-keys/AKIA1" }],
+    [
+      ["bucket", "create", "acme", "default", "acme-audit"],
+      { method: "POST", path: "/accounts/acme/buckets", body: { project: "default", bucket: "acme-audit" } },
+    ],
     [["subscription", "set", "acme", "inactive"], { method: "PUT", path: "/accounts/acme/subscription", body: { status: "inactive" } }],
     [["quota", "set", "acme", "trails", "5"], { method: "PUT", path: "/accounts/acme/quotas/trails", body: { value: 5 } }],
     [["quota", "set", "acme", "bogus", "5"], { method: "PUT", path: "/accounts/acme/quotas/bogus", body: { value: 5 } }],
@@ -43,6 +53,9 @@ describe("parseCommand", () => {
     [["subscription", "set", "acme", "on"], /active or inactive; got on/],
     [["quota", "set", "acme", "trails", "many"], /whole number; got many/],
     [["validate-trail", "acme", "t1"], /needs --from/],
+    [["key", "deactivate", "acme"], /key deactivate takes <account> <access-key-id>; got acme/],
+    [["user", "delete", "acme", "alice", "bob"], /user delete takes <account> <user>; got acme alice bob/],
+    [["bucket", "create", "acme", "b"], /bucket create takes <account> <project> <bucket>/],
   ])("usage error %p", (argv, message) => {
     expect(() => parseCommand(argv as string[])).toThrow(UsageError);
     expect(() => parseCommand(argv as string[])).toThrow(message);

@@ -20,7 +20,10 @@ export const USAGE = `Usage: bun run admin -- <command>
   project create <account> <project>
   user create <account> <user> [--password <password>]
   group add|remove <account> <user> <project>      (ActivityLogAdministrators)
+  user disable|enable|delete <account> <user>
   key create <account> <user> <project> [--access-key-id <id> --secret-access-key <secret>]
+  key deactivate|activate|delete <account> <access-key-id>
+  bucket create <account> <project> <bucket>        (embedded object store only)
   subscription set <account> active|inactive
   quota set <account> trails|retentionDays|reportsStored|reportsGenerating|reportTtlHours <n>
   validate-trail <account> <trail> --from <ISO-8601> [--to <ISO-8601>]
@@ -107,6 +110,32 @@ export function parseCommand(argv: string[]): OperatorRequest {
         path: `/accounts/${seg(account!)}/access-keys`,
         body: { user, project, ...(id !== undefined ? { accessKeyId: id, secretAccessKey: secret } : {}) },
       };
+    }
+    case "user disable":
+    case "user enable": {
+      const [account, user] = expectArgs(parseOptions(rest, []).positional, ["account", "user"], command);
+      return { method: "PUT", path: `/accounts/${seg(account!)}/users/${seg(user!)}/status`, body: { status: verb === "disable" ? "Disabled" : "Enabled" } };
+    }
+    case "user delete": {
+      const [account, user] = expectArgs(parseOptions(rest, []).positional, ["account", "user"], command);
+      return { method: "DELETE", path: `/accounts/${seg(account!)}/users/${seg(user!)}` };
+    }
+    case "key deactivate":
+    case "key activate": {
+      const [account, id] = expectArgs(parseOptions(rest, []).positional, ["account", "access-key-id"], command);
+      return {
+        method: "PUT",
+        path: `/accounts/${seg(account!)}/access-keys/${seg(id!)}/status`,
+        body: { status: verb === "deactivate" ? "Inactive" : "Active" },
+      };
+    }
+    case "key delete": {
+      const [account, id] = expectArgs(parseOptions(rest, []).positional, ["account", "access-key-id"], command);
+      return { method: "DELETE", path: `/accounts/${seg(account!)}/access-keys/${seg(id!)}` };
+    }
+    case "bucket create": {
+      const [account, project, bucket] = expectArgs(parseOptions(rest, []).positional, ["account", "project", "bucket"], command);
+      return { method: "POST", path: `/accounts/${seg(account!)}/buckets`, body: { project, bucket } };
     }
     case "subscription set": {
       const [account, status] = expectArgs(parseOptions(rest, []).positional, ["account", "active|inactive"], command);

@@ -10,21 +10,23 @@ import {
   type Caller,
   DomainError,
   isSessionAlive,
-  isSignInThrottled,
+  refundGuess,
+  reserveGuess,
   SECOND_MS,
   SESSION_MAX_MS,
+  SIGN_IN_ADDRESS_BUDGET,
+  SIGN_IN_USER_BUDGET,
   sessionExpiresAt,
   sessionNeedsTouch,
-  SIGN_IN_FAILURE_WINDOW_MS,
-  SIGN_IN_THROTTLED_MESSAGE,
-  signInFailureWindowStart,
+  signInThrottledMessage,
 } from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { findUserForSignIn, loadCaller } from "../db/iam.ts";
-import { clearSignInFailures, closeSession, countSignInFailures, findOpenSession, insertSession, recordSignInFailure, touchSession } from "../db/sessions.ts";
+import { clearSignInGuesses, closeSession, findOpenSession, insertSession, refundSignInGuess, reserveSignInGuesses, touchSession } from "../db/sessions.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
+import { createPasswordGate } from "./password-check.ts";
 
 const SESSION_COOKIE = "al_session";
 
@@ -45,25 +47,53 @@ export type SignInInput = { account: string; user: string; password: string };
 
 export type SignedIn = { token: string; csrfToken: string; caller: Caller; expiresAt: Date };
 
+/** One per process: the cores it guards are the process's. */
+const passwordGate = createPasswordGate();
+
+// Addresses come from the socket or a parsed X-Forwarded-For hop; names are whatever was typed, so
+// they are hashed (fixed length, any characters) together with the address they are bound to.
+const addressKey = (sourceIp: string | null) => `address:${sourceIp ?? "unknown"}`;
+const userKey = (input: SignInInput, sourceIp: string | null) =>
+  `user:${createHash("sha256")
+    .update(JSON.stringify([input.account, input.user, sourceIp]))
+    .digest("hex")}`;
+
+async function reserveGuesses(deps: AppDeps, input: SignInInput, sourceIp: string | null, now: Date): Promise<void> {
+  const refused = await reserveSignInGuesses(
+    deps.database.db,
+    [
+      { key: addressKey(sourceIp), decide: (stored) => reserveGuess(stored, now, SIGN_IN_ADDRESS_BUDGET) },
+      // Reserved for unknown names too: a budget that only real users had would tell which names exist.
+      { key: userKey(input, sourceIp), decide: (stored) => reserveGuess(stored, now, SIGN_IN_USER_BUDGET) },
+    ],
+    now,
+  );
+  if (refused) {
+    throw new DomainError("ThrottlingException", signInThrottledMessage(refused.retryAfterMs), {
+      retryAfterSeconds: Math.max(1, Math.ceil(refused.retryAfterMs / SECOND_MS)),
+    });
+  }
+}
+
 /**
  * Checks the password and opens a session. Wrong account, user or password all give the same
- * answer so the form cannot be used to discover names; too many failures in a row give
- * ThrottlingException (429) until the window passes. `known` tells the caller whether the account
- * exists, i.e. whether the attempt can be recorded as one of its events.
+ * answer so the form cannot be used to discover names. Before any check, a guess is reserved
+ * atomically from the address's budget and from the account+user's budget *from that address*
+ * (core sign-in-throttle.ts), so parallel guesses cannot overrun them and a guesser elsewhere
+ * cannot lock the owner out; a used-up budget answers ThrottlingException (429, Retry-After).
+ * Only real users' hashes cost argon2, through the process's password gate.
  */
 export async function signIn(deps: AppDeps, input: SignInInput, client: { sourceIp: string | null; userAgent: string | null }): Promise<SignedIn> {
   const { db } = deps.database;
   const now = deps.clock.now();
-  if (isSignInThrottled(await countSignInFailures(db, input.account, input.user, signInFailureWindowStart(now)))) {
-    throw new DomainError("ThrottlingException", SIGN_IN_THROTTLED_MESSAGE, { retryAfterSeconds: SIGN_IN_FAILURE_WINDOW_MS / SECOND_MS });
-  }
+  await reserveGuesses(deps, input, client.sourceIp, now);
   const found = await findUserForSignIn(db, input.account, input.user);
-  const hash = found?.user.passwordHash ?? null;
-  // Verify against a dummy hash when the user is unknown, so timing does not reveal which names exist.
-  const ok = await Bun.password.verify(input.password, hash ?? DUMMY_HASH).catch(() => false);
-  if (!found || !hash || !ok || found.caller.isSystem) {
-    await recordSignInFailure(db, { accountId: input.account, userName: input.user, sourceIp: client.sourceIp, at: now });
-    throw new DomainError("UnauthorizedException", "The account, user name or password is incorrect.");
+  const hash = found && !found.caller.isSystem ? found.user.passwordHash : null;
+  const ok = await passwordGate.verify(input.password, hash);
+  if (!found || !ok) throw new DomainError("UnauthorizedException", "The account, user name or password is incorrect.");
+  // Only someone who knows the password learns that the user is disabled.
+  if (found.user.disabledAt !== null) {
+    throw new DomainError("UnauthorizedException", "This user is disabled. Ask an administrator of the account to enable it.");
   }
   const token = randomBytes(32).toString("base64url");
   const csrfToken = randomBytes(24).toString("base64url");
@@ -79,12 +109,11 @@ export async function signIn(deps: AppDeps, input: SignInInput, client: { source
     lastSeenAt: now,
     expiresAt,
   });
-  // A success clears the failure count, so the owner is not locked out by earlier typos.
-  await clearSignInFailures(db, input.account, input.user);
+  // A success forgets this address's guesses at the user and gives the address its guess back.
+  await clearSignInGuesses(db, userKey(input, client.sourceIp));
+  await refundSignInGuess(db, addressKey(client.sourceIp), refundGuess);
   return { token, csrfToken, caller: found.caller, expiresAt };
 }
-
-const DUMMY_HASH = await Bun.password.hash("activity-log-dummy-password");
 
 export type OpenSession = { tokenHash: string; csrfToken: string; caller: Caller };
 

@@ -30,7 +30,7 @@ const AUTH_PATTERN =
  * the raw body bytes (the AWS CLI signs four headers, the JS SDK a dozen), then compared in
  * constant time. Errors are the ones AWS answers, with AWS's wording.
  */
-export async function verifySigV4(request: SignedRequest, options: { service: string; now: Date; lookup: AccessKeyLookup }): Promise<Caller> {
+export async function verifySigV4(request: SignedRequest, options: { service: string; region: string; now: Date; lookup: AccessKeyLookup }): Promise<Caller> {
   const authorization = request.headers.get("authorization");
   if (!authorization) {
     throw new DomainError("MissingAuthenticationTokenException", "Missing Authentication Token");
@@ -41,9 +41,17 @@ export async function verifySigV4(request: SignedRequest, options: { service: st
   if (service !== options.service) {
     throw new DomainError("InvalidSignatureException", `Credential should be scoped to correct service: '${options.service}'.`);
   }
+  // A credential of another region is refused, as AWS does: a signature made for one region must not be replayable in another.
+  if (region !== options.region) {
+    throw new DomainError("InvalidSignatureException", `Credential should be scoped to a valid region, not '${region}'.`);
+  }
   const signedHeaders = signedHeaderList!.split(";");
   if (!signedHeaders.includes("host")) {
     throw new DomainError("InvalidSignatureException", "'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  // X-Amz-Target picks the operation: unsigned, a captured request could be replayed as another operation.
+  if (request.headers.has("x-amz-target") && !signedHeaders.includes("x-amz-target")) {
+    throw new DomainError("InvalidSignatureException", "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
   }
   const amzDate = request.headers.get("x-amz-date");
   if (!amzDate || !signedHeaders.includes("x-amz-date")) {

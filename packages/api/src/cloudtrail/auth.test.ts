@@ -17,10 +17,10 @@ async function cliStyleRequest(
   key: { accessKeyId: string; secretAccessKey: string },
   target: string,
   body: string,
-  tweak: { sendBody?: string; headers?: Record<string, string> } = {},
+  tweak: { sendBody?: string; headers?: Record<string, string>; region?: string; unsignedTarget?: boolean } = {},
 ): Promise<Response> {
   const u = new URL(url);
-  const signer = new SignatureV4({ credentials: key, region: TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
+  const signer = new SignatureV4({ credentials: key, region: tweak.region ?? TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
   const signed = await signer.sign({
     method: "POST",
     protocol: u.protocol,
@@ -28,10 +28,14 @@ async function cliStyleRequest(
     port: Number(u.port),
     path: "/",
     query: {},
-    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": target },
+    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, ...(tweak.unsignedTarget ? {} : { "x-amz-target": target }) },
     body,
   });
-  const headers = { ...(signed.headers as Record<string, string>), ...tweak.headers };
+  const headers: Record<string, string> = {
+    ...(signed.headers as Record<string, string>),
+    ...(tweak.unsignedTarget ? { "x-amz-target": target } : {}),
+    ...tweak.headers,
+  };
   delete headers.host;
   return fetch(url, { method: "POST", headers, body: tweak.sendBody ?? body });
 }
@@ -135,6 +139,26 @@ describe("hand-signed requests (AWS CLI style)", () => {
     const response = await cliStyleRequest(h.url, admin, target("ListTrails"), "{}", { headers: { "x-amz-content-sha256": "0".repeat(64) } });
     expect(response.status).toBe(403);
     expect(((await response.json()) as { message: string }).message).toContain("x-amz-content-sha256");
+  });
+
+  test("an X-Amz-Target left out of the signature is refused, so a captured request cannot be replayed as another operation", async () => {
+    const response = await cliStyleRequest(h.url, admin, target("DeleteTrail"), "{}", { unsignedTarget: true });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      __type: "InvalidSignatureException",
+      message: "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.",
+    });
+  });
+
+  test("a credential scoped to another region is InvalidSignatureException with AWS's wording", async () => {
+    const response = await cliStyleRequest(h.url, admin, target("ListTrails"), "{}", { region: "us-east-1" });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({
+      __type: "InvalidSignatureException",
+      message: "Credential should be scoped to a valid region, not 'us-east-1'.",
+    });
+    // The same request scoped to the service's region passes.
+    expect((await cliStyleRequest(h.url, admin, target("ListTrails"), "{}")).status).toBe(200);
   });
 
   test("no Authorization is MissingAuthenticationTokenException", async () => {

@@ -1,14 +1,15 @@
 // Trails against the embedded directory store (no S3 endpoint), and the trail service's bucket-check
 // mapping for a write the storage refuses (which neither s3rver nor a root-owned directory can produce).
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { CreateTrailCommand, GetTrailCommand } from "@aws-sdk/client-cloudtrail";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { CreateTrailCommand, GetTrailCommand, UpdateTrailCommand } from "@aws-sdk/client-cloudtrail";
 import { eq } from "drizzle-orm";
-import { loadCaller } from "../db/iam.ts";
+import { createProject, loadCaller } from "../db/iam.ts";
 import { accessKeys } from "../db/schema/iam.ts";
 import { trails } from "../db/schema/trails.ts";
 import { StorageError, type ObjectStorage } from "../storage/object-store.ts";
+import { createProjectBucket } from "../trails/buckets.ts";
 import { createTrail } from "../trails/service.ts";
-import { cloudTrailClient, createTestUser, errorOf, startTestServer, type TestServer, type TestUser } from "../test-kit/index.ts";
+import { cloudTrailClient, createTestUser, ensureAccount, errorOf, startTestServer, type TestServer, type TestUser } from "../test-kit/index.ts";
 
 let h: TestServer;
 let admin: TestUser;
@@ -16,7 +17,7 @@ let admin: TestUser;
 beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
   admin = await createTestUser(h, "acme", "alice");
-  await h.createBucket("local-audit");
+  await h.createBucket("local-audit", { accountId: "acme" });
 }, 60_000);
 
 afterAll(async () => {
@@ -68,4 +69,65 @@ test("a write the storage refuses is InsufficientS3BucketPolicyException", async
   const e = await errorOf(createTrail({ ...h.deps, storage: refusing }, caller, { name: "denied", bucket: "local-audit" }));
   expect(e.name).toBe("InsufficientS3BucketPolicyException");
   expect(e.message).toContain("local-audit");
+});
+
+describe("local buckets have owners", () => {
+  test("a trail into another account's bucket, another project's bucket, the reports bucket or an unowned directory is refused", async () => {
+    const mallory = await createTestUser(h, "mallory-co", "mallory");
+    await h.createBucket("acme-owned-elsewhere", { accountId: "acme" });
+    await createProject(h.deps.database.db, "acme", "production");
+    await h.createBucket("acme-production-audit", { accountId: "acme", project: "production" });
+    await h.createBucket("nobodys-directory");
+    const ct = cloudTrailClient(h, mallory);
+    for (const [bucket, code] of [
+      ["acme-owned-elsewhere", "InsufficientS3BucketPolicyException"],
+      ["acme-production-audit", "InsufficientS3BucketPolicyException"],
+      [h.deps.config.reportsBucket, "InsufficientS3BucketPolicyException"],
+      ["nobodys-directory", "S3BucketDoesNotExistException"],
+    ] as const) {
+      const e = await errorOf(ct.send(new CreateTrailCommand({ Name: "steal", S3BucketName: bucket })));
+      expect([bucket, e.name]).toEqual([bucket, code]);
+    }
+    ct.destroy();
+    // acme's own key of project default cannot use the production project's bucket either.
+    const acme = cloudTrailClient(h, admin);
+    expect((await errorOf(acme.send(new CreateTrailCommand({ Name: "cross-project", S3BucketName: "acme-production-audit" })))).name).toBe(
+      "InsufficientS3BucketPolicyException",
+    );
+    acme.destroy();
+    // Nothing was created, and nothing was written into acme's bucket.
+    expect(await h.deps.database.db.select().from(trails).where(eq(trails.name, "steal"))).toEqual([]);
+    expect(await h.deps.storage.service().list("acme-owned-elsewhere", "")).toEqual([]);
+  });
+
+  test("moving a trail into a bucket that is not the project's is refused and leaves the trail as it was", async () => {
+    const globex = await createTestUser(h, "globex-local", "gina");
+    await h.createBucket("globex-local-audit", { accountId: "globex-local" });
+    const ct = cloudTrailClient(h, globex);
+    await ct.send(new CreateTrailCommand({ Name: "mine", S3BucketName: "globex-local-audit" }));
+    for (const bucket of ["local-audit", h.deps.config.reportsBucket]) {
+      expect((await errorOf(ct.send(new UpdateTrailCommand({ Name: "mine", S3BucketName: bucket })))).name).toBe("InsufficientS3BucketPolicyException");
+    }
+    expect((await ct.send(new GetTrailCommand({ Name: "mine" }))).Trail?.S3BucketName).toBe("globex-local-audit");
+    ct.destroy();
+  });
+
+  test("a bucket is created once, for an existing project, never under the reports bucket's name", async () => {
+    await ensureAccount(h.deps, "bucket-maker");
+    expect(await createProjectBucket(h.deps, "bucket-maker", "default", "maker-audit")).toEqual({
+      bucket: "maker-audit",
+      accountId: "bucket-maker",
+      project: "default",
+    });
+    for (const [args, code] of [
+      [["bucket-maker", "default", "maker-audit"], "ConflictException"],
+      [["acme", "default", "maker-audit"], "ConflictException"],
+      [["bucket-maker", "default", h.deps.config.reportsBucket], "ConflictException"],
+      [["bucket-maker", "nope", "maker-audit-2"], "NotFoundException"],
+      [["no-such-account", "default", "maker-audit-3"], "NotFoundException"],
+      [["bucket-maker", "default", "Bad_Name"], "InvalidS3BucketNameException"],
+    ] as const) {
+      expect([args, (await errorOf(createProjectBucket(h.deps, args[0], args[1], args[2]))).name]).toEqual([args, code]);
+    }
+  });
 });

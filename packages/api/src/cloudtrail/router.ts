@@ -51,6 +51,7 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
       { method: c.req.method, url: c.req.url, headers: c.req.raw.headers, body },
       {
         service: "cloudtrail",
+        region: deps.config.region,
         now,
         lookup: async (accessKeyId) => {
           const found = await resolveKeyCaller(deps.database.db, deps.secrets, accessKeyId, recentCalls);

@@ -58,7 +58,7 @@ beforeAll(async () => {
   await setPassword("acme", "admin");
   await setPassword("acme", "viewer");
   await setPassword("other", "admin");
-  await h.createBucket("audit-bucket");
+  await h.createBucket("audit-bucket", { accountId: "acme" });
   await insertEvents(h.deps.database, [
     ev(1, {
       eventName: "StopInstances",
@@ -193,11 +193,13 @@ describe("events", () => {
 });
 
 describe("access", () => {
-  test("a non-admin sees /me but no events", async () => {
+  test("a non-admin learns from /me only who they are and that they have no access, and sees no events", async () => {
     const b = browser();
     expect((await b.signIn("acme", "viewer")).status).toBe(200);
-    const me = (await (await b.fetch("/me")).json()) as { access: { admin: boolean } };
-    expect(me.access.admin).toBe(false);
+    const me = (await (await b.fetch("/me")).json()) as Record<string, unknown>;
+    expect(Object.keys(me).sort()).toEqual(["access", "account", "csrfToken", "now", "user"]);
+    expect(me).toMatchObject({ user: { name: "viewer" }, account: "acme", access: { admin: false } });
+    expect(JSON.stringify(me)).not.toMatch(/quota|projects|subscription|default/);
     const res = await b.fetch("/events");
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: string }).error).toBe("AccessDeniedException");

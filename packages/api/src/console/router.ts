@@ -133,13 +133,23 @@ export function consoleRouter() {
       .get("/me", named("GetConsoleSession", true), ...session, async (c) => {
         const { caller, csrfToken } = c.get("session");
         const { db } = c.get("deps").database;
+        // Outside ActivityLogAdministrators: who they are and that they have no access, nothing of the account.
+        if (!isActivityLogAdmin(caller)) {
+          return c.json({
+            user: { name: caller.userName },
+            account: caller.accountId,
+            access: { admin: false as const },
+            csrfToken,
+            now: c.get("deps").clock.now().toISOString(),
+          });
+        }
         const [projects, quotas] = await Promise.all([listProjects(db, caller.accountId), getQuotas(db, caller.accountId)]);
         return c.json({
           user: { name: caller.userName },
           account: caller.accountId,
           project: caller.project,
           projects,
-          access: { admin: isActivityLogAdmin(caller) },
+          access: { admin: true as const },
           subscription: { active: caller.subscriptionActive },
           quotas,
           region: c.get("deps").config.region,

@@ -5,8 +5,8 @@
  * trips per API call; one statement costs one, on the Bun server and on the edge alike.
  *
  * Every check that decides whether a key may be used belongs here so it is read in the same
- * statement: the key's status (Active/Inactive) is returned for verifySigV4 to refuse; a user's
- * disabled state, when it exists, is to be returned the same way.
+ * statement: the key's status is returned for verifySigV4 to refuse, and a key of a disabled user
+ * is Inactive whatever its own status (revocation takes effect on the next request).
  */
 import { CLOUDTRAIL_EVENT_SOURCE, type Caller, effectiveQuotas, type Quotas } from "@activity-log/core";
 import { sql } from "drizzle-orm";
@@ -58,7 +58,8 @@ export async function resolveKeyCaller(db: Db, secrets: SecretBox, accessKeyId: 
     : sql`null::int`;
   const rows = await rowsOf<ResolutionRow>(
     db,
-    sql`select k.access_key_id, k.secret_encrypted, k.status, k.project,
+    sql`select k.access_key_id, k.secret_encrypted,
+          case when u.disabled_at is null then k.status else 'Inactive' end as status, k.project,
           u.id as user_id, u.account_id, u.name as user_name, u.is_system,
           coalesce((select json_agg(json_build_object('project', g.project, 'group', g.group_name) order by g.project, g.group_name)
                     from group_members g where g.user_id = u.id), '[]'::json) as groups,

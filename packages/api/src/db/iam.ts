@@ -20,11 +20,11 @@ import {
   validateProjectName,
   validateUserName,
 } from "@activity-log/core";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { SecretBox } from "../auth/secret-box.ts";
 import type { Db } from "./client.ts";
 import { rowsOf } from "./rows.ts";
-import { accessKeys, accounts, groupMembers, projects, quotas, subscriptions, users } from "./schema/iam.ts";
+import { accessKeys, accounts, groupMembers, projects, quotas, sessions, subscriptions, users } from "./schema/iam.ts";
 
 const UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SECRET_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -117,7 +117,7 @@ export async function listProjects(db: Db, accountId: string): Promise<string[]>
   return rows.map((r) => r.name);
 }
 
-async function requireProject(db: Db, accountId: string, project: string): Promise<void> {
+export async function requireProject(db: Db, accountId: string, project: string): Promise<void> {
   const rows = await db
     .select({ name: projects.name })
     .from(projects)
@@ -237,22 +237,101 @@ export type FoundAccessKey = {
   caller: Caller;
 };
 
-/** The key with its decrypted secret and its owner as a Caller; null when unknown (any account). */
+/**
+ * The key with its decrypted secret and its owner as a Caller; null when unknown (any account).
+ * Revocation: a key of a disabled user is Inactive, whatever its own status.
+ */
 export async function findAccessKey(db: Db, secrets: SecretBox, accessKeyId: string): Promise<FoundAccessKey | null> {
-  const rows = await db.select().from(accessKeys).where(eq(accessKeys.accessKeyId, accessKeyId)).limit(1);
-  const key = rows[0];
-  if (!key) return null;
+  const rows = await db
+    .select({ key: accessKeys, userDisabledAt: users.disabledAt })
+    .from(accessKeys)
+    .innerJoin(users, eq(users.id, accessKeys.userId))
+    .where(eq(accessKeys.accessKeyId, accessKeyId))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  const { key } = row;
   const caller = await loadCaller(db, key.userId, key.project, key.accessKeyId);
-  return { accessKeyId: key.accessKeyId, secretAccessKey: secrets.decrypt(key.secretEncrypted), status: key.status, caller };
+  const status = row.userDisabledAt === null ? key.status : "Inactive";
+  return { accessKeyId: key.accessKeyId, secretAccessKey: secrets.decrypt(key.secretEncrypted), status, caller };
 }
 
-export async function setAccessKeyStatus(db: Db, accountId: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
+/** Deactivates or reactivates a key: it stops (or starts again) authenticating at the next request. */
+export async function setAccessKeyStatus(
+  db: Db,
+  accountId: string,
+  accessKeyId: string,
+  status: "Active" | "Inactive",
+): Promise<{ accessKeyId: string; userName: string; project: string; status: "Active" | "Inactive" }> {
   const updated = await db
     .update(accessKeys)
     .set({ status })
     .where(and(eq(accessKeys.accountId, accountId), eq(accessKeys.accessKeyId, accessKeyId)))
-    .returning({ id: accessKeys.accessKeyId });
-  if (updated.length === 0) throw new DomainError("NotFoundException", `Access key ${accessKeyId} does not exist in account ${accountId}.`);
+    .returning({ userId: accessKeys.userId, project: accessKeys.project });
+  const row = updated[0];
+  if (!row) throw new DomainError("NotFoundException", `Access key ${accessKeyId} does not exist in account ${accountId}.`);
+  return { accessKeyId, userName: await userNameOf(db, row.userId), project: row.project, status };
+}
+
+/** Deletes a key for good; trails that delivered with it report the failure until they get another. */
+export async function deleteAccessKey(db: Db, accountId: string, accessKeyId: string): Promise<{ accessKeyId: string; userName: string; project: string }> {
+  const deleted = await db
+    .delete(accessKeys)
+    .where(and(eq(accessKeys.accountId, accountId), eq(accessKeys.accessKeyId, accessKeyId)))
+    .returning({ userId: accessKeys.userId, project: accessKeys.project });
+  const row = deleted[0];
+  if (!row) throw new DomainError("NotFoundException", `Access key ${accessKeyId} does not exist in account ${accountId}.`);
+  return { accessKeyId, userName: await userNameOf(db, row.userId), project: row.project };
+}
+
+async function userNameOf(db: Db, userId: string): Promise<string> {
+  const rows = await db.select({ name: users.name }).from(users).where(eq(users.id, userId)).limit(1);
+  return rows[0]?.name ?? "";
+}
+
+/**
+ * Disables (or enables again) a user: while disabled, its keys are refused, its open sessions are
+ * closed and it cannot sign in. Idempotent: `changed` says whether anything changed.
+ */
+export async function setUserDisabled(
+  db: Db,
+  accountId: string,
+  userName: string,
+  disabled: boolean,
+  now: Date,
+): Promise<{ user: string; status: "Disabled" | "Enabled"; changed: boolean; closedSessions: number }> {
+  const user = await requireUser(db, accountId, userName);
+  const changed = (user.disabledAt !== null) !== disabled;
+  let closedSessions = 0;
+  await db.transaction(async (tx) => {
+    if (changed)
+      await tx
+        .update(users)
+        .set({ disabledAt: disabled ? now : null })
+        .where(eq(users.id, user.id));
+    if (disabled) {
+      const closed = await tx
+        .update(sessions)
+        .set({ closedAt: now })
+        .where(and(eq(sessions.userId, user.id), isNull(sessions.closedAt)))
+        .returning({ tokenHash: sessions.tokenHash });
+      closedSessions = closed.length;
+    }
+  });
+  return { user: userName, status: disabled ? "Disabled" : "Enabled", changed, closedSessions };
+}
+
+/** Deletes a user with its keys, sessions and group memberships. The system user stays. */
+export async function deleteUser(db: Db, accountId: string, userName: string): Promise<{ user: string; deletedAccessKeys: string[] }> {
+  const user = await requireUser(db, accountId, userName);
+  if (user.isSystem) {
+    throw new DomainError("ValidationException", `${userName} is the account's system user, which cannot be deleted; deactivate its access keys instead.`);
+  }
+  return db.transaction(async (tx) => {
+    const keys = await tx.delete(accessKeys).where(eq(accessKeys.userId, user.id)).returning({ id: accessKeys.accessKeyId });
+    await tx.delete(users).where(eq(users.id, user.id));
+    return { user: userName, deletedAccessKeys: keys.map((k) => k.id).sort() };
+  });
 }
 
 // ---------- callers ----------

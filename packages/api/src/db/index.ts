@@ -14,7 +14,7 @@ export { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partit
 
 // IAM, subscriptions, quotas, console sessions.
 export { createAccount, createUser, retentionOverrides, getQuotas, isSubscriptionActive, setQuota, setSubscription } from "./iam.ts";
-export { closeSession, expiredOpenSessions, reopenSession } from "./sessions.ts";
+export { closeSession, deleteStaleSignInGuesses, expiredOpenSessions, reopenSession } from "./sessions.ts";
 
 // Trails and their deliveries: the horizon, windows, digests, the per-trail lock.
 export {

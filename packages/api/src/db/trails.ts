@@ -1,7 +1,7 @@
 import type { TrailTag } from "@activity-log/core";
 import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
-import { accessKeys, accounts } from "./schema/iam.ts";
+import { accessKeys, accounts, users } from "./schema/iam.ts";
 import { trailDeliveries, trails } from "./schema/trails.ts";
 
 /** A trail as stored. Every query below carries the account id: that is the tenant boundary. */
@@ -140,20 +140,22 @@ export async function findActiveKeyOfUser(db: Db, accountId: string, userId: str
   const [row] = await db
     .select({ accessKeyId: accessKeys.accessKeyId })
     .from(accessKeys)
+    .innerJoin(users, and(eq(users.id, accessKeys.userId), isNull(users.disabledAt)))
     .where(and(eq(accessKeys.accountId, accountId), eq(accessKeys.userId, userId), eq(accessKeys.project, project), eq(accessKeys.status, "Active")))
     .orderBy(asc(accessKeys.createdAt))
     .limit(1);
   return row?.accessKeyId ?? null;
 }
 
-/** The stored (encrypted) secret and status of a key, scoped to its account. */
+/** The stored (encrypted) secret and status of a key, scoped to its account; a disabled user's key is Inactive. */
 export async function findKeySecret(db: Db, accountId: string, accessKeyId: string): Promise<{ secretEncrypted: string; status: string } | null> {
   const [row] = await db
-    .select({ secretEncrypted: accessKeys.secretEncrypted, status: accessKeys.status })
+    .select({ secretEncrypted: accessKeys.secretEncrypted, status: accessKeys.status, userDisabledAt: users.disabledAt })
     .from(accessKeys)
+    .innerJoin(users, eq(users.id, accessKeys.userId))
     .where(and(eq(accessKeys.accountId, accountId), eq(accessKeys.accessKeyId, accessKeyId)))
     .limit(1);
-  return row ?? null;
+  return row ? { secretEncrypted: row.secretEncrypted, status: row.userDisabledAt === null ? row.status : "Inactive" } : null;
 }
 
 /** Windows a trail did not deliver because the subscription was inactive (SPEC: the status shows the gap). */

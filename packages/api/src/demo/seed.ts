@@ -9,6 +9,7 @@ import { DomainError } from "@activity-log/core";
 import { insertEvents } from "../db/events.ts";
 import { addToGroup, createAccessKey, createAccount, createProject, createUser, findAccessKey, hasNoAccounts } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";
+import { createProjectBucket } from "../trails/buckets.ts";
 import { generateDemoTraffic } from "./traffic.ts";
 
 const DEMO_ACCOUNT = "demo";
@@ -66,12 +67,12 @@ export async function seedDemo(deps: AppDeps, options: DemoSeedOptions = {}): Pr
     accessKeys: { admin: adminKey.AccessKeyId, deployBotProduction: botProduction.AccessKeyId, deployBotStaging: botStaging.AccessKeyId },
   });
   for (let i = 0; i < events.length; i += BATCH) await insertEvents(deps.database, events.slice(i, i + BATCH));
-  await deps.storage
-    .service()
-    .createBucket(DEMO_BUCKET)
-    .catch((e: unknown) => {
+  // The demo's own bucket, owned by its default project (with S3_ENDPOINT, made with the service's key as before).
+  await (deps.config.s3Endpoint ? deps.storage.service().createBucket(DEMO_BUCKET) : createProjectBucket(deps, DEMO_ACCOUNT, "default", DEMO_BUCKET)).catch(
+    (e: unknown) => {
       deps.logger.warn("could not create the demo bucket", { bucket: DEMO_BUCKET, error: String(e) });
-    });
+    },
+  );
 
   const credentials: DemoCredentials = {
     account: DEMO_ACCOUNT,

@@ -14,15 +14,20 @@ import {
   createAccount,
   createProject,
   createUser,
+  deleteAccessKey,
+  deleteUser,
   getQuotas,
   isSubscriptionActive,
   listProjects,
   removeFromGroup,
   requireAccount,
+  setAccessKeyStatus,
   setQuota,
   setSubscription,
+  setUserDisabled,
 } from "../db/iam.ts";
 import type { AppEnv } from "../http-context.ts";
+import { createProjectBucket } from "../trails/buckets.ts";
 import { validateTrail } from "../trails/validate.ts";
 import { requireBearer } from "../auth/bearer.ts";
 import { jsonInput } from "../input-validation.ts";
@@ -75,123 +80,175 @@ const CreateKeyBody = v.pipe(
     "accessKeyId and secretAccessKey must be given together to import a key pair.",
   ),
 );
+const CreateBucketBody = v.object({ project: name("project"), bucket: name("bucket") });
+const KeyStatusBody = v.object({ status: v.picklist(["Active", "Inactive"], "status must be Active or Inactive.") });
+const UserStatusBody = v.object({ status: v.picklist(["Enabled", "Disabled"], "status must be Enabled or Disabled.") });
 const SubscriptionBody = v.object({ status: v.picklist(["active", "inactive"], "status must be active or inactive.") });
 const QuotaBody = v.object({ value: v.unknown() });
 const ValidateTrailBody = v.object({ from: isoTime("from"), to: v.optional(isoTime("to")) });
 
 export function operatorRouter() {
-  return new Hono<AppEnv>()
-    .use(
-      requireBearer((c) => c.get("deps").config.operatorToken, {
-        realm: "activity-log-operator",
-        missing: "This API requires an Authorization: Bearer <token> header.",
-        invalid: "The bearer token is not valid.",
-      }),
-    )
-    .post("/accounts", operation("CreateAccount"), jsonInput(CreateAccountBody), async (c) => {
-      const { account } = c.req.valid("json");
-      validateAccountName(account);
-      const call = c.get("call");
-      call.accountId = account;
-      call.requestParameters = { accountId: account };
-      const created = await createAccount(c.get("deps").database.db, account);
-      call.responseElements = created;
-      return c.json(created, 201);
-    })
-    .get("/accounts/:account", operation("GetAccount", true), existingAccount, async (c) => {
-      const db = c.get("deps").database.db;
-      const accountId = c.req.param("account");
-      c.get("call").requestParameters = { accountId };
-      return c.json({
-        accountId,
-        projects: await listProjects(db, accountId),
-        subscription: (await isSubscriptionActive(db, accountId)) ? "active" : "inactive",
-        quotas: await getQuotas(db, accountId),
-      });
-    })
-    .post("/accounts/:account/projects", operation("CreateProject"), existingAccount, jsonInput(CreateProjectBody), async (c) => {
-      const { project } = c.req.valid("json");
-      const call = c.get("call");
-      call.requestParameters = { projectName: project };
-      const created = await createProject(c.get("deps").database.db, c.req.param("account"), project);
-      call.project = project;
-      call.responseElements = created;
-      return c.json(created, 201);
-    })
-    .post("/accounts/:account/users", operation("CreateUser"), existingAccount, jsonInput(CreateUserBody), async (c) => {
-      const { user, password } = c.req.valid("json");
-      const call = c.get("call");
-      // The password never enters the record (record.ts would mask it, but it need not be there at all).
-      call.requestParameters = { userName: user };
-      const created = await createUser(c.get("deps").database.db, c.req.param("account"), user, password);
-      call.responseElements = { userName: created.user };
-      return c.json(created, 201);
-    })
-    .put("/accounts/:account/projects/:project/administrators/:user", operation("AddUserToGroup"), existingAccount, async (c) => {
-      const { project, user } = c.req.param();
-      const call = c.get("call");
-      call.project = project;
-      call.requestParameters = { userName: user, project, groupName: "ActivityLogAdministrators" };
-      const result = await addToGroup(c.get("deps").database.db, c.req.param("account"), user, project);
-      call.responseElements = result;
-      return c.json(result);
-    })
-    .delete("/accounts/:account/projects/:project/administrators/:user", operation("RemoveUserFromGroup"), existingAccount, async (c) => {
-      const { project, user } = c.req.param();
-      const call = c.get("call");
-      call.project = project;
-      call.requestParameters = { userName: user, project, groupName: "ActivityLogAdministrators" };
-      const result = await removeFromGroup(c.get("deps").database.db, c.req.param("account"), user, project);
-      call.responseElements = result;
-      return c.json(result);
-    })
-    .post("/accounts/:account/access-keys", operation("CreateAccessKey"), existingAccount, jsonInput(CreateKeyBody), async (c) => {
-      const body = c.req.valid("json");
-      const deps = c.get("deps");
-      const imported =
-        body.accessKeyId !== undefined && body.secretAccessKey !== undefined
-          ? { accessKeyId: body.accessKeyId, secretAccessKey: body.secretAccessKey }
-          : undefined;
-      const call = c.get("call");
-      call.project = body.project;
-      call.requestParameters = { userName: body.user, project: body.project, ...(imported ? { importedAccessKeyId: imported.accessKeyId } : {}) };
-      const pair = await createAccessKey(deps.database.db, deps.secrets, c.req.param("account"), body.user, body.project, imported);
-      call.responseElements = { accessKeyId: pair.AccessKeyId, userName: body.user, project: body.project, status: "Active" };
-      return c.json(pair, 201);
-    })
-    .put("/accounts/:account/subscription", operation("SetSubscription"), existingAccount, jsonInput(SubscriptionBody), async (c) => {
-      const { status } = c.req.valid("json");
-      const call = c.get("call");
-      call.requestParameters = { status };
-      const result = await setSubscription(c.get("deps").database.db, c.req.param("account"), status === "active");
-      call.responseElements = result;
-      return c.json(result);
-    })
-    .put("/accounts/:account/quotas/:name", operation("SetQuota"), existingAccount, jsonInput(QuotaBody), async (c) => {
-      const call = c.get("call");
-      const raw = c.req.valid("json").value;
-      call.requestParameters = { quotaName: c.req.param("name"), value: raw };
-      const quota = parseQuotaName(c.req.param("name"));
-      const value = validateQuotaValue(quota, raw);
-      const result = await setQuota(c.get("deps").database.db, c.req.param("account"), quota, value);
-      call.responseElements = result;
-      return c.json(result);
-    })
-    .post("/accounts/:account/trails/:trail/validate", operation("ValidateTrail", true), existingAccount, jsonInput(ValidateTrailBody), async (c) => {
-      const body = c.req.valid("json");
-      const call = c.get("call");
-      call.requestParameters = { trailName: c.req.param("trail"), ...body };
-      const result = await validateTrail(
-        c.get("deps"),
-        c.req.param("account"),
-        c.req.param("trail"),
-        new Date(body.from),
-        body.to === undefined ? undefined : new Date(body.to),
-      );
-      call.responseElements = { valid: result.valid, digests: result.digests, archives: result.archives, problems: result.problems.length };
-      return c.json(result);
-    })
-    .all("*", () => {
-      throw new DomainError("NotFoundException", "There is no such operator endpoint; see `bun run admin -- help`.");
-    });
+  return (
+    new Hono<AppEnv>()
+      .use(
+        requireBearer((c) => c.get("deps").config.operatorToken, {
+          realm: "activity-log-operator",
+          missing: "This API requires an Authorization: Bearer <token> header.",
+          invalid: "The bearer token is not valid.",
+        }),
+      )
+      .post("/accounts", operation("CreateAccount"), jsonInput(CreateAccountBody), async (c) => {
+        const { account } = c.req.valid("json");
+        validateAccountName(account);
+        const call = c.get("call");
+        call.accountId = account;
+        call.requestParameters = { accountId: account };
+        const created = await createAccount(c.get("deps").database.db, account);
+        call.responseElements = created;
+        return c.json(created, 201);
+      })
+      .get("/accounts/:account", operation("GetAccount", true), existingAccount, async (c) => {
+        const db = c.get("deps").database.db;
+        const accountId = c.req.param("account");
+        c.get("call").requestParameters = { accountId };
+        return c.json({
+          accountId,
+          projects: await listProjects(db, accountId),
+          subscription: (await isSubscriptionActive(db, accountId)) ? "active" : "inactive",
+          quotas: await getQuotas(db, accountId),
+        });
+      })
+      .post("/accounts/:account/projects", operation("CreateProject"), existingAccount, jsonInput(CreateProjectBody), async (c) => {
+        const { project } = c.req.valid("json");
+        const call = c.get("call");
+        call.requestParameters = { projectName: project };
+        const created = await createProject(c.get("deps").database.db, c.req.param("account"), project);
+        call.project = project;
+        call.responseElements = created;
+        return c.json(created, 201);
+      })
+      .post("/accounts/:account/users", operation("CreateUser"), existingAccount, jsonInput(CreateUserBody), async (c) => {
+        const { user, password } = c.req.valid("json");
+        const call = c.get("call");
+        // The password never enters the record (record.ts would mask it, but it need not be there at all).
+        call.requestParameters = { userName: user };
+        const created = await createUser(c.get("deps").database.db, c.req.param("account"), user, password);
+        call.responseElements = { userName: created.user };
+        return c.json(created, 201);
+      })
+      .put("/accounts/:account/projects/:project/administrators/:user", operation("AddUserToGroup"), existingAccount, async (c) => {
+        const { project, user } = c.req.param();
+        const call = c.get("call");
+        call.project = project;
+        call.requestParameters = { userName: user, project, groupName: "ActivityLogAdministrators" };
+        const result = await addToGroup(c.get("deps").database.db, c.req.param("account"), user, project);
+        call.responseElements = result;
+        return c.json(result);
+      })
+      .delete("/accounts/:account/projects/:project/administrators/:user", operation("RemoveUserFromGroup"), existingAccount, async (c) => {
+        const { project, user } = c.req.param();
+        const call = c.get("call");
+        call.project = project;
+        call.requestParameters = { userName: user, project, groupName: "ActivityLogAdministrators" };
+        const result = await removeFromGroup(c.get("deps").database.db, c.req.param("account"), user, project);
+        call.responseElements = result;
+        return c.json(result);
+      })
+      .post("/accounts/:account/access-keys", operation("CreateAccessKey"), existingAccount, jsonInput(CreateKeyBody), async (c) => {
+        const body = c.req.valid("json");
+        const deps = c.get("deps");
+        const imported =
+          body.accessKeyId !== undefined && body.secretAccessKey !== undefined
+            ? { accessKeyId: body.accessKeyId, secretAccessKey: body.secretAccessKey }
+            : undefined;
+        const call = c.get("call");
+        call.project = body.project;
+        call.requestParameters = { userName: body.user, project: body.project, ...(imported ? { importedAccessKeyId: imported.accessKeyId } : {}) };
+        const pair = await createAccessKey(deps.database.db, deps.secrets, c.req.param("account"), body.user, body.project, imported);
+        call.responseElements = { accessKeyId: pair.AccessKeyId, userName: body.user, project: body.project, status: "Active" };
+        return c.json(pair, 201);
+      })
+      // ---- revocation: each takes effect at the next request (the key or user is looked up every time) ----
+      .put("/accounts/:account/access-keys/:accessKeyId/status", operation("UpdateAccessKey"), existingAccount, jsonInput(KeyStatusBody), async (c) => {
+        const { status } = c.req.valid("json");
+        const accessKeyId = c.req.param("accessKeyId");
+        const call = c.get("call");
+        call.requestParameters = { accessKeyId, status };
+        const result = await setAccessKeyStatus(c.get("deps").database.db, c.req.param("account"), accessKeyId, status);
+        call.project = result.project;
+        call.responseElements = result;
+        return c.json(result);
+      })
+      .delete("/accounts/:account/access-keys/:accessKeyId", operation("DeleteAccessKey"), existingAccount, async (c) => {
+        const accessKeyId = c.req.param("accessKeyId");
+        const call = c.get("call");
+        call.requestParameters = { accessKeyId };
+        const result = await deleteAccessKey(c.get("deps").database.db, c.req.param("account"), accessKeyId);
+        call.project = result.project;
+        call.responseElements = result;
+        return c.json({ ...result, deleted: true });
+      })
+      .put("/accounts/:account/users/:user/status", operation("UpdateUser"), existingAccount, jsonInput(UserStatusBody), async (c) => {
+        const { status } = c.req.valid("json");
+        const user = c.req.param("user");
+        const call = c.get("call");
+        call.requestParameters = { userName: user, status };
+        const deps = c.get("deps");
+        const result = await setUserDisabled(deps.database.db, c.req.param("account"), user, status === "Disabled", deps.clock.now());
+        call.responseElements = result;
+        return c.json(result);
+      })
+      .delete("/accounts/:account/users/:user", operation("DeleteUser"), existingAccount, async (c) => {
+        const user = c.req.param("user");
+        const call = c.get("call");
+        call.requestParameters = { userName: user };
+        const result = await deleteUser(c.get("deps").database.db, c.req.param("account"), user);
+        call.responseElements = result;
+        return c.json({ ...result, deleted: true });
+      })
+      .post("/accounts/:account/buckets", operation("CreateBucket"), existingAccount, jsonInput(CreateBucketBody), async (c) => {
+        const { project, bucket } = c.req.valid("json");
+        const call = c.get("call");
+        call.project = project;
+        call.requestParameters = { bucketName: bucket, project };
+        const created = await createProjectBucket(c.get("deps"), c.req.param("account"), project, bucket);
+        call.responseElements = created;
+        return c.json(created, 201);
+      })
+      .put("/accounts/:account/subscription", operation("SetSubscription"), existingAccount, jsonInput(SubscriptionBody), async (c) => {
+        const { status } = c.req.valid("json");
+        const call = c.get("call");
+        call.requestParameters = { status };
+        const result = await setSubscription(c.get("deps").database.db, c.req.param("account"), status === "active");
+        call.responseElements = result;
+        return c.json(result);
+      })
+      .put("/accounts/:account/quotas/:name", operation("SetQuota"), existingAccount, jsonInput(QuotaBody), async (c) => {
+        const call = c.get("call");
+        const raw = c.req.valid("json").value;
+        call.requestParameters = { quotaName: c.req.param("name"), value: raw };
+        const quota = parseQuotaName(c.req.param("name"));
+        const value = validateQuotaValue(quota, raw);
+        const result = await setQuota(c.get("deps").database.db, c.req.param("account"), quota, value);
+        call.responseElements = result;
+        return c.json(result);
+      })
+      .post("/accounts/:account/trails/:trail/validate", operation("ValidateTrail", true), existingAccount, jsonInput(ValidateTrailBody), async (c) => {
+        const body = c.req.valid("json");
+        const call = c.get("call");
+        call.requestParameters = { trailName: c.req.param("trail"), ...body };
+        const result = await validateTrail(
+          c.get("deps"),
+          c.req.param("account"),
+          c.req.param("trail"),
+          new Date(body.from),
+          body.to === undefined ? undefined : new Date(body.to),
+        );
+        call.responseElements = { valid: result.valid, digests: result.digests, archives: result.archives, problems: result.problems.length };
+        return c.json(result);
+      })
+      .all("*", () => {
+        throw new DomainError("NotFoundException", "There is no such operator endpoint; see `bun run admin -- help`.");
+      })
+  );
 }

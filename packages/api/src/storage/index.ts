@@ -1,10 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { SecretBox } from "../auth/secret-box.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { accessKeys } from "../db/schema/iam.ts";
+import { accessKeys, users } from "../db/schema/iam.ts";
 import { createLocalStorage, type CredentialCheck } from "./local.ts";
 import type { ObjectStorage } from "./object-store.ts";
 import { createS3Storage } from "./s3.ts";
@@ -29,12 +29,14 @@ export function createStorage(config: Config, database: Database, secrets: Secre
   return createLocalStorage(join(config.dataDir, "objects"), activeAccessKeyCheck(database, secrets));
 }
 
-/** A key pair is known when it is an Active access key of this service with exactly that secret. */
+/** A key pair is known when it is an Active access key of an enabled user of this service, with exactly that secret. */
 function activeAccessKeyCheck(database: Database, secrets: SecretBox): CredentialCheck {
   return async ({ accessKeyId, secretAccessKey }) => {
     const [row] = await database.db
       .select({ secretEncrypted: accessKeys.secretEncrypted, status: accessKeys.status })
       .from(accessKeys)
+      // Revocation: a disabled user's keys are unknown to the storage too.
+      .innerJoin(users, and(eq(users.id, accessKeys.userId), isNull(users.disabledAt)))
       .where(eq(accessKeys.accessKeyId, accessKeyId))
       .limit(1);
     if (row?.status !== "Active") return false;

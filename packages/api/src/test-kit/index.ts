@@ -15,3 +15,4 @@ export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail } from "./fix
 export { readArchive, readObject } from "./objects.ts";
 export { errorOf } from "./errors.ts";
 export { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway-postgres.ts";
+export { type ConsoleBrowser, consoleBrowser, operatorRequest } from "./console.ts";

@@ -10,6 +10,8 @@ import type { RateLimit } from "../cloudtrail/rate-limit.ts";
 import type { Database } from "../db/client.ts";
 import { addToGroup, createAccessKey, createUser } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";
+import type { ServerBindings } from "../source-ip.ts";
+import { createProjectBucket } from "../trails/buckets.ts";
 import { TEST_REGION } from "./config.ts";
 import { createTestDeps, type TestDeps } from "./deps.ts";
 import { ensureAccount } from "./fixtures.ts";
@@ -18,7 +20,12 @@ import { type S3rverHandle, startS3rver } from "./s3rver.ts";
 /** createApp(deps) served on 127.0.0.1, on a free port. */
 export function serveApp(deps: AppDeps): { url: string; stop(): Promise<void> } {
   const app = createApp(deps);
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (request) => app.fetch(request) });
+  // The socket peer goes in as server.ts hands it, so recorded addresses and sign-in budgets work as in production.
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (request, srv) => app.fetch(request, { remoteAddress: srv.requestIP(request)?.address } satisfies ServerBindings),
+  });
   return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
@@ -28,8 +35,11 @@ export interface TestServer {
   /** The s3rver behind object storage, or undefined for the local directory store. */
   s3?: S3rverHandle;
   dataDir: string;
-  /** Creates the bucket in object storage (as its owner would). */
-  createBucket(bucket: string): Promise<void>;
+  /**
+   * Creates the bucket in object storage (as its owner would). With the local store, `owner` makes it
+   * that project's (as `bun run admin -- bucket create` does); without one it belongs to nobody.
+   */
+  createBucket(bucket: string, owner?: { accountId: string; project?: string }): Promise<void>;
   /** Lets object storage know a key pair (s3rver's account registry; the local store knows all Active keys). */
   registerStorageKey(pair: { AccessKeyId: string; SecretAccessKey: string }): void;
   close(): Promise<void>;
@@ -45,6 +55,8 @@ export interface TestServerOptions {
   cloudtrailRateLimit?: RateLimit;
   /** Default: high enough for tests that fire dozens of console calls a second from one session. */
   consoleRateLimit?: RateLimit;
+  /** More environment for the configuration (e.g. TRUSTED_PROXIES). */
+  env?: Record<string, string | undefined>;
 }
 
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
@@ -53,6 +65,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     clock: options.clock ?? systemClock,
     database: options.database,
     s3,
+    env: options.env,
     cloudtrailRateLimit: options.cloudtrailRateLimit ?? { ratePerSecond: 10_000, burst: 10_000 },
     consoleRateLimit: options.consoleRateLimit ?? { ratePerSecond: 10_000, burst: 10_000 },
   });
@@ -62,7 +75,11 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     deps,
     s3,
     dataDir: deps.dataDir,
-    createBucket: (bucket) => deps.storage.service().createBucket(bucket),
+    async createBucket(bucket, owner) {
+      if (s3 || !owner) return deps.storage.service().createBucket(bucket);
+      await ensureAccount(deps, owner.accountId);
+      await createProjectBucket(deps, owner.accountId, owner.project ?? "default", bucket);
+    },
     registerStorageKey(pair) {
       s3?.addKey(pair.AccessKeyId, pair.SecretAccessKey);
     },

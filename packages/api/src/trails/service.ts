@@ -37,6 +37,7 @@ import {
 } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
 import { StorageError, type S3Credentials } from "../storage/object-store.ts";
+import { assertBucketOwner } from "./buckets.ts";
 
 /**
  * Trail operations shared by the CloudTrail API and the console. Every function checks access
@@ -334,11 +335,12 @@ function trailExists(deps: AppDeps, caller: Caller, name: string): DomainError {
 }
 
 /**
- * Proves the caller's own key pair for `project` can write into the bucket, and returns that key's
+ * Proves the bucket is the project's (buckets.ts) and the caller's own key pair for `project` can write into it, and returns that key's
  * id (deliveries write with it). API callers use the key they signed with, which must belong to the
  * project; console callers use their first Active key in the project.
  */
 async function checkBucket(deps: AppDeps, caller: Caller, project: string, bucket: string): Promise<string> {
+  await assertBucketOwner(deps, caller, project, bucket);
   const db = deps.database.db;
   let accessKeyId: string | null = caller.accessKeyId;
   if (accessKeyId === null) {

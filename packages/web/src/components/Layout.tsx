@@ -10,6 +10,10 @@ export function Layout(props: RouteSectionProps) {
     const s = session();
     return s.status === "signed-in" ? s.me : undefined;
   };
+  const subscriptionInactive = () => {
+    const m = me();
+    return m !== undefined && "subscription" in m && !m.subscription.active;
+  };
   return (
     <Switch>
       <Match when={session().status === "loading"}>
@@ -55,7 +59,7 @@ export function Layout(props: RouteSectionProps) {
                 <Match when={!m().access.admin}>
                   <NoAccessPage user={m().user.name} account={m().account} />
                 </Match>
-                <Match when={!m().subscription.active}>
+                <Match when={subscriptionInactive()}>
                   <SubscriptionInactivePage account={m().account} />
                 </Match>
               </Switch>

@@ -10,15 +10,12 @@ import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { apiFilterOf, describeFilter, type EventsFilter, filterFromParams, paramsFromFilter, queryOf, zoomTo } from "../lib/filters.ts";
 import { formatTime } from "../lib/format.ts";
 import { useEventPages } from "../lib/use-event-pages.ts";
-import { session } from "../session.ts";
+import { member } from "../session.ts";
 
 export function EventsPage() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
-  const me = () => {
-    const s = session();
-    return s.status === "signed-in" ? s.me : undefined;
-  };
+  const me = member;
   const retentionDays = () => me()?.quotas.retentionDays ?? DEFAULT_QUOTAS.retentionDays;
   const filter = createMemo(() => filterFromParams(params), undefined, {
     equals: (a, b) => JSON.stringify(a) === JSON.stringify(b),

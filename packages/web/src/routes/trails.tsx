@@ -4,16 +4,13 @@ import { api, call, type Trail } from "../api.ts";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { TrailForm, type TrailInput } from "../components/TrailForm.tsx";
 import { TrailRow } from "../components/TrailRow.tsx";
-import { session } from "../session.ts";
+import { member } from "../session.ts";
 
 export function TrailsPage() {
   const [list, { refetch }] = createResource(() => call(api.trails.$get()));
   const [mode, setMode] = createSignal<{ kind: "create" } | { kind: "edit"; trail: Trail }>();
   const [actionError, setActionError] = createSignal<string>();
-  const me = () => {
-    const s = session();
-    return s.status === "signed-in" ? s.me : undefined;
-  };
+  const me = member;
   const atLimit = () => !!list.latest && list.latest.count >= list.latest.limit;
 
   const create = async (input: TrailInput) => {

@@ -33,6 +33,8 @@ export const users = pgTable(
     isSystem: boolean("is_system").notNull().default(false),
     /** Bun.password hash (argon2id); null for users without console access. */
     passwordHash: text("password_hash"),
+    /** Set by an operator: the user's keys and sessions stop working at once, and sign-in is refused. */
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -97,17 +99,21 @@ export const sessions = pgTable(
   (t) => [index("sessions_open_expiry").on(t.expiresAt).where(sql`${t.closedAt} is null`)],
 );
 
-/** Failed console sign-ins, for throttling guessing. */
-export const signInFailures = pgTable(
-  "sign_in_failures",
+/**
+ * Sign-in guess budgets (core sign-in-throttle.ts), one row per key: an account+user from one
+ * address, or one address. A guess is reserved in the row, under its lock, before the password is
+ * checked, so parallel guesses cannot overrun the budget.
+ */
+export const signInThrottle = pgTable(
+  "sign_in_throttle",
   {
-    id: uuid("id").primaryKey().defaultRandom(),
-    accountId: text("account_id").notNull(),
-    userName: text("user_name").notNull(),
-    sourceIp: text("source_ip"),
-    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    key: text("key").primaryKey(),
+    windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+    guesses: integer("guesses").notNull(),
+    strikes: integer("strikes").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
   },
-  (t) => [index("sign_in_failures_lookup").on(t.accountId, t.userName, t.at)],
+  (t) => [index("sign_in_throttle_updated").on(t.updatedAt)],
 );
 
 /** Per-account overrides of the quota defaults in core/limits.ts. */

@@ -86,3 +86,15 @@ export const trailDigests = pgTable(
   },
   (t) => [primaryKey({ columns: [t.trailId, t.hourStart] })],
 );
+
+/**
+ * Owners of the buckets of the embedded object store (no S3_ENDPOINT): a bucket belongs to one
+ * project of one account, and only that project's keys may write into it, as on a real S3 endpoint.
+ * Unused with S3_ENDPOINT, where the endpoint itself knows its buckets' owners.
+ */
+export const localBuckets = pgTable("local_buckets", {
+  name: text("name").primaryKey(),
+  accountId: accountIdColumn(),
+  project: text("project").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,297 @@
+// Hostile input (issue 12, tests): a corpus of malformed and malicious payloads — NUL, lone
+// surrogates, invalid UTF-8, deep nesting, huge bodies, wrong types, an oversized batch, prototype
+// keys — sent to every endpoint. Each gets a 4xx (never a 5xx), the service keeps serving, and no
+// row of the service's state changes. The corpus is generic on purpose: it names inputs and
+// endpoints, not the validation code behind them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../db/rows.ts";
+import {
+  type ConsoleBrowser,
+  consoleBrowser,
+  createTestUser,
+  startTestServer,
+  TEST_INGEST_TOKEN,
+  TEST_OPERATOR_TOKEN,
+  TEST_REGION,
+  type TestServer,
+  type TestUser,
+} from "../test-kit/index.ts";
+import { addToGroup, createUser } from "../db/iam.ts";
+
+let h: TestServer;
+let admin: TestUser;
+let browser: ConsoleBrowser;
+const ACCOUNT = "hostile-co";
+const PASSWORD = "hostile-input-password";
+
+/** Raw bodies: text (sent as UTF-8) or bytes (sent as they are). */
+type Body = string | Uint8Array;
+
+const deep = (depth: number, open = "[", close = "]") => `${open.repeat(depth)}${close.repeat(depth)}`;
+const deepObject = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
+
+/** Values that go where a string is expected, as raw JSON text. */
+const HOSTILE_VALUES: [string, string][] = [
+  ["NUL", JSON.stringify("a\u0000b")],
+  ["a lone surrogate", '"\\ud800"'],
+  ["a lone low surrogate", '"x\\udfffy"'],
+  ["a number", "12345"],
+  ["an object", '{"nested":true}'],
+  ["an array", '["a","b"]'],
+  ["null", "null"],
+  ["a 100k-character string", JSON.stringify("x".repeat(100_000))],
+  ["deep nesting", deep(5_000)],
+];
+
+/** Whole bodies that no endpoint can take. */
+const HOSTILE_BODIES: [string, Body][] = [
+  ["invalid UTF-8", new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
+  ["truncated JSON", '{"a":'],
+  ["a JSON array", "[1,2,3]"],
+  ["a JSON string", '"hello"'],
+  ["100k levels of nesting", deep(100_000)],
+  ["100k levels of objects", deepObject(100_000)],
+  ["a 6 MB body", JSON.stringify({ padding: "x".repeat(6 * 1024 * 1024) })],
+  ["prototype keys", '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'],
+];
+
+async function signedCloudTrail(operation: string, body: Body): Promise<Response> {
+  const u = new URL(h.url);
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const signer = new SignatureV4({ credentials: admin, region: TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
+  const target = `CloudTrail_20131101.${operation}`;
+  const signed = await signer.sign({
+    method: "POST",
+    protocol: u.protocol,
+    hostname: u.hostname,
+    port: Number(u.port),
+    path: "/",
+    query: {},
+    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": target },
+    body: bytes,
+  });
+  const headers = { ...(signed.headers as Record<string, string>) };
+  delete headers.host;
+  return fetch(h.url, { method: "POST", headers, body: bytes as BodyInit });
+}
+
+function bearer(path: string, token: string, body: Body, contentType = "application/json"): Promise<Response> {
+  return fetch(`${h.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": contentType }, body: body as BodyInit });
+}
+
+function consoleRaw(method: string, path: string, body: Body): Promise<Response> {
+  return browser.fetch(path, { method, body: body as BodyInit, headers: { "content-type": "application/json" } });
+}
+
+/** Every endpoint that takes a body, with where a hostile value goes in it. */
+const BODY_ENDPOINTS: [string, (value: string) => Body, (body: Body) => Promise<Response>][] = [
+  ...(
+    [
+      ["LookupEvents", (v: string) => `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":${v}}]}`],
+      ["CreateTrail", (v: string) => `{"Name":"hostile-trail","S3BucketName":"hostile-bucket","S3KeyPrefix":${v}}`],
+      ["UpdateTrail", (v: string) => `{"Name":"existing-trail","S3KeyPrefix":${v}}`],
+      ["GetTrail", (v: string) => `{"Name":${v}}`],
+      ["GetTrailStatus", (v: string) => `{"Name":${v}}`],
+      ["StartLogging", (v: string) => `{"Name":${v}}`],
+      ["StopLogging", (v: string) => `{"Name":${v}}`],
+      ["DeleteTrail", (v: string) => `{"Name":${v}}`],
+      ["DescribeTrails", (v: string) => `{"trailNameList":[${v}]}`],
+      ["GetEventSelectors", (v: string) => `{"TrailName":${v}}`],
+      ["PutEventSelectors", (v: string) => `{"TrailName":"existing-trail","EventSelectors":[{"ReadWriteType":${v}}]}`],
+    ] as const
+  ).map(([op, place]): [string, (v: string) => Body, (b: Body) => Promise<Response>] => [`CloudTrail ${op}`, place, (b) => signedCloudTrail(op, b)]),
+  ["console POST /session", (v) => `{"account":${v},"user":"u","password":"p"}`, (b) => consoleRaw("POST", "/session", b)],
+  ["console POST /trails", (v) => `{"name":"hostile-trail","bucket":"hostile-bucket","prefix":${v}}`, (b) => consoleRaw("POST", "/trails", b)],
+  ["console PATCH /trails/existing-trail", (v) => `{"prefix":${v}}`, (b) => consoleRaw("PATCH", "/trails/existing-trail", b)],
+  ["console POST /reports", (v) => `{"format":"csv","filter":{"eventName":${v}}}`, (b) => consoleRaw("POST", "/reports", b)],
+  ["ingest POST /internal/v1/events", (v) => `{"events":[{"eventName":${v}}]}`, (b) => bearer("/internal/v1/events", TEST_INGEST_TOKEN, b)],
+  ["operator POST /accounts", (v) => `{"account":${v}}`, (b) => bearer("/internal/v1/operator/accounts", TEST_OPERATOR_TOKEN, b)],
+  ["operator POST /accounts/:account/users", (v) => `{"user":${v}}`, (b) => bearer(`/internal/v1/operator/accounts/${ACCOUNT}/users`, TEST_OPERATOR_TOKEN, b)],
+];
+
+/** Query-string endpoints of the console, with where a hostile value goes. */
+const QUERY_ENDPOINTS: [string, (value: string) => string][] = [
+  ["console GET /events", (v) => `/events?eventName=${encodeQuery(v)}`],
+  ["console GET /events (search)", (v) => `/events?search=${encodeQuery(v)}`],
+  ["console GET /histogram", (v) => `/histogram?userName=${encodeQuery(v)}`],
+  ["console GET /events/:id", (v) => `/events/${encodeQuery(v)}`],
+  ["console GET /events (limit)", (v) => `/events?limit=${encodeQuery(v)}`],
+  ["console GET /events (nextToken)", (v) => `/events?nextToken=${encodeQuery(v)}`],
+];
+const LONE_SURROGATE_QUERY = "\ud800";
+/** encodeURIComponent refuses a lone surrogate; a client can still send its WTF-8 bytes. */
+const encodeQuery = (v: string) => (v === LONE_SURROGATE_QUERY ? "%ED%A0%80" : encodeURIComponent(v));
+const HOSTILE_QUERY_VALUES: [string, string][] = [
+  ["NUL", "a\u0000b"],
+  ["a lone surrogate (as %ED%A0%80)", LONE_SURROGATE_QUERY],
+  ["a 100k-character string", "x".repeat(100_000)],
+  ["SQL", "' OR 1=1 --"],
+  ["a LIKE wildcard", "%_%"],
+];
+
+/**
+ * Cases that fail on this branch because their fix belongs to issue 12 items 1-2 (call recording
+ * and hostile-input validation, another engineer's change): each is listed with its reason and
+ * runs as test.todo until that change lands.
+ */
+const NUL_AND_SURROGATES = "NUL refused up front and lone surrogates stored as U+FFFD: issue 12 items 1-2, the integrity engineer's change";
+const UNREADABLE_BODIES =
+  "an unreadable body (invalid UTF-8, not an object, too deep or too big) or unknown members must be refused, not ignored: issue 12 item 2, the integrity engineer's change";
+const AWAITING_VALIDATION_FIX = new Map<string, string>([
+  ...[
+    "CloudTrail LookupEvents with NUL",
+    "CloudTrail LookupEvents with a lone surrogate",
+    "CloudTrail LookupEvents with a lone low surrogate",
+    "CloudTrail GetTrail with NUL",
+    "CloudTrail GetTrailStatus with NUL",
+    "CloudTrail StartLogging with NUL",
+    "CloudTrail StopLogging with NUL",
+    "CloudTrail DeleteTrail with NUL",
+    "CloudTrail DescribeTrails with NUL",
+    "CloudTrail DescribeTrails with a lone surrogate",
+    "CloudTrail DescribeTrails with a lone low surrogate",
+    "CloudTrail GetEventSelectors with NUL",
+    "console POST /session with NUL",
+    "console POST /reports with NUL",
+    "console POST /reports with a lone surrogate",
+    "console POST /reports with a lone low surrogate",
+    "console GET /events with NUL",
+    "console GET /events (search) with NUL",
+    "console GET /histogram with NUL",
+  ].map((name): [string, string] => [name, NUL_AND_SURROGATES]),
+  ...[
+    "CloudTrail LookupEvents with invalid UTF-8",
+    "CloudTrail LookupEvents with 100k levels of objects",
+    "CloudTrail LookupEvents with prototype keys",
+    "CloudTrail DescribeTrails with invalid UTF-8",
+    "CloudTrail DescribeTrails with 100k levels of objects",
+    "CloudTrail DescribeTrails with prototype keys",
+    "console PATCH /trails/existing-trail with invalid UTF-8",
+    "console PATCH /trails/existing-trail with a JSON array",
+    "console PATCH /trails/existing-trail with 100k levels of nesting",
+    "console PATCH /trails/existing-trail with 100k levels of objects",
+    "console PATCH /trails/existing-trail with a 6 MB body",
+    "console PATCH /trails/existing-trail with prototype keys",
+  ].map((name): [string, string] => [name, UNREADABLE_BODIES]),
+  [
+    "CloudTrail DescribeTrails with a 100k-character string",
+    "DescribeTrails leaves out names it does not know, as AWS does; refusing an impossible name is the CloudTrail-fidelity engineer's call",
+  ],
+]);
+
+/** The state hostile input must not change: counts of every table a caller can write to. */
+async function stateCounts(): Promise<Record<string, number>> {
+  const [row] = await rowsOf<Record<string, string>>(
+    h.deps.database.db,
+    sql`select
+      (select count(*) from accounts) as accounts,
+      (select count(*) from projects) as projects,
+      (select count(*) from users) as users,
+      (select count(*) from access_keys) as access_keys,
+      (select count(*) from trails) as trails,
+      (select count(*) from reports) as reports,
+      (select count(*) from local_buckets) as local_buckets,
+      (select count(*) from events where event_source not like 'activitylog.%' and event_source not in ('cloudtrail.amazonaws.com', 'signin.amazonaws.com')) as ingested_events,
+      (select string_agg(name || ':' || prefix || ':' || is_logging::text || ':' || read_write_type, ',' order by name) from trails) as trail_state`,
+  );
+  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, k === "trail_state" ? (v as unknown as number) : Number(v)]));
+}
+
+let before: Record<string, number>;
+
+beforeAll(async () => {
+  h = await startTestServer({ storage: "local" });
+  admin = await createTestUser(h, ACCOUNT, "admin");
+  await h.createBucket("hostile-bucket", { accountId: ACCOUNT });
+  const db = h.deps.database.db;
+  await createUser(db, ACCOUNT, "console-admin", PASSWORD);
+  await addToGroup(db, ACCOUNT, "console-admin", "default");
+  browser = consoleBrowser(h);
+  expect((await browser.signIn(ACCOUNT, "console-admin", PASSWORD)).status).toBe(200);
+  expect((await signedCloudTrail("CreateTrail", '{"Name":"existing-trail","S3BucketName":"hostile-bucket","S3KeyPrefix":"kept"}')).status).toBe(200);
+  before = await stateCounts();
+}, 300_000);
+
+afterAll(async () => {
+  await h?.close();
+}, 30_000);
+
+/** A 4xx, never a 5xx or a success, and not a row changed by this request. */
+async function expectRefused(label: string, send: () => Promise<Response>): Promise<void> {
+  const start = await stateCounts();
+  const res = await send();
+  const text = await res.text();
+  expect([label, res.status >= 400 && res.status < 500 ? "4xx" : `${res.status} ${text.slice(0, 200)}`]).toEqual([label, "4xx"]);
+  expect(await stateCounts()).toEqual(start);
+}
+
+/** Endpoints whose hostile field is optional: null there means "absent" and is rightly accepted. */
+const OPTIONAL_FIELD = new Set(["CloudTrail CreateTrail", "CloudTrail UpdateTrail", "CloudTrail PutEventSelectors"]);
+
+describe("hostile values where a string is expected", () => {
+  for (const [endpoint, place, send] of BODY_ENDPOINTS) {
+    for (const [what, value] of HOSTILE_VALUES) {
+      if (what === "null" && OPTIONAL_FIELD.has(endpoint)) continue;
+      const name = `${endpoint} with ${what}`;
+      const reason = AWAITING_VALIDATION_FIX.get(name);
+      if (reason) {
+        test.todo(`${name} (${reason})`);
+        continue;
+      }
+      test(name, async () => expectRefused(name, () => send(place(value))), 60_000);
+    }
+  }
+});
+
+describe("hostile bodies", () => {
+  for (const [endpoint, , send] of BODY_ENDPOINTS) {
+    for (const [what, body] of HOSTILE_BODIES) {
+      const name = `${endpoint} with ${what}`;
+      const reason = AWAITING_VALIDATION_FIX.get(name);
+      if (reason) {
+        test.todo(`${name} (${reason})`);
+        continue;
+      }
+      test(name, async () => expectRefused(name, () => send(body)), 60_000);
+    }
+  }
+
+  test("ingest: 1,001 events in one batch, and NDJSON with a bad line, are refused whole", async () => {
+    const event = { eventName: "RunInstances", eventSource: "ec2.amazonaws.com", recipientAccountId: ACCOUNT, eventTime: new Date().toISOString() };
+    await expectRefused("1,001 events", () => bearer("/internal/v1/events", TEST_INGEST_TOKEN, JSON.stringify({ events: Array(1001).fill(event) })));
+    const ndjson = `${JSON.stringify(event)}\n{"eventName":\n`;
+    await expectRefused("NDJSON", () => bearer("/internal/v1/events", TEST_INGEST_TOKEN, ndjson, "application/x-ndjson"));
+  }, 60_000);
+});
+
+describe("hostile query strings", () => {
+  for (const [endpoint, path] of QUERY_ENDPOINTS) {
+    for (const [what, value] of HOSTILE_QUERY_VALUES) {
+      const name = `${endpoint} with ${what}`;
+      const reason = AWAITING_VALIDATION_FIX.get(name);
+      if (reason) {
+        test.todo(`${name} (${reason})`);
+        continue;
+      }
+      test(name, async () => {
+        const res = await browser.fetch(path(value));
+        // A harmless value may simply match nothing (200); what it must never do is fail (5xx).
+        expect([name, res.status < 500]).toEqual([name, true]);
+        await res.arrayBuffer();
+      }, 60_000);
+    }
+  }
+});
+
+describe("afterwards", () => {
+  test("the service still serves, nothing changed, and no prototype was polluted", async () => {
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    expect((await browser.fetch("/me")).status).toBe(200);
+    expect(await stateCounts()).toEqual(before);
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect((Object.prototype as { polluted?: unknown }).polluted).toBeUndefined();
+  }, 60_000);
+});
