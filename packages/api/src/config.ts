@@ -73,6 +73,7 @@ const EnvSchema = v.object({
   QUERY_TIMEOUT_MS: v.optional(
     v.pipe(v.string(), v.regex(/^\d{1,7}$/, "QUERY_TIMEOUT_MS must be a number of milliseconds"), v.transform(Number), v.minValue(1), v.maxValue(3_600_000)),
     "10000",
+  ),
   TRUSTED_PROXIES: v.optional(
     v.pipe(
       v.string(),

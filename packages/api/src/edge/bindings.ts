@@ -93,6 +93,8 @@ export function readEdgeBindings(env: EdgeBindings): EdgeSettings {
       logLevel: e.LOG_LEVEL,
       dbPoolSize: 1,
       queryTimeoutMs: e.QUERY_TIMEOUT_MS,
+      // The peer is cf-connecting-ip, set by Cloudflare: no X-Forwarded-For is ever believed on the edge.
+      trustedProxies: [],
     },
   };
 }
