@@ -12,6 +12,7 @@ import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie,
 import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppEnv } from "../http-context.ts";
+import { consoleSecurityHeaders } from "../web-assets.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleEvents, consoleHistogram, eventDetails } from "./events.ts";
 import { createConsoleReport, deleteConsoleReport, downloadReport, listConsoleReports } from "./reports.ts";
@@ -59,6 +60,7 @@ const changing = (eventName: string) => [named(eventName, false), session, requi
 export function consoleRouter() {
   return (
     new Hono<ConsoleEnv>()
+      .use(consoleSecurityHeaders)
       // ---- session ----
       .post("/session", jsonInput(SignInSchema), async (c) => {
         const input = c.req.valid("json");
