@@ -80,6 +80,10 @@ export async function consoleFacets(deps: AppDeps, caller: Caller, q: FilterQuer
   const window = resolveTimeWindow({ start: q.start, end: q.end }, deps.clock.now(), retentionDays);
   const span = { start: window.start.toISOString(), end: window.end.toISOString() };
   if (window.empty) return { ...noFacets(), window: span };
-  const facets = await eventFacets(deps.database, { accountId: caller.accountId, filter: eventFilterOf(q), window }, { sampleSize: FACET_SAMPLE, top: FACET_TOP });
+  const facets = await eventFacets(
+    deps.database,
+    { accountId: caller.accountId, filter: eventFilterOf(q), window },
+    { sampleSize: FACET_SAMPLE, top: FACET_TOP },
+  );
   return { ...facets, window: span };
 }

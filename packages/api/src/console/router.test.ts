@@ -301,7 +301,10 @@ describe("reports", () => {
       .createBucket(h.deps.config.reportsBucket)
       .catch(() => {});
     await h.deps.storage.service().put(h.deps.config.reportsBucket, key, Bun.gzipSync(new TextEncoder().encode(csv)));
-    await h.deps.database.db.update(reports).set({ status: "ready", objectKey: key, bytes: 60, contentBytes: csv.length, rowsDone: 1 }).where(eq(reports.id, report.id));
+    await h.deps.database.db
+      .update(reports)
+      .set({ status: "ready", objectKey: key, bytes: 60, contentBytes: csv.length, rowsDone: 1 })
+      .where(eq(reports.id, report.id));
     // The list says what a download gives (the CSV's size) and the compressed size apart.
     type Listed = { reports: { id: string; bytes: number; compressedBytes: number }[]; replaces: string[]; blocker: string | null };
     const sized = (await (await b.fetch("/reports")).json()) as Listed;

@@ -175,7 +175,16 @@ export async function finishReport(
 ): Promise<boolean> {
   const rows = await database.db
     .update(reports)
-    .set({ status: "ready", objectKey: f.objectKey, bytes: f.bytes, contentBytes: f.contentBytes ?? null, rowsDone: f.rowsDone, rowsEstimated: f.rowsDone, finishedAt: f.now, heartbeatAt: f.now })
+    .set({
+      status: "ready",
+      objectKey: f.objectKey,
+      bytes: f.bytes,
+      contentBytes: f.contentBytes ?? null,
+      rowsDone: f.rowsDone,
+      rowsEstimated: f.rowsDone,
+      finishedAt: f.now,
+      heartbeatAt: f.now,
+    })
     .where(claimedBy(id, workerId))
     .returning({ id: reports.id });
   return rows.length > 0;
