@@ -82,7 +82,7 @@ async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date,
     const body = text
       .pipeThrough(new TextEncoderStream())
       .pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
+        new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
           transform(chunk, controller) {
             contentBytes += chunk.byteLength;
             controller.enqueue(chunk);

@@ -3,8 +3,8 @@ import type { Database } from "./client.ts";
 import { nativeQuery } from "./rows.ts";
 
 /** The fields the Events view shows top values of. */
-export const FACET_FIELDS = ["userName", "eventName", "eventSource", "project", "resource"] as const;
-export type FacetField = (typeof FACET_FIELDS)[number];
+const FACET_FIELDS = ["userName", "eventName", "eventSource", "project", "resource"] as const;
+type FacetField = (typeof FACET_FIELDS)[number];
 
 export interface Facets {
   /** Matching events the counts were taken over: all of them, or the newest `limit` when `sampled`. */

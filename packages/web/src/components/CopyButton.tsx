@@ -1,7 +1,7 @@
 import { createSignal } from "solid-js";
 
 /** Copies text to the clipboard (a selection copy where the Clipboard API is unavailable: plain HTTP). */
-export async function copyText(text: string): Promise<void> {
+async function copyText(text: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
