@@ -77,6 +77,13 @@ export function EventsTable(props: {
   const range = createMemo(() => visibleRows(scrollTop(), height(), ROW_HEIGHT, props.events.length));
   const rows = createMemo(() => props.events.slice(range().start, range().end).map((e, i) => ({ e, index: range().start + i })));
 
+  // The active cell's row, or the first row in view when it has scrolled out (the grid keeps its Tab stop).
+  const tabRow = () => {
+    const a = active().row;
+    const r = range();
+    return a >= r.start && a < r.end ? a : r.start;
+  };
+
   const check = () => {
     setScrollTop(scroller.scrollTop);
     if (props.hasMore && !props.loadingMore && nearEnd(scroller.scrollTop, scroller.clientHeight, scroller.scrollHeight)) props.onLoadMore();
@@ -183,7 +190,7 @@ export function EventsTable(props: {
                     class={`cell ${c.class ?? ""}`}
                     data-col={col()}
                     aria-colindex={col() + 1}
-                    tabIndex={active().row === r.index && active().col === col() ? 0 : -1}
+                    tabIndex={tabRow() === r.index && active().col === col() ? 0 : -1}
                     title={c.value(r.e) || undefined}
                     onFocus={() => setActive({ row: r.index, col: col() })}
                     onKeyDown={(ev) => onKey(ev, r.index, col(), r.e)}
@@ -211,17 +218,18 @@ export function EventsTable(props: {
           )}
         </For>
         <div style={{ height: `${range().padBottom}px` }} aria-hidden="true" />
-        <div class="table-foot" role="status" aria-live="polite">
-          <Show when={props.loadingMore}>Loading more events…</Show>
-          <Show when={!props.loadingMore && props.hasMore}>
-            <button type="button" class="btn btn-small" onClick={() => props.onLoadMore()}>
-              Load more
-            </button>
-          </Show>
-          <Show when={!props.hasMore && props.events.length > 0}>
-            {props.events.length.toLocaleString("en-US")} {props.events.length === 1 ? "event" : "events"} · end of the period
-          </Show>
-        </div>
+      </div>
+      {/* Below the scroller, not in it: reaching "Load more" with Tab must not scroll the focused row away. */}
+      <div class="table-foot" role="status" aria-live="polite">
+        <Show when={props.loadingMore}>Loading more events…</Show>
+        <Show when={!props.loadingMore && props.hasMore}>
+          <button type="button" class="btn btn-small" onClick={() => props.onLoadMore()}>
+            Load more
+          </button>
+        </Show>
+        <Show when={!props.hasMore && props.events.length > 0}>
+          {props.events.length.toLocaleString("en-US")} {props.events.length === 1 ? "event" : "events"} · end of the period
+        </Show>
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import type { Histogram as HistogramData } from "../api.ts";
 import { formatCount, formatTick, formatTime, timeZone, zoneLabel } from "../lib/format.ts";
 import { ErrorBox } from "./States.tsx";
 
-const PLOT_HEIGHT = 76;
+const PLOT_HEIGHT = 68;
 
 /**
  * Activity over the period as bars (changes dark, reads light, stacked). Clicking a bar zooms the
