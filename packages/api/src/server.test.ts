@@ -26,6 +26,8 @@ describe("the console's assets", () => {
     mkdirSync(join(web, "dist", "assets"), { recursive: true });
     writeFileSync(join(web, "dist", "index.html"), "<!doctype html><title>console</title>");
     writeFileSync(join(web, "dist", "assets", "app.js"), "console.log(1)");
+    writeFileSync(join(web, "dist", "assets", "app.js.br"), Bun.gzipSync("unused")); // content is the build's business
+    writeFileSync(join(web, "dist", "assets", "app.js.gz"), Bun.gzipSync("console.log(1)"));
     const server = await startServer({ env: env(), port: 0, database, webDir: web, logger: silentLogger });
     try {
       const root = await fetch(`${server.url}/`);
@@ -33,8 +35,9 @@ describe("the console's assets", () => {
       expect(await root.text()).toContain("<title>console</title>");
       const deep = await fetch(`${server.url}/events?eventName=StopInstances`);
       expect(await deep.text()).toContain("<title>console</title>");
-      const asset = await fetch(`${server.url}/assets/app.js`);
+      const asset = await fetch(`${server.url}/assets/app.js`, { headers: { "accept-encoding": "identity" } });
       expect(asset.headers.get("content-type")).toContain("javascript");
+      expect(asset.headers.get("content-encoding")).toBeNull();
       expect(await asset.text()).toBe("console.log(1)");
       expect((await fetch(`${server.url}/healthz`)).headers.get("content-type")).toContain("application/json");
       const api = await fetch(`${server.url}/internal/v1/operator/accounts/x`);
@@ -44,6 +47,57 @@ describe("the console's assets", () => {
       // The CloudTrail API is POST /: never the SPA.
       const post = await fetch(`${server.url}/`, { method: "POST", body: "{}" });
       expect(await post.text()).not.toContain("<title>console</title>");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("assets precompressed and cached for a year, index.html revalidated, security headers everywhere", async () => {
+    const web = join(dir, "web-compressed");
+    mkdirSync(join(web, "dist", "assets"), { recursive: true });
+    writeFileSync(join(web, "dist", "index.html"), "<!doctype html><title>console</title>");
+    writeFileSync(join(web, "dist", "assets", "app-1a2b3c.js"), "console.log(1)");
+    writeFileSync(join(web, "dist", "assets", "app-1a2b3c.js.br"), Bun.deflateSync("brotli stand-in"));
+    writeFileSync(join(web, "dist", "assets", "app-1a2b3c.js.gz"), Bun.gzipSync("console.log(1)"));
+    const server = await startServer({ env: env(), port: 0, database, webDir: web, logger: silentLogger });
+    const raw = (path: string, acceptEncoding: string) =>
+      // decompress: false — what is on the wire, not what fetch would decode.
+      fetch(`${server.url}${path}`, { headers: { "accept-encoding": acceptEncoding }, decompress: false } as RequestInit);
+    try {
+      const br = await raw("/assets/app-1a2b3c.js", "gzip, deflate, br");
+      expect(br.headers.get("content-encoding")).toBe("br");
+      expect(br.headers.get("content-type")).toContain("javascript");
+      expect(br.headers.get("vary")).toContain("Accept-Encoding");
+      expect(br.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+      expect(Buffer.from(await br.arrayBuffer())).toEqual(Buffer.from(Bun.deflateSync("brotli stand-in")));
+      const gz = await raw("/assets/app-1a2b3c.js", "gzip");
+      expect(gz.headers.get("content-encoding")).toBe("gzip");
+      expect(new TextDecoder().decode(Bun.gunzipSync(new Uint8Array(await gz.arrayBuffer())))).toBe("console.log(1)");
+      const refused = await raw("/assets/app-1a2b3c.js", "br;q=0, gzip;q=0");
+      expect(refused.headers.get("content-encoding")).toBeNull();
+      expect(await refused.text()).toBe("console.log(1)");
+      // An asset of an older build is a 404, not index.html cached for a year.
+      const stale = await raw("/assets/app-000000.js", "gzip");
+      expect(stale.status).toBe(404);
+      expect(stale.headers.get("cache-control")).not.toContain("immutable");
+      // An encoded ../ never leaves dist/.
+      expect((await raw("/assets/..%2f..%2fpackage.json", "gzip")).status).toBe(404);
+      expect(await (await raw("/..%2fpackage.json", "identity")).text()).toContain("<title>console</title>");
+      for (const path of ["/", "/events?range=7d", "/index.html"]) {
+        const page = await raw(path, "identity");
+        expect(page.headers.get("cache-control")).toBe("no-cache");
+        expect(await page.text()).toContain("<title>console</title>");
+      }
+      // The SPA and its API answer with the same security headers (errors included).
+      for (const res of [await raw("/events", "gzip"), await fetch(`${server.url}/api/v1/me`)]) {
+        const csp = res.headers.get("content-security-policy") ?? "";
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(csp).not.toContain("unsafe-inline");
+        expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+        expect(res.headers.get("x-frame-options")).toBe("DENY");
+        expect(res.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+      }
     } finally {
       await server.stop();
     }

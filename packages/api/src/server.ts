@@ -3,10 +3,6 @@
  * plus the console SPA from packages/web/dist (built on first start when missing). `bun run start`
  * (packages/worker/src/start.ts) adds the worker loop and the demo seed around it.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { Hono, type Context } from "hono";
-import { serveStatic } from "hono/bun";
 import { createApp } from "./app.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -15,6 +11,7 @@ import { type AppDeps, closeDeps, openDeps } from "./deps.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { keepRunningThroughDatabaseOutages } from "./process-guard.ts";
 import type { ServerBindings } from "./source-ip.ts";
+import { consoleAssets } from "./web-assets.ts";
 
 const WEB_DIR = new URL("../../web", import.meta.url).pathname;
 // Answered by the API, never by the SPA: probes must get JSON.
@@ -81,49 +78,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await close();
     },
   };
-}
-
-/**
- * The console: files from dist/, index.html for any other path (history routing). When dist/ is
- * missing but the web package has a vite config, it is built once in the background; until then
- * pages say so instead of failing.
- */
-function consoleAssets(webDir: string, logger: Logger): { app: Hono; ready: Promise<void>; stop(): void } {
-  const dist = join(webDir, "dist");
-  const index = join(dist, "index.html");
-  let state: "ready" | "building" | "missing" = existsSync(index) ? "ready" : "missing";
-  let ready = Promise.resolve();
-  let build: ReturnType<typeof Bun.spawn> | undefined;
-  const hasViteConfig = ["vite.config.ts", "vite.config.js", "vite.config.mjs"].some((f) => existsSync(join(webDir, f)));
-  if (state === "missing" && hasViteConfig) {
-    state = "building";
-    logger.info("building the web console (first start)", { dir: webDir });
-    build = Bun.spawn(["bun", "run", "build"], { cwd: webDir, stdout: "ignore", stderr: "ignore" });
-    ready = build.exited.then(
-      (code) => {
-        const ok = code === 0;
-        state = ok && existsSync(index) ? "ready" : "missing";
-        if (state === "ready") logger.info("web console built");
-        else logger.error("building the web console failed; run `bun run build:web` to see why");
-      },
-      () => {
-        state = "missing";
-      },
-    );
-  }
-  const notReady = (c: Context) =>
-    c.html(
-      state === "building"
-        ? `<!doctype html><meta http-equiv="refresh" content="3"><title>Activity Log</title><p>The console is being built on first start; this page reloads by itself.</p>`
-        : `<!doctype html><title>Activity Log</title><p>The console is not built. Run <code>bun run build:web</code> and reload.</p>`,
-      503,
-    );
-  const app = new Hono()
-    .use(async (c, next) => (state === "ready" ? next() : notReady(c)))
-    .use(serveStatic({ root: dist }))
-    .use(serveStatic({ root: dist, path: "index.html" }));
-  // A build still running when the server stops is abandoned, not orphaned.
-  return { app, ready, stop: () => build?.kill() };
 }
 
 if (import.meta.main) {

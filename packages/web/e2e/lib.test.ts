@@ -1,7 +1,19 @@
 // Unit tests of the SPA's pure logic (src/lib/*.ts); here because bunfig ignores packages/web/** for `bun test`.
 import { expect, test } from "bun:test";
-import { apiFilterOf, customRangeProblem, filterFromParams, paramsFromFilter, periodOf, searchProblem, zoomTo } from "../src/lib/filters.ts";
-import { formatBytes, formatCountdown, PRETTY_INDENT_DEPTH, prettyJson } from "../src/lib/format.ts";
+import {
+  apiFilterOf,
+  chipsOf,
+  clearFilters,
+  customRangeProblem,
+  filterFromParams,
+  isWidest,
+  paramsFromFilter,
+  periodOf,
+  searchProblem,
+  widest,
+  zoomTo,
+} from "../src/lib/filters.ts";
+import { formatBytes, formatCountdown, formatTick, formatTime, fromInputTime, PRETTY_INDENT_DEPTH, prettyJson, toInputTime, zoneLabel } from "../src/lib/format.ts";
 import { nearEnd, visibleRows } from "../src/lib/virtual-rows.ts";
 
 const now = new Date("2026-11-24T12:00:00Z");
@@ -21,6 +33,7 @@ test("filters round-trip through the URL; defaults stay out of it", () => {
     project: undefined,
     resourceName: undefined,
     eventSource: undefined,
+    accessKeyId: undefined,
     search: undefined,
   });
 });
@@ -86,4 +99,42 @@ test("prettyJson renders a record nested 5,000 and 20,000 levels deep (no stack 
     for (let i = 0; i < levels; i++) parsed = parsed.n;
     expect(parsed).toEqual({ leaf: "end" });
   }
+});
+
+test("times: one 24-hour format, UTC or local, typed back the same way", () => {
+  expect(formatTime("2026-11-24T13:05:09.123Z", "utc")).toBe("2026-11-24 13:05:09");
+  expect(zoneLabel(now, "utc")).toBe("UTC");
+  expect(zoneLabel(now, "local")).toMatch(/^UTC[+−]\d\d:\d\d$/);
+  expect(toInputTime("2026-11-24T13:05:59Z", "utc")).toBe("2026-11-24 13:05");
+  expect(fromInputTime("2026-11-24 13:05", "utc")).toBe("2026-11-24T13:05:00.000Z");
+  expect(fromInputTime("2026-11-24T13:05:30", "utc")).toBe("2026-11-24T13:05:30.000Z");
+  // What a US 12-hour picker or a roll-over would accept is refused.
+  for (const bad of ["11/24/2026 1:05 PM", "2026-02-30 10:00", "2026-11-24 24:00", "2026-11-24", ""]) expect(fromInputTime(bad, "utc")).toBeUndefined();
+  const local = fromInputTime("2026-11-24 13:05", "local")!;
+  expect(toInputTime(local, "local")).toBe("2026-11-24 13:05");
+  // Ticks: time of day, the date where the day changes; days only over long spans.
+  const t = Date.parse("2026-11-24T00:00:00Z");
+  expect(formatTick(t, 86_400_000, t - 3_600_000, "utc")).toBe("11-24 00:00");
+  expect(formatTick(t + 3_600_000, 86_400_000, t, "utc")).toBe("01:00");
+  expect(formatTick(t, 7 * 86_400_000, undefined, "utc")).toBe("11-24");
+});
+
+test("chips name each filter set and remove it; Clear all keeps the period", () => {
+  const f = filterFromParams({ range: "7d", eventName: "StopInstances", accessKeyId: "AKIA1", readOnly: "all", errorsOnly: "true" });
+  const chips = chipsOf(f);
+  expect(chips.map((c) => c.label)).toEqual(["Action: StopInstances", "Access key: AKIA1", "Read only: All", "Errors only"]);
+  expect(chips[0]!.without.eventName).toBeUndefined();
+  expect(chips[0]!.without.accessKeyId).toBe("AKIA1");
+  expect(clearFilters(f)).toEqual({ range: "7d", start: undefined, end: undefined, readOnly: "false", errorsOnly: false });
+  expect(chipsOf(clearFilters(f))).toEqual([]);
+});
+
+test("the widest period: every retained day", () => {
+  const f = filterFromParams({ resourceName: "i-0abc" });
+  expect(isWidest(f, now, 30)).toBe(false);
+  expect(widest(f, now, 30)).toMatchObject({ range: "30d", resourceName: "i-0abc" });
+  expect(isWidest(widest(f, now, 30), now, 30)).toBe(true);
+  const long = widest(f, now, 90);
+  expect(long.range).toBe("custom");
+  expect(isWidest(long, now, 90)).toBe(true);
 });

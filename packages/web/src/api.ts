@@ -57,6 +57,7 @@ export type Me = InferResponseType<typeof api.me.$get, 200>;
 type EventsPage = InferResponseType<typeof api.events.$get, 200>;
 export type ConsoleEvent = EventsPage["events"][number];
 export type Histogram = InferResponseType<typeof api.histogram.$get, 200>;
+export type Facets = InferResponseType<typeof api.facets.$get, 200>;
 type TrailsList = InferResponseType<typeof api.trails.$get, 200>;
 export type Trail = TrailsList["trails"][number];
 export type ReportsList = InferResponseType<typeof api.reports.$get, 200>;

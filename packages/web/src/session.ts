@@ -5,7 +5,8 @@
 import { createSignal } from "solid-js";
 import { api, ApiError, call, type Me, onAuthError, setCsrfToken } from "./api.ts";
 
-type SessionState = { status: "loading" } | { status: "signed-out"; reason?: string } | { status: "signed-in"; me: Me };
+/** `signedOut`: the user signed out (the next user starts afresh, not on this user's page). */
+type SessionState = { status: "loading" } | { status: "signed-out"; reason?: string; signedOut?: boolean } | { status: "signed-in"; me: Me };
 
 const [state, setState] = createSignal<SessionState>({ status: "loading" });
 export const session = state;
@@ -39,7 +40,7 @@ export async function signOut(): Promise<void> {
     await call(api.session.$delete());
   } finally {
     setCsrfToken("");
-    setState({ status: "signed-out" });
+    setState({ status: "signed-out", signedOut: true });
   }
 }
 

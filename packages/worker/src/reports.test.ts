@@ -103,6 +103,8 @@ for (const backend of backends) {
       const gz = await readObject(d.storage.service(), d.config.reportsBucket, row.objectKey!);
       expect(row.bytes).toBe(gz.byteLength);
       const raw = gunzipSync(gz);
+      // The Reports view shows the size of the file the user downloads, not the stored gzip.
+      expect(row.contentBytes).toBe(raw.byteLength);
       expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
       const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(raw);
       expect(text.startsWith("\uFEFF")).toBe(true);

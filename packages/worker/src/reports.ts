@@ -78,8 +78,17 @@ async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date,
       throw new ClaimLost();
     });
     let bytes = 0;
+    let contentBytes = 0;
     const body = text
       .pipeThrough(new TextEncoderStream())
+      .pipeThrough(
+        new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
+          transform(chunk, controller) {
+            contentBytes += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        }),
+      )
       .pipeThrough(new CompressionStream("gzip"))
       .pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
@@ -90,7 +99,7 @@ async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date,
         }),
       );
     await store.put(bucket, key, body, { contentType: "application/gzip" });
-    if (await finishReport(deps.database, report.id, options.workerId, { objectKey: key, bytes, rowsDone, now: now() })) return "ready";
+    if (await finishReport(deps.database, report.id, options.workerId, { objectKey: key, bytes, contentBytes, rowsDone, now: now() })) return "ready";
     throw new ClaimLost();
   } catch (error) {
     if (claimLost || error instanceof ClaimLost) {

@@ -5,6 +5,7 @@
  */
 import { type Caller, DEFAULT_MAX_RESULTS, DomainError, resolveTimeWindow } from "@activity-log/core";
 import { getQuotas } from "../db/iam.ts";
+import { eventFacets, type Facets, noFacets } from "../db/event-facets.ts";
 import { eventHistogram, getEvent } from "../db/events.ts";
 import { withStatementTimeout } from "../db/statement-timeout.ts";
 import type { AppDeps } from "../deps.ts";
@@ -72,4 +73,21 @@ export async function consoleHistogram(deps: AppDeps, caller: Caller, q: FilterQ
     buckets: h.buckets.map((b) => ({ start: new Date(b.start).toISOString(), readOnly: b.readOnly, write: b.write })),
     window: span,
   };
+}
+
+/** Events the facet counts are taken over at most: bounded work whatever the period (BENCHMARKS.md). */
+export const FACET_SAMPLE = 10_000;
+const FACET_TOP = 8;
+
+export async function consoleFacets(deps: AppDeps, caller: Caller, q: FilterQuery): Promise<Facets & { window: { start: string; end: string } }> {
+  const { retentionDays } = await getQuotas(deps.database.db, caller.accountId);
+  const window = resolveTimeWindow({ start: q.start, end: q.end }, deps.clock.now(), retentionDays);
+  const span = { start: window.start.toISOString(), end: window.end.toISOString() };
+  if (window.empty) return { ...noFacets(), window: span };
+  const facets = await eventFacets(
+    deps.database,
+    { accountId: caller.accountId, filter: eventFilterOf(q), window },
+    { sampleSize: FACET_SAMPLE, top: FACET_TOP },
+  );
+  return { ...facets, window: span };
 }

@@ -17,6 +17,7 @@ const filterParams = [
   q("project", "Exact project name."),
   q("resourceName", "Resource id such as i-0abc…"),
   q("eventSource", "Service, e.g. ec2.amazonaws.com."),
+  q("accessKeyId", "Exact access key id."),
   q("errorsOnly", "true: failed calls only.", { type: "string", enum: ["true", "false"] }),
   q("search", "Case-sensitive free text, 3–200 characters."),
 ];
@@ -144,6 +145,13 @@ export function openApiDocument() {
           summary: "Event details with the raw CloudTrail record",
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
           responses: { "200": ok("The event"), "404": error },
+        },
+      },
+      "/facets": {
+        get: {
+          summary: "Top values with counts of user, action, event source, project and resource over the newest 10,000 matching events",
+          parameters: filterParams,
+          responses: { "200": ok("Facets: {counted, sampled, facets: {userName, eventName, eventSource, project, resource: [{value, count}]}}"), "400": error },
         },
       },
       "/histogram": { get: { summary: "Read and write events per time bucket", parameters: filterParams, responses: { "200": ok("Buckets"), "400": error } } },

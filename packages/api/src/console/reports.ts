@@ -5,7 +5,7 @@
  * decompressed on the fly; `?zip=1` wraps the file in a zip archive, streamed as well.
  */
 import { Readable } from "node:stream";
-import { type Caller, DomainError, isReportActive, REPORT_CONTENT_TYPES, resolveTimeWindow } from "@activity-log/core";
+import { type Caller, DomainError, isReportActive, planNewReport, REPORT_CONTENT_TYPES, resolveTimeWindow } from "@activity-log/core";
 import JSZip from "jszip";
 import { getQuotas } from "../db/iam.ts";
 import { deleteReport, getReport, listReports, type ReportRow, requestReport } from "../db/reports.ts";
@@ -24,7 +24,10 @@ export type ConsoleReport = {
   progress: number | null;
   rows: number;
   rowsEstimated: number | null;
+  /** The size of the file the user downloads (uncompressed CSV/JSON). */
   bytes: number | null;
+  /** The gzip-compressed size (what is stored and sent to a browser that accepts gzip). */
+  compressedBytes: number | null;
   error: string | null;
   createdBy: string;
   createdAt: string;
@@ -44,7 +47,8 @@ function toConsoleReport(r: ReportRow): ConsoleReport {
     progress,
     rows: r.rowsDone,
     rowsEstimated: r.rowsEstimated,
-    bytes: r.bytes,
+    bytes: r.contentBytes,
+    compressedBytes: r.bytes,
     error: r.error,
     createdBy: r.createdBy,
     createdAt: r.createdAt.toISOString(),
@@ -57,12 +61,14 @@ function toConsoleReport(r: ReportRow): ConsoleReport {
 export async function listConsoleReports(deps: AppDeps, caller: Caller) {
   const [rows, quotas] = await Promise.all([listReports(deps.database, caller.accountId), getQuotas(deps.database.db, caller.accountId)]);
   const generating = rows.filter((r) => isReportActive(r.status)).length;
-  const finished = rows.filter((r) => r.status === "ready" || r.status === "failed").length;
+  // The same plan createConsoleReport's requestReport makes: what a new report would replace, or why it would be refused.
   let blocker: string | null = null;
-  if (generating >= quotas.reportsGenerating) {
-    blocker = `${generating} of ${quotas.reportsGenerating} reports are being generated. Wait until one finishes.`;
-  } else if (rows.length >= quotas.reportsStored && finished === 0) {
-    blocker = `${rows.length} of ${quotas.reportsStored} reports are stored and none has finished yet. Wait, or delete a report.`;
+  let replaces: string[] = [];
+  try {
+    replaces = planNewReport(rows, quotas).replace;
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    blocker = e.message;
   }
   return {
     reports: rows.map(toConsoleReport),
@@ -70,6 +76,8 @@ export async function listConsoleReports(deps: AppDeps, caller: Caller) {
     counts: { stored: rows.length, generating },
     /** A new report replaces the oldest finished one when all stored slots are taken. */
     replacesOldest: rows.length >= quotas.reportsStored,
+    /** The ids of the finished reports a new report would replace (oldest first); empty when a slot is free. */
+    replaces,
     blocker,
   };
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { IngestEventInput } from "@activity-log/core";
 import { eq } from "drizzle-orm";
+import { eventFacets } from "../db/event-facets.ts";
 import { insertEvents } from "../db/events.ts";
-import { setSubscription } from "../db/iam.ts";
+import { setQuota, setSubscription } from "../db/iam.ts";
 import { reportObjectKey } from "../db/reports.ts";
 import { reports } from "../db/schema/reports.ts";
 import { createTestUser, startTestServer, type TestServer, testIngestedEvent } from "../test-kit/index.ts";
@@ -190,6 +191,43 @@ describe("events", () => {
     const total = hgram.buckets.reduce((s, x) => s + x.readOnly + x.write, 0);
     expect(total).toBe(4);
   });
+
+  type FacetsAnswer = { counted: number; sampled: boolean; facets: Record<string, { value: string; count: number }[]> };
+  test("facets: top values with counts over the filters, never another account's", async () => {
+    const f = (await (await b.fetch("/facets?eventSource=ec2.amazonaws.com&readOnly=all")).json()) as FacetsAnswer;
+    expect(f.counted).toBe(4);
+    expect(f.sampled).toBe(false);
+    expect(f.facets.eventName).toEqual([
+      { value: "StopInstances", count: 2 },
+      { value: "DescribeInstances", count: 1 },
+      { value: "TerminateInstances", count: 1 },
+    ]);
+    expect(f.facets.userName!.map((x) => x.value)).not.toContain("mallory");
+    expect(f.facets.resource).toEqual([
+      { value: "i-0aaa", count: 1 },
+      { value: "i-0bbb", count: 1 },
+    ]);
+    // "Who stopped instances": the users of one action.
+    const stops = (await (await b.fetch("/facets?eventName=StopInstances&accessKeyId=")).json()) as FacetsAnswer;
+    expect(stops.facets.userName).toEqual([
+      { value: "bob", count: 1 },
+      { value: "dave", count: 1 },
+    ]);
+    expect((await b.fetch("/facets?readOnly=maybe")).status).toBe(400);
+  });
+
+  test("facets count at most the newest N matching events, and say so", async () => {
+    const accountId = ((await (await b.fetch("/me")).json()) as { account: string }).account;
+    const window = { start: new Date(now - 3_600_000), end: new Date(now) };
+    const filter = { eventSource: "ec2.amazonaws.com" };
+    const newest2 = await eventFacets(h.deps.database, { accountId, filter, window }, { sampleSize: 2, top: 5 });
+    expect(newest2).toMatchObject({ counted: 2, sampled: true });
+    // ev-1 (bob, StopInstances) and ev-2 (carol, TerminateInstances) are the two newest.
+    expect(newest2.facets.userName.map((x) => x.value)).toEqual(["bob", "carol"]);
+    const all = await eventFacets(h.deps.database, { accountId, filter, window }, { sampleSize: 100, top: 1 });
+    expect(all).toMatchObject({ counted: 4, sampled: false });
+    expect(all.facets.eventName).toEqual([{ value: "StopInstances", count: 2 }]);
+  });
 });
 
 describe("access", () => {
@@ -255,7 +293,7 @@ describe("reports", () => {
     expect(((await third.json()) as { message: string }).message).toContain("limit is 2");
     const listed = (await (await b.fetch("/reports")).json()) as { blocker: string | null; reports: unknown[] };
     expect(listed.reports.length).toBe(2);
-    expect(listed.blocker).toContain("2 of 2");
+    expect(listed.blocker).toContain("already being generated (the limit is 2)");
 
     // As the worker would: a gzip file in the reports bucket and the row marked ready.
     const key = reportObjectKey("acme", report.id, "csv");
@@ -265,7 +303,24 @@ describe("reports", () => {
       .createBucket(h.deps.config.reportsBucket)
       .catch(() => {});
     await h.deps.storage.service().put(h.deps.config.reportsBucket, key, Bun.gzipSync(new TextEncoder().encode(csv)));
-    await h.deps.database.db.update(reports).set({ status: "ready", objectKey: key, bytes: 60, rowsDone: 1 }).where(eq(reports.id, report.id));
+    await h.deps.database.db
+      .update(reports)
+      .set({ status: "ready", objectKey: key, bytes: 60, contentBytes: csv.length, rowsDone: 1 })
+      .where(eq(reports.id, report.id));
+    // The list says what a download gives (the CSV's size) and the compressed size apart.
+    type Listed = { reports: { id: string; bytes: number; compressedBytes: number }[]; replaces: string[]; blocker: string | null };
+    const sized = (await (await b.fetch("/reports")).json()) as Listed;
+    expect(sized.reports.find((r) => r.id === report.id)).toMatchObject({ bytes: csv.length, compressedBytes: 60 });
+    expect(sized.replaces).toEqual([]);
+    // With every slot taken, the list names the finished report a new one would replace.
+    const [stored] = await h.deps.database.db.select({ accountId: reports.accountId }).from(reports).where(eq(reports.id, report.id));
+    await setQuota(h.deps.database.db, stored!.accountId, "reportsStored", 2);
+    try {
+      const full = (await (await b.fetch("/reports")).json()) as Listed;
+      expect(full).toMatchObject({ replaces: [report.id], blocker: null });
+    } finally {
+      await setQuota(h.deps.database.db, stored!.accountId, "reportsStored", 5);
+    }
     const plain = await b.fetch(`/reports/${report.id}/download`, { headers: { "accept-encoding": "identity" } });
     expect(plain.headers.get("content-disposition")).toContain(".csv");
     expect(await plain.text()).toBe(csv);

@@ -13,8 +13,9 @@ import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
+import { consoleSecurityHeaders } from "../web-assets.ts";
 import { openApiDocument } from "./openapi.ts";
-import { consoleEvents, consoleHistogram, eventDetails } from "./events.ts";
+import { consoleEvents, consoleFacets, consoleHistogram, eventDetails } from "./events.ts";
 import { createConsoleReport, deleteConsoleReport, downloadReport, listConsoleReports } from "./reports.ts";
 import { createAndStartTrail, deleteConsoleTrail, listConsoleTrails, setConsoleTrailLogging, updateConsoleTrail } from "./trails.ts";
 import { jsonInput, paramInput, queryInput } from "../input-validation.ts";
@@ -83,6 +84,7 @@ const changing = (eventName: string) => [named(eventName, false), ...session, re
 export function consoleRouter() {
   return (
     new Hono<ConsoleEnv>()
+      .use(consoleSecurityHeaders)
       // ---- session ----
       .post("/session", jsonInput(SignInSchema), async (c) => {
         const input = c.req.valid("json");
@@ -172,6 +174,11 @@ export function consoleRouter() {
         const query = c.req.valid("query");
         c.get("call").requestParameters = requestParametersOf(query);
         return c.json(await consoleHistogram(c.get("deps"), c.get("session").caller, query));
+      })
+      .get("/facets", ...reading("GetEventFacets"), queryInput(FilterQuerySchema), async (c) => {
+        const query = c.req.valid("query");
+        c.get("call").requestParameters = requestParametersOf(query);
+        return c.json(await consoleFacets(c.get("deps"), c.get("session").caller, query));
       })
       // ---- trails ----
       .get("/trails", ...reading("DescribeTrails"), async (c) => {

@@ -35,6 +35,7 @@ const FilterFields = {
   project: optionalText("project", 64),
   resourceName: optionalText("resourceName"),
   eventSource: optionalText("eventSource", 128),
+  accessKeyId: optionalText("accessKeyId", 128),
   errorsOnly: v.optional(v.picklist(["true", "false"], "errorsOnly must be true or false.")),
   search: optionalText("search"),
 };
@@ -62,6 +63,7 @@ export function eventFilterOf(q: FilterQuery): EventFilter {
   if (q.project) filter.project = q.project;
   if (q.resourceName) filter.resourceName = q.resourceName;
   if (q.eventSource) filter.eventSource = q.eventSource;
+  if (q.accessKeyId) filter.accessKeyId = q.accessKeyId;
   if (q.errorsOnly === "true") filter.errorsOnly = true;
   const search = validateSearch(q.search);
   if (search) filter.search = search;

@@ -71,13 +71,14 @@ export type ConsoleFilter = {
   resourceName?: string;
   eventSource?: string;
   project?: string;
+  accessKeyId?: string;
   errorsOnly?: boolean;
   search?: string;
 };
 
 export function toConsoleFilter(f: EventFilter): ConsoleFilter {
   const out: ConsoleFilter = {};
-  for (const k of ["eventName", "userName", "resourceName", "eventSource", "project", "search"] as const) {
+  for (const k of ["eventName", "userName", "resourceName", "eventSource", "project", "accessKeyId", "search"] as const) {
     if (typeof f[k] === "string") out[k] = f[k];
   }
   if (typeof f.readOnly === "boolean") out.readOnly = f.readOnly;

@@ -171,11 +171,20 @@ export async function finishReport(
   database: Database,
   id: string,
   workerId: string,
-  f: { objectKey: string; bytes: number; rowsDone: number; now: Date },
+  f: { objectKey: string; bytes: number; contentBytes?: number; rowsDone: number; now: Date },
 ): Promise<boolean> {
   const rows = await database.db
     .update(reports)
-    .set({ status: "ready", objectKey: f.objectKey, bytes: f.bytes, rowsDone: f.rowsDone, rowsEstimated: f.rowsDone, finishedAt: f.now, heartbeatAt: f.now })
+    .set({
+      status: "ready",
+      objectKey: f.objectKey,
+      bytes: f.bytes,
+      contentBytes: f.contentBytes ?? null,
+      rowsDone: f.rowsDone,
+      rowsEstimated: f.rowsDone,
+      finishedAt: f.now,
+      heartbeatAt: f.now,
+    })
     .where(claimedBy(id, workerId))
     .returning({ id: reports.id });
   return rows.length > 0;

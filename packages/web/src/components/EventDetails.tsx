@@ -1,15 +1,19 @@
-import { createResource, createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { createResource, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import { api, call } from "../api.ts";
-import { formatTime, prettyJson } from "../lib/format.ts";
+import type { FilterKey } from "../lib/filters.ts";
+import { formatTimeZoned, prettyJson } from "../lib/format.ts";
+import { CopyButton } from "./CopyButton.tsx";
 import { ErrorBox, Loading } from "./States.tsx";
 
-/** Every field of one event, its resources, request/response JSON and the raw CloudTrail record. */
-export function EventDetails(props: { id: string; onClose: () => void }) {
+/**
+ * Every field of one event, its resources, request/response JSON and the raw CloudTrail record, in
+ * a drawer over the table (the table keeps its columns). Values can become filters (⊕) or be copied.
+ */
+export function EventDetails(props: { id: string; onClose: () => void; onFilter: (key: FilterKey, value: string) => void }) {
   const [event, { refetch }] = createResource(
     () => props.id,
     (id) => call(api.events[":id"].$get({ param: { id } })),
   );
-  const [copied, setCopied] = createSignal(false);
   let closeButton!: HTMLButtonElement;
 
   onMount(() => {
@@ -19,26 +23,11 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
     onCleanup(() => document.removeEventListener("keydown", onKey));
   });
 
-  const copy = async (text: string) => {
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      // Clipboard API needs a secure context; fall back to a selection copy.
-      const area = document.createElement("textarea");
-      area.value = text;
-      document.body.append(area);
-      area.select();
-      document.execCommand("copy");
-      area.remove();
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2000);
-  };
-
   return (
     <aside class="details" aria-labelledby="details-title" data-testid="event-details">
       <header class="details-head">
         <h2 id="details-title">Event details</h2>
+        <CopyButton text={`${location.origin}/events?event=${encodeURIComponent(props.id)}`} label="Copy link to this event" />
         <button ref={closeButton} type="button" class="btn btn-ghost btn-small" onClick={() => props.onClose()} aria-label="Close event details">
           ✕
         </button>
@@ -50,7 +39,7 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
         <Match when={event.loading && !event.latest}>
           <Loading label="Loading the event…" />
         </Match>
-        <Match when={event.latest}>
+        <Match when={!event.error && event.latest}>
           {(e) => (
             <div class="details-body">
               <p class="details-title">
@@ -60,19 +49,20 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
                 </Show>
               </p>
               <dl class="fields">
-                <Field label="Event time" value={`${formatTime(e().eventTime)} (${e().eventTime})`} />
-                <Field label="Event name" value={e().eventName} />
+                <Field label="Event time" value={`${formatTimeZoned(e().eventTime)} (${e().eventTime})`} />
+                <Field label="Event name" value={e().eventName} filter="eventName" onFilter={props.onFilter} />
                 <Field label="Event type" value={e().eventType} />
-                <Field label="Event source" value={e().eventSource} />
+                <Field label="Event source" value={e().eventSource} filter="eventSource" onFilter={props.onFilter} />
                 <Field label="Read only" value={e().readOnly ? "Yes" : "No"} />
-                <Field label="User name" value={e().userName} />
-                <Field label="Access key" value={e().accessKeyId} />
-                <Field label="Project" value={e().project} />
+                <Field label="User name" value={e().userName} filter="userName" onFilter={props.onFilter} />
+                <Field label="Access key" value={e().accessKeyId} filter="accessKeyId" onFilter={props.onFilter} mono />
+                <Field label="Project" value={e().project} filter="project" onFilter={props.onFilter} />
                 <Field label="Account" value={e().recipientAccountId} />
-                <Field label="Source IP address" value={e().sourceIPAddress} />
+                {/* No source-IP filter key: free-text search finds the address in every event that has it. */}
+                <Field label="Source IP address" value={e().sourceIPAddress} filter="search" onFilter={props.onFilter} />
                 <Field label="User agent" value={e().userAgent} />
-                <Field label="Request ID" value={e().requestID} mono />
-                <Field label="Event ID" value={e().eventID} mono />
+                <Field label="Request ID" value={e().requestID} mono copy />
+                <Field label="Event ID" value={e().eventID} mono copy />
                 <Show when={e().errorCode}>
                   <Field label="Error code" value={e().errorCode} />
                   <Field label="Error message" value={e().errorMessage} />
@@ -85,6 +75,9 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
                     <tr>
                       <th scope="col">Type</th>
                       <th scope="col">Name</th>
+                      <th scope="col">
+                        <span class="sr-only">Actions</span>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -93,6 +86,17 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
                         <tr>
                           <td>{r.type}</td>
                           <td class="mono">{r.name}</td>
+                          <td class="row-actions">
+                            <button
+                              type="button"
+                              class="btn btn-small"
+                              onClick={() => props.onFilter("resourceName", r.name)}
+                              title="Every event of this resource in the period"
+                            >
+                              All events of this resource
+                            </button>
+                            <CopyButton text={r.name} label={`Copy resource ${r.name}`} />
+                          </td>
                         </tr>
                       )}
                     </For>
@@ -109,9 +113,7 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
               </Show>
               <div class="raw-head">
                 <h3>Event record</h3>
-                <button type="button" class="btn btn-small" onClick={() => void copy(prettyJson(e().record))}>
-                  {copied() ? "Copied ✓" : "Copy JSON"}
-                </button>
+                <CopyButton text={prettyJson(e().record)} label="Copy JSON" class="btn btn-small" />
               </div>
               <pre class="json raw" data-testid="raw-record">
                 {prettyJson(e().record)}
@@ -124,11 +126,36 @@ export function EventDetails(props: { id: string; onClose: () => void }) {
   );
 }
 
-function Field(props: { label: string; value: string | null | undefined; mono?: boolean }) {
+function Field(props: {
+  label: string;
+  value: string | null | undefined;
+  mono?: boolean;
+  /** The value can become a filter (⊕). */
+  filter?: FilterKey;
+  onFilter?: (key: FilterKey, value: string) => void;
+  /** The value can be copied. */
+  copy?: boolean;
+}) {
   return (
     <>
       <dt>{props.label}</dt>
-      <dd classList={{ mono: !!props.mono }}>{props.value || "—"}</dd>
+      <dd classList={{ mono: !!props.mono }}>
+        <span class="value">{props.value || "—"}</span>
+        <Show when={props.value && props.filter}>
+          <button
+            type="button"
+            class="btn btn-small btn-ghost icon-btn"
+            aria-label={`Filter by ${props.label.toLowerCase()} ${props.value}`}
+            title={`Show only events with ${props.label.toLowerCase()} ${props.value}`}
+            onClick={() => props.onFilter?.(props.filter!, props.value!)}
+          >
+            ⊕
+          </button>
+        </Show>
+        <Show when={props.value && props.copy}>
+          <CopyButton text={props.value!} label={`Copy ${props.label.toLowerCase()}`} />
+        </Show>
+      </dd>
     </>
   );
 }

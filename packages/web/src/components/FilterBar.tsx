@@ -1,33 +1,61 @@
-import { MINUTE_MS, retentionFloor } from "@activity-log/core";
-import { createSignal, For, Show } from "solid-js";
-import { customRangeProblem, type EventsFilter, RANGE_PRESETS, type Range, searchProblem, type TextField } from "../lib/filters.ts";
-import { fromDatetimeLocal, toDatetimeLocal } from "../lib/format.ts";
+import { retentionFloor } from "@activity-log/core";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { chipsOf, clearFilters, customRangeProblem, type EventsFilter, RANGE_PRESETS, type Range, searchProblem, type TextField } from "../lib/filters.ts";
+import { fromInputTime, timeZone, toInputTime, zoneLabel } from "../lib/format.ts";
 
 const TEXT_FILTERS: { key: Exclude<TextField, "search">; label: string; placeholder: string; list?: "projects" }[] = [
-  { key: "eventName", label: "Action", placeholder: "e.g. StopInstances" },
+  { key: "eventName", label: "Action", placeholder: "StopInstances" },
   { key: "userName", label: "User", placeholder: "user name" },
-  { key: "project", label: "Project", placeholder: "any project", list: "projects" },
-  { key: "resourceName", label: "Resource ID", placeholder: "e.g. i-0abc…" },
-  { key: "eventSource", label: "Event source", placeholder: "e.g. ec2.amazonaws.com" },
+  { key: "project", label: "Project", placeholder: "any", list: "projects" },
+  { key: "resourceName", label: "Resource ID", placeholder: "i-0abc…" },
+  { key: "eventSource", label: "Event source", placeholder: "ec2.amazonaws.com" },
 ];
 
+/** The id of the search box: `/` focuses it from anywhere in the Events view. */
+export const SEARCH_INPUT_ID = "events-search";
+
 /**
- * The Events view's filters. Every change goes to the URL at once (through `onChange`); text fields
- * apply on Enter or when they lose focus, so typing does not fire a query per keystroke.
+ * The Events view's filters, compact: two rows of inline fields, then the set filters as chips
+ * (each removable, and "Clear all"). Every change goes to the URL at once (through `onChange`); text
+ * fields apply on Enter or when they lose focus, so typing does not fire a query per keystroke.
+ * A custom period is typed as 2026-11-24 13:05 in the zone the header shows (24-hour everywhere).
  */
-export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFilter) => void; retentionDays: number; projects: string[] }) {
+export function FilterBar(props: {
+  filter: EventsFilter;
+  onChange: (f: EventsFilter) => void;
+  retentionDays: number;
+  projects: string[];
+  facetsOpen: boolean;
+  onToggleFacets: () => void;
+}) {
   const now = () => new Date();
-  const [customStart, setCustomStart] = createSignal(props.filter.start ?? "");
-  const [customEnd, setCustomEnd] = createSignal(props.filter.end ?? "");
+  const [customStart, setCustomStart] = createSignal(toInputTime(props.filter.start));
+  const [customEnd, setCustomEnd] = createSignal(toInputTime(props.filter.end));
   const [showCustom, setShowCustom] = createSignal(props.filter.range === "custom");
   const [search, setSearch] = createSignal(props.filter.search ?? "");
-  const rangeProblem = () => customRangeProblem(customStart() || undefined, customEnd() || undefined, now(), props.retentionDays);
-  const minLocal = () => toDatetimeLocal(new Date(retentionFloor(now(), props.retentionDays).getTime() + MINUTE_MS).toISOString());
-  const maxLocal = () => toDatetimeLocal(now().toISOString());
+  // The URL is the truth: a chip removed, a cell clicked or Back updates the fields.
+  createEffect(on([() => props.filter.search], ([s]) => setSearch(s ?? ""), { defer: true }));
+  createEffect(
+    on([() => props.filter.start, () => props.filter.end, timeZone], ([s, e]) => {
+      setCustomStart(toInputTime(s));
+      setCustomEnd(toInputTime(e));
+    }),
+  );
+  createEffect(on([() => props.filter.range], ([r]) => r === "custom" && setShowCustom(true), { defer: true }));
+
+  const startIso = () => fromInputTime(customStart());
+  const endIso = () => fromInputTime(customEnd());
+  const rangeProblem = () => {
+    if (customStart() && !startIso()) return "Type the start as YYYY-MM-DD HH:MM.";
+    if (customEnd() && !endIso()) return "Type the end as YYYY-MM-DD HH:MM.";
+    return customRangeProblem(startIso(), endIso(), now(), props.retentionDays);
+  };
 
   const set = (patch: Partial<EventsFilter>) => props.onChange({ ...props.filter, ...patch });
   const chooseRange = (r: Range) => {
     if (r === "custom") {
+      if (!customStart())
+        setCustomStart(toInputTime(new Date(Math.max(now().getTime() - 86_400_000, retentionFloor(now(), props.retentionDays).getTime())).toISOString()));
       setShowCustom(true);
       return;
     }
@@ -37,7 +65,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
   const applyCustom = (e: SubmitEvent) => {
     e.preventDefault();
     if (rangeProblem()) return;
-    set({ range: "custom", start: customStart(), end: customEnd() || undefined });
+    set({ range: "custom", start: startIso(), end: endIso() });
   };
   const applyText = (key: TextField, value: string) => {
     const v = value.trim();
@@ -65,7 +93,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
             Custom
           </button>
         </div>
-        <label class="field inline">
+        <label class="cfield">
           <span>Read only</span>
           <select name="readOnly" value={props.filter.readOnly} onChange={(e) => set({ readOnly: e.currentTarget.value as EventsFilter["readOnly"] })}>
             <option value="false">No</option>
@@ -79,12 +107,13 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
         </label>
         {/* biome-ignore lint/a11y/useSemanticElements: the form itself is the search landmark; a <search> wrapper would add a box to this flex row */}
         <form class="search" role="search" onSubmit={applySearch}>
-          <label class="field inline grow">
+          <label class="cfield grow">
             <span>Search</span>
             <input
+              id={SEARCH_INPUT_ID}
               name="search"
               type="search"
-              placeholder="Case-sensitive text, Enter to search"
+              placeholder="Case-sensitive text · / to focus"
               value={search()}
               onInput={(e) => setSearch(e.currentTarget.value)}
               onBlur={() => !searchProblem(search()) && applyText("search", search())}
@@ -92,39 +121,45 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
               aria-describedby="search-hint"
             />
           </label>
-          <span id="search-hint" class="hint" classList={{ "hint-error": !!searchProblem(search()) }}>
-            {searchProblem(search()) ?? "Aa: case-sensitive"}
+          <span id="search-hint" class="hint hint-error">
+            {searchProblem(search()) ?? ""}
           </span>
         </form>
+        <button type="button" class="btn btn-small" aria-pressed={props.facetsOpen} onClick={() => props.onToggleFacets()} data-testid="facets-toggle">
+          Top values
+        </button>
       </div>
       <Show when={showCustom()}>
         <form class="filter-row custom-range" onSubmit={applyCustom} aria-label="Custom period">
-          <label class="field inline">
+          <label class="cfield">
             <span>From</span>
             <input
-              type="datetime-local"
               name="start"
-              min={minLocal()}
-              max={maxLocal()}
-              value={toDatetimeLocal(customStart())}
-              onInput={(e) => setCustomStart(fromDatetimeLocal(e.currentTarget.value) ?? "")}
+              placeholder="YYYY-MM-DD HH:MM"
+              inputmode="numeric"
+              spellcheck={false}
+              value={customStart()}
+              onInput={(e) => setCustomStart(e.currentTarget.value)}
+              aria-invalid={customStart() && !startIso() ? "true" : undefined}
             />
           </label>
-          <label class="field inline">
+          <label class="cfield">
             <span>To</span>
             <input
-              type="datetime-local"
               name="end"
-              min={minLocal()}
-              max={maxLocal()}
-              value={toDatetimeLocal(customEnd())}
-              onInput={(e) => setCustomEnd(fromDatetimeLocal(e.currentTarget.value) ?? "")}
+              placeholder="now"
+              inputmode="numeric"
+              spellcheck={false}
+              value={customEnd()}
+              onInput={(e) => setCustomEnd(e.currentTarget.value)}
+              aria-invalid={customEnd() && !endIso() ? "true" : undefined}
             />
           </label>
+          <span class="hint">{zoneLabel()}</span>
           <button type="submit" class="btn btn-small" disabled={!!rangeProblem()}>
             Apply period
           </button>
-          <span class="hint" classList={{ "hint-error": !!rangeProblem() && !!customStart() }} role="status">
+          <span class="hint" classList={{ "hint-error": !!rangeProblem() && !!customStart() }} role="status" data-testid="range-hint">
             {rangeProblem() ?? `Events are kept for ${props.retentionDays} days.`}
           </span>
         </form>
@@ -132,7 +167,7 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
       <div class="filter-row">
         <For each={TEXT_FILTERS}>
           {(f) => (
-            <label class="field inline">
+            <label class="cfield">
               <span>{f.label}</span>
               <input
                 name={f.key}
@@ -150,6 +185,25 @@ export function FilterBar(props: { filter: EventsFilter; onChange: (f: EventsFil
           <For each={props.projects}>{(p) => <option value={p} />}</For>
         </datalist>
       </div>
+      <Show when={chipsOf(props.filter).length > 0}>
+        <ul class="chips" aria-label="Filters set">
+          <For each={chipsOf(props.filter)}>
+            {(c) => (
+              <li class="chip" data-testid="filter-chip">
+                <span>{c.label}</span>
+                <button type="button" aria-label={`Remove filter ${c.label}`} onClick={() => props.onChange(c.without)}>
+                  ✕
+                </button>
+              </li>
+            )}
+          </For>
+          <li>
+            <button type="button" class="btn btn-ghost btn-small" onClick={() => props.onChange(clearFilters(props.filter))}>
+              Clear all
+            </button>
+          </li>
+        </ul>
+      </Show>
     </section>
   );
 }

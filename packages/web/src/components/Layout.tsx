@@ -2,6 +2,7 @@ import { A, Navigate, type RouteSectionProps } from "@solidjs/router";
 import { Match, Switch } from "solid-js";
 import { session, signOut } from "../session.ts";
 import { NoAccessPage, SubscriptionInactivePage } from "../routes/access-pages.tsx";
+import { setTimeZone, timeZone } from "../lib/format.ts";
 import { Loading } from "./States.tsx";
 
 /** The "Activity log" section: header with the three views, the signed-in user and sign-out. */
@@ -14,13 +15,18 @@ export function Layout(props: RouteSectionProps) {
     const m = me();
     return m !== undefined && "subscription" in m && !m.subscription.active;
   };
+  const signedOut = () => {
+    const s = session();
+    return s.status === "signed-out" && !!s.signedOut;
+  };
   return (
     <Switch>
       <Match when={session().status === "loading"}>
         <Loading label="Opening the console…" />
       </Match>
       <Match when={session().status === "signed-out"}>
-        <Navigate href={`/signin?next=${encodeURIComponent(props.location.pathname + props.location.search)}`} />
+        {/* After an expired session, back to the same page; after signing out, a fresh start. */}
+        <Navigate href={signedOut() ? "/signin" : `/signin?next=${encodeURIComponent(props.location.pathname + props.location.search)}`} />
       </Match>
       <Match when={me()}>
         {(m) => (
@@ -45,6 +51,15 @@ export function Layout(props: RouteSectionProps) {
                 </A>
               </nav>
               <div class="who">
+                {/* biome-ignore lint/a11y/useSemanticElements: a fieldset brings its own box; role="group" with a label is the same to assistive technology */}
+                <div class="segmented segmented-small" role="group" aria-label="Time zone" title="Show times in UTC or in this browser's time zone">
+                  <button type="button" aria-pressed={timeZone() === "utc"} onClick={() => setTimeZone("utc")}>
+                    UTC
+                  </button>
+                  <button type="button" aria-pressed={timeZone() === "local"} onClick={() => setTimeZone("local")}>
+                    Local
+                  </button>
+                </div>
                 <span class="who-name" data-testid="signed-in-user">
                   {m().user.name}
                 </span>

@@ -116,7 +116,10 @@ export function TrailForm(props: {
       </div>
       <Show when={error()}>
         <div class="alert alert-error" role="alert" data-testid="trail-error">
-          <strong>{error()!.code}</strong>: {error()!.message}
+          {/* One flex item: .alert spreads its children apart, which would leave the colon on its own. */}
+          <span>
+            <strong>{error()!.code}</strong>: {error()!.message}
+          </span>
         </div>
       </Show>
       <div class="form-actions">

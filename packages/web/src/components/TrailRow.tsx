@@ -1,6 +1,6 @@
 import { Show } from "solid-js";
 import type { Trail } from "../api.ts";
-import { formatAgo, formatTime } from "../lib/format.ts";
+import { formatAgo, formatTime, formatTimeZoned } from "../lib/format.ts";
 import { ConfirmButton } from "./ConfirmButton.tsx";
 
 /**
@@ -16,6 +16,9 @@ export function TrailRow(props: {
   onDelete: () => Promise<void>;
 }) {
   const t = () => props.trail;
+  /** Logging, but the last delivery attempt failed: not healthy, whatever the switch says. */
+  const failing = () => t().isLogging && !!t().latestDeliveryError;
+  const state = () => (failing() ? "Failing" : t().isLogging ? "Logging" : "Stopped");
   return (
     <tr data-trail={t().name}>
       <td>
@@ -24,11 +27,15 @@ export function TrailRow(props: {
           project {t().project} · {t().readWriteType === "All" ? "all events" : t().readWriteType === "WriteOnly" ? "changes only" : "reads only"}
         </div>
       </td>
-      <td class="mono">{t().bucket}</td>
-      <td class="mono">{t().prefix || "—"}</td>
-      <td>
-        <span class={`status ${t().isLogging ? "status-ready" : "status-stopped"}`} data-testid="trail-status">
-          {t().isLogging ? "Logging" : "Stopped"}
+      <td class="mono" data-label="Bucket">
+        {t().bucket}
+      </td>
+      <td class="mono" data-label="Prefix">
+        {t().prefix || "—"}
+      </td>
+      <td data-label="Status">
+        <span class={`status ${failing() ? "status-failed" : t().isLogging ? "status-ready" : "status-stopped"}`} data-testid="trail-status">
+          {state()}
         </span>
         <div class="muted small">
           {t().isLogging ? `since ${formatTime(t().startLoggingTime)}` : t().stopLoggingTime ? `since ${formatTime(t().stopLoggingTime)}` : ""}
@@ -42,15 +49,22 @@ export function TrailRow(props: {
           )}
         </Show>
       </td>
-      <td class="nowrap" title={t().latestDeliveryTime ?? undefined}>
+      <td class="nowrap" data-label="Last delivery" title={formatTimeZoned(t().latestDeliveryTime)} data-testid="trail-last-success">
         {formatAgo(t().latestDeliveryTime, Date.now())}
-      </td>
-      <td class="error-cell">
-        <Show when={t().latestDeliveryError} fallback={<span class="muted">—</span>}>
-          <span class="error-text">{t().latestDeliveryError}</span>
+        <Show when={t().latestDeliveryTime}>
+          <div class="muted small">{formatTimeZoned(t().latestDeliveryTime)}</div>
         </Show>
       </td>
-      <td class="row-actions">
+      <td class="error-cell" data-label="Last error">
+        <Show when={t().latestDeliveryError} fallback={<span class="muted">—</span>}>
+          <span class="error-text">{t().latestDeliveryError}</span>
+          {/* The failed attempt is the latest attempt: a success clears the error. */}
+          <div class="muted small" data-testid="trail-error-time">
+            at {formatTimeZoned(t().latestDeliveryAttemptTime)}
+          </div>
+        </Show>
+      </td>
+      <td class="row-actions" data-label="">
         <Show
           when={t().isLogging}
           fallback={

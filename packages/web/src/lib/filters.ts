@@ -5,6 +5,7 @@
  * floor, search lengths) are core's, as the API applies them.
  */
 import { DAY_MS, HOUR_MS, MAX_SEARCH_LENGTH, MIN_SEARCH_LENGTH, MINUTE_MS, retentionFloor } from "@activity-log/core";
+import { formatTimeZoned } from "./format.ts";
 
 export const RANGE_PRESETS = [
   { id: "1h", label: "Last hour", ms: HOUR_MS },
@@ -29,11 +30,12 @@ export type EventsFilter = {
   project?: string;
   resourceName?: string;
   eventSource?: string;
+  accessKeyId?: string;
   errorsOnly: boolean;
   search?: string;
 };
 
-const TEXT_FIELDS = ["eventName", "userName", "project", "resourceName", "eventSource", "search"] as const;
+const TEXT_FIELDS = ["eventName", "userName", "project", "resourceName", "eventSource", "accessKeyId", "search"] as const;
 export type TextField = (typeof TEXT_FIELDS)[number];
 
 type Params = Partial<Record<string, string | string[] | undefined>>;
@@ -99,6 +101,7 @@ export type ApiFilter = {
   project?: string;
   resourceName?: string;
   eventSource?: string;
+  accessKeyId?: string;
   errorsOnly?: "true" | "false";
   search?: string;
 };
@@ -125,7 +128,8 @@ export function customRangeProblem(start: string | undefined, end: string | unde
   const s = Date.parse(start);
   if (Number.isNaN(s)) return "The start is not a valid date and time.";
   const floor = retentionFloor(now, retentionDays).getTime();
-  if (s < floor - MINUTE_MS) return `Events are kept for ${retentionDays} days: the start cannot be earlier than ${new Date(floor).toLocaleString()}.`;
+  if (s < floor - MINUTE_MS)
+    return `Events are kept for ${retentionDays} days: the start cannot be earlier than ${formatTimeZoned(new Date(floor).toISOString())}.`;
   if (end) {
     const e = Date.parse(end);
     if (Number.isNaN(e)) return "The end is not a valid date and time.";
@@ -149,8 +153,39 @@ const LABELS: Record<string, string> = {
   project: "Project",
   resourceName: "Resource",
   eventSource: "Source",
+  accessKeyId: "Access key",
   search: "Search",
 };
+
+/** The filters set beyond the defaults, one chip each, with the filter that removes it. */
+export function chipsOf(f: EventsFilter): { key: string; label: string; without: EventsFilter }[] {
+  const chips: { key: string; label: string; without: EventsFilter }[] = [];
+  for (const k of TEXT_FIELDS) {
+    const value = f[k];
+    if (value) chips.push({ key: k, label: `${LABELS[k]}: ${value}`, without: { ...f, [k]: undefined } });
+  }
+  if (f.readOnly !== "false")
+    chips.push({ key: "readOnly", label: `Read only: ${f.readOnly === "true" ? "Yes" : "All"}`, without: { ...f, readOnly: "false" } });
+  if (f.errorsOnly) chips.push({ key: "errorsOnly", label: "Errors only", without: { ...f, errorsOnly: false } });
+  return chips;
+}
+
+/** Every filter cleared; the period is kept (it is not a filter of what, but of when). */
+export function clearFilters(f: EventsFilter): EventsFilter {
+  return { range: f.range, start: f.start, end: f.end, readOnly: "false", errorsOnly: false };
+}
+
+/** The same filters over every retained day ("Search all 30 days" on an empty result). */
+export function widest(f: EventsFilter, now: Date, retentionDays: number): EventsFilter {
+  if (retentionDays <= 30) return { ...f, range: "30d", start: undefined, end: undefined };
+  return { ...f, range: "custom", start: retentionFloor(now, retentionDays).toISOString(), end: undefined };
+}
+
+/** Whether a filter already covers every retained day (nothing wider to offer). */
+export function isWidest(f: EventsFilter, now: Date, retentionDays: number): boolean {
+  if (f.range === "custom") return !f.end && !!f.start && Date.parse(f.start) <= retentionFloor(now, retentionDays).getTime() + MINUTE_MS;
+  return f.range === "30d" && retentionDays <= 30;
+}
 
 /** One line describing a filter (report rows, empty states). */
 export function describeFilter(f: {
@@ -161,6 +196,7 @@ export function describeFilter(f: {
   project?: string | undefined;
   resourceName?: string | undefined;
   eventSource?: string | undefined;
+  accessKeyId?: string | undefined;
   search?: string | undefined;
 }): string {
   const parts: string[] = [];
@@ -180,3 +216,6 @@ export function describeFilter(f: {
 export function zoomTo(f: EventsFilter, bucketStart: number, bucketMs: number): EventsFilter {
   return { ...f, range: "custom", start: new Date(bucketStart).toISOString(), end: new Date(bucketStart + bucketMs).toISOString() };
 }
+
+/** A field a table cell, a details value or a facet can filter by. */
+export type FilterKey = TextField;

@@ -2,9 +2,7 @@
 export function NoAccessPage(props: { user: string; account: string }) {
   return (
     <section class="notice-page" aria-labelledby="no-access-title">
-      <div class="notice-icon" aria-hidden="true">
-        🔒
-      </div>
+      <div class="notice-icon notice-icon-lock" aria-hidden="true" />
       <h1 id="no-access-title">You have no access to the Activity log</h1>
       <p>
         User <strong>{props.user}</strong> is not a member of the group <code>ActivityLogAdministrators</code> in any project of account{" "}
@@ -20,9 +18,7 @@ export function NoAccessPage(props: { user: string; account: string }) {
 export function SubscriptionInactivePage(props: { account: string }) {
   return (
     <section class="notice-page" aria-labelledby="subscription-title">
-      <div class="notice-icon" aria-hidden="true">
-        ⏸
-      </div>
+      <div class="notice-icon notice-icon-pause" aria-hidden="true" />
       <h1 id="subscription-title">The Activity log subscription is not active</h1>
       <p>
         The subscription of account <strong>{props.account}</strong> is inactive, so events, reports and trails cannot be viewed. Events are still being

@@ -4,7 +4,7 @@ import { api, ApiError, call, type Report, type ReportsList } from "../api.ts";
 import { ConfirmButton } from "../components/ConfirmButton.tsx";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { describeFilter } from "../lib/filters.ts";
-import { formatBytes, formatCount, formatCountdown, formatTime } from "../lib/format.ts";
+import { formatBytes, formatCount, formatCountdown, formatTime, zoneLabel } from "../lib/format.ts";
 
 const POLL_MS = 1500;
 
@@ -61,8 +61,8 @@ export function ReportsPage() {
           <Show when={list.latest}>
             {(l) => (
               <p class="subtitle" data-testid="report-limits">
-                {l().counts.stored} of {l().limits.stored} stored · {l().counts.generating} of {l().limits.generating} generating · each kept{" "}
-                {l().limits.ttlHours % 24 === 0 ? `${l().limits.ttlHours / 24} days` : `${l().limits.ttlHours} hours`}
+                Times in {zoneLabel()} · {l().counts.stored} of {l().limits.stored} stored · {l().counts.generating} of {l().limits.generating} generating ·
+                each kept {l().limits.ttlHours % 24 === 0 ? `${l().limits.ttlHours / 24} days` : `${l().limits.ttlHours} hours`}
               </p>
             )}
           </Show>
@@ -78,8 +78,11 @@ export function ReportsPage() {
           {list.latest?.blocker}
         </p>
       </Show>
-      <Show when={!list.latest?.blocker && list.latest?.replacesOldest}>
-        <p class="alert alert-info">All {list.latest?.limits.stored} report slots are used: a new report replaces the oldest finished one.</p>
+      <Show when={!list.latest?.blocker && list.latest?.replaces[0]}>
+        <p class="alert alert-info" data-testid="replaces-note">
+          All {list.latest?.limits.stored} report slots are used: a new report replaces the oldest finished one (marked below). Download it first if you need
+          it.
+        </p>
       </Show>
       <Switch>
         <Match when={list.error}>
@@ -119,7 +122,15 @@ export function ReportsPage() {
               </thead>
               <tbody>
                 <For each={list.latest!.reports}>
-                  {(r) => <ReportRow report={r} now={now()} highlight={params.created === r.id} onDelete={() => remove(r.id)} />}
+                  {(r) => (
+                    <ReportRow
+                      report={r}
+                      now={now()}
+                      highlight={params.created === r.id}
+                      nextToGo={list.latest?.replaces.includes(r.id) ?? false}
+                      onDelete={() => remove(r.id)}
+                    />
+                  )}
                 </For>
               </tbody>
             </table>
@@ -138,21 +149,26 @@ const STATUS_LABEL: Record<Report["status"], string> = {
   expired: "Expired",
 };
 
-function ReportRow(props: { report: Report; now: number; highlight: boolean; onDelete: () => Promise<void> }) {
+function ReportRow(props: { report: Report; now: number; highlight: boolean; nextToGo: boolean; onDelete: () => Promise<void> }) {
   const r = () => props.report;
   const href = (zip: boolean) => `/api/v1/reports/${r().id}/download${zip ? "?zip=1" : ""}`;
   return (
     <tr classList={{ highlight: props.highlight }} data-report-id={r().id} data-status={r().status}>
-      <td>
+      <td data-label="Format">
         <span class="badge badge-format">{r().format.toUpperCase()}</span>
+        <Show when={props.nextToGo}>
+          <div class="small warn-text" data-testid="replaced-next">
+            replaced by the next report
+          </div>
+        </Show>
       </td>
-      <td class="filters-cell">
+      <td class="filters-cell" data-label="Filters">
         <div>{describeFilter(r().filter)}</div>
         <div class="muted small">
           {formatTime(r().windowStart)} – {formatTime(r().windowEnd)}
         </div>
       </td>
-      <td class="status-cell">
+      <td class="status-cell" data-label="Status">
         <span class={`status status-${r().status}`}>{STATUS_LABEL[r().status]}</span>
         <Show when={r().status === "queued" || r().status === "generating"}>
           {/* No estimate yet: an indeterminate bar (a progress element without a value). */}
@@ -168,16 +184,26 @@ function ReportRow(props: { report: Report; now: number; highlight: boolean; onD
           <div class="error-text small">{r().error}</div>
         </Show>
       </td>
-      <td class="num" data-testid="report-rows">
+      <td class="num" data-label="Rows" data-testid="report-rows">
         {formatCount(r().rows)}
       </td>
-      <td class="num">{formatBytes(r().bytes)}</td>
-      <td class="nowrap">
+      {/* The size of the file the user gets; the compressed transfer apart, when known. */}
+      <td class="num" data-label="Size" data-testid="report-size">
+        <Show when={r().bytes !== null} fallback={formatBytes(r().compressedBytes)}>
+          {formatBytes(r().bytes)}
+          <Show when={r().compressedBytes !== null}>
+            <div class="muted small">{formatBytes(r().compressedBytes)} compressed</div>
+          </Show>
+        </Show>
+      </td>
+      <td class="nowrap" data-label="Created">
         {formatTime(r().createdAt)}
         <div class="muted small">by {r().createdBy}</div>
       </td>
-      <td class="nowrap">{formatCountdown(r().expiresAt, props.now)}</td>
-      <td class="row-actions">
+      <td class="nowrap" data-label="Expires in">
+        {formatCountdown(r().expiresAt, props.now)}
+      </td>
+      <td class="row-actions" data-label="">
         <Show
           when={r().status === "ready"}
           fallback={

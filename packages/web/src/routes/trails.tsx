@@ -4,6 +4,7 @@ import { api, call, type Trail } from "../api.ts";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { TrailForm, type TrailInput } from "../components/TrailForm.tsx";
 import { TrailRow } from "../components/TrailRow.tsx";
+import { zoneLabel } from "../lib/format.ts";
 import { member } from "../session.ts";
 
 export function TrailsPage() {
@@ -11,7 +12,9 @@ export function TrailsPage() {
   const [mode, setMode] = createSignal<{ kind: "create" } | { kind: "edit"; trail: Trail }>();
   const [actionError, setActionError] = createSignal<string>();
   const me = member;
-  const atLimit = () => !!list.latest && list.latest.count >= list.latest.limit;
+  // Never read a failed resource's value: it would throw out of the view (the error is shown below).
+  const latest = () => (list.error ? undefined : list.latest);
+  const atLimit = () => !!latest() && latest()!.count >= latest()!.limit;
 
   const create = async (input: TrailInput) => {
     await call(api.trails.$post({ json: input }));
@@ -47,10 +50,10 @@ export function TrailsPage() {
       <div class="view-head">
         <div>
           <h1>Trails</h1>
-          <Show when={list.latest}>
+          <Show when={latest()}>
             {(l) => (
               <p class="subtitle" data-testid="trail-count">
-                {l().count} of {l().limit} trails · archives every 5 minutes to your bucket
+                {l().count} of {l().limit} trails · archives every 5 minutes to your bucket · times in {zoneLabel()}
               </p>
             )}
           </Show>
@@ -60,7 +63,7 @@ export function TrailsPage() {
             type="button"
             class="btn btn-primary"
             disabled={atLimit() || !!mode()}
-            title={atLimit() ? `The account has ${list.latest?.count} of ${list.latest?.limit} trails: delete one to create another.` : undefined}
+            title={atLimit() ? `The account has ${latest()?.count} of ${latest()?.limit} trails: delete one to create another.` : undefined}
             onClick={() => setMode({ kind: "create" })}
           >
             Create trail
@@ -69,7 +72,7 @@ export function TrailsPage() {
       </div>
       <Show when={atLimit() && !mode()}>
         <p class="alert alert-info">
-          This account has reached its limit of {list.latest?.limit} trails. Delete a trail to create another, or ask support to raise the limit.
+          This account has reached its limit of {latest()?.limit} trails. Delete a trail to create another, or ask support to raise the limit.
         </p>
       </Show>
       <Show when={actionError()}>
@@ -93,10 +96,10 @@ export function TrailsPage() {
         <Match when={list.error}>
           <ErrorBox error={list.error} retry={refetch} />
         </Match>
-        <Match when={!list.latest}>
+        <Match when={!latest()}>
           <Loading label="Loading trails…" />
         </Match>
-        <Match when={list.latest?.trails.length === 0 && !mode()}>
+        <Match when={latest()?.trails.length === 0 && !mode()}>
           <Empty title="No trails yet">
             <p>
               Events are kept for {me()?.quotas.retentionDays ?? DEFAULT_QUOTAS.retentionDays} days. To keep them longer — a year of evidence for auditors —
@@ -104,7 +107,7 @@ export function TrailsPage() {
             </p>
           </Empty>
         </Match>
-        <Match when={list.latest && list.latest.trails.length > 0}>
+        <Match when={(latest()?.trails.length ?? 0) > 0}>
           <div class="table-wrap">
             <table class="grid" aria-label="Trails">
               <thead>
@@ -121,7 +124,7 @@ export function TrailsPage() {
                 </tr>
               </thead>
               <tbody>
-                <For each={list.latest!.trails}>
+                <For each={latest()!.trails}>
                   {(t) => (
                     <TrailRow
                       trail={t}

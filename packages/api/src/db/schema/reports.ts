@@ -17,7 +17,10 @@ export const reports = pgTable(
       .default("queued"),
     rowsDone: bigint("rows_done", { mode: "number" }).notNull().default(0),
     rowsEstimated: bigint("rows_estimated", { mode: "number" }),
+    /** The stored object's size (gzip-compressed). */
     bytes: bigint("bytes", { mode: "number" }),
+    /** The file's size as the user downloads it (uncompressed CSV/JSON); null for reports made before it was kept. */
+    contentBytes: bigint("content_bytes", { mode: "number" }),
     objectKey: text("object_key"),
     error: text("error"),
     claimedBy: text("claimed_by"),
