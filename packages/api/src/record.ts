@@ -194,7 +194,9 @@ function failClosed(c: Context<AppEnv>, err: unknown): void {
   });
   void c.res.body?.cancel().catch(() => {});
   // A database that cannot be reached says so (the caller learns what to wait for); any other failure is the generic refusal.
-  const refusal = isDatabaseUnavailable(err) ? databaseUnavailableError() : new DomainError("ServiceUnavailableException", NOT_RECORDED_MESSAGE, { retryAfterSeconds: 5 });
+  const refusal = isDatabaseUnavailable(err)
+    ? databaseUnavailableError()
+    : new DomainError("ServiceUnavailableException", NOT_RECORDED_MESSAGE, { retryAfterSeconds: 5 });
   const answer = handleError(refusal, c);
   const headers = new Headers(answer.headers);
   headers.delete("set-cookie");

@@ -13,7 +13,17 @@ import {
   widest,
   zoomTo,
 } from "../src/lib/filters.ts";
-import { formatBytes, formatCountdown, formatTick, formatTime, fromInputTime, PRETTY_INDENT_DEPTH, prettyJson, toInputTime, zoneLabel } from "../src/lib/format.ts";
+import {
+  formatBytes,
+  formatCountdown,
+  formatTick,
+  formatTime,
+  fromInputTime,
+  PRETTY_INDENT_DEPTH,
+  prettyJson,
+  toInputTime,
+  zoneLabel,
+} from "../src/lib/format.ts";
 import { nearEnd, visibleRows } from "../src/lib/virtual-rows.ts";
 
 const now = new Date("2026-11-24T12:00:00Z");

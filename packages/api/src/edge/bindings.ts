@@ -45,7 +45,10 @@ const BindingsSchema = v.object({
   S3_REGION: v.optional(v.string(), "us-east-1"),
   S3_FORCE_PATH_STYLE: v.optional(v.pipe(v.string(), v.regex(/^(1|0|true|false|yes|no)$/i, "S3_FORCE_PATH_STYLE must be 1/0, true/false or yes/no")), "true"),
   LOG_LEVEL: v.optional(v.picklist(LOG_LEVELS, `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`), "info"),
-  QUERY_TIMEOUT_MS: v.optional(v.pipe(v.string(), v.regex(/^\d{1,7}$/, "QUERY_TIMEOUT_MS must be a number of milliseconds"), v.transform(Number), v.minValue(1)), "10000"),
+  QUERY_TIMEOUT_MS: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,7}$/, "QUERY_TIMEOUT_MS must be a number of milliseconds"), v.transform(Number), v.minValue(1)),
+    "10000",
+  ),
   CLOUDTRAIL_RATE_LIMIT: v.optional(v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\/\d+$/, "CLOUDTRAIL_RATE_LIMIT must look like 20/50 (calls per second / burst)"))),
 });
 

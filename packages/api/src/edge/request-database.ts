@@ -27,5 +27,8 @@ export function openRequestDatabase(url: string, knownPartitions: Set<string>): 
   });
   const db = drizzle(pg, { schema }) as unknown as Db;
   // Scoped like the Bun server's database, so a call and its event commit in one transaction (record.ts).
-  return scopeTransactions<RequestDatabase>({ scope: "request", kind: "postgres", db, pg, knownPartitions, close: () => pg.end({ timeout: 5 }) }, AsyncLocalStorage);
+  return scopeTransactions<RequestDatabase>(
+    { scope: "request", kind: "postgres", db, pg, knownPartitions, close: () => pg.end({ timeout: 5 }) },
+    AsyncLocalStorage,
+  );
 }
