@@ -61,7 +61,7 @@ describe.skipIf(unavailable !== undefined)("database down and back", () => {
     fetch(`${server.url}/api/v1/session`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ account: user.accountId, user: "alice", password: "not-the-password" }),
+      body: JSON.stringify({ account: user.alias, user: "alice", password: "not-the-password" }),
     });
   const createAccount = () =>
     fetch(`${server.url}/internal/v1/operator/accounts`, {

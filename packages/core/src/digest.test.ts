@@ -2,66 +2,97 @@ import { describe, expect, test } from "bun:test";
 import {
   type WindowRecord,
   archiveWindowStart,
-  canonicalDigest,
+  type CloudTrailDigest,
   checkChain,
   checkCoverage,
+  digestStringToSign,
   hourStartsIn,
   notLoggingWindows,
   parseDigest,
   renderDigest,
   windowStartsIn,
-  type DigestBody,
   type ReadDigest,
 } from "./digest.ts";
 
-const body = (hour: string, prev: { key: string; sha256: string } | null, archives: DigestBody["archives"] = []): DigestBody => ({
+const doc = (hour: string, prev: { key: string; sha256: string; signature: string } | null, logFiles: CloudTrailDigest["logFiles"] = []): CloudTrailDigest => ({
+  awsAccountId: "123456789012",
   digestStartTime: `2026-11-24T${hour}:00:00Z`,
   digestEndTime: `2026-11-24T${hour}:59:59Z`,
-  trailARN: "arn:aws:cloudtrail:r:acme:trail/main",
-  bucket: "b",
-  key: `d-${hour}`,
-  previousDigestKey: prev?.key ?? null,
-  previousDigestSha256: prev?.sha256 ?? null,
-  archives,
+  digestS3Bucket: "b",
+  digestS3Object: `d-${hour}`,
+  digestPublicKeyFingerprint: "f0",
+  digestSignatureAlgorithm: "SHA256withRSA",
+  newestEventTime: null,
+  oldestEventTime: null,
+  previousDigestS3Bucket: prev ? "b" : null,
+  previousDigestS3Object: prev?.key ?? null,
+  previousDigestHashValue: prev?.sha256 ?? null,
+  previousDigestHashAlgorithm: prev ? "SHA-256" : null,
+  previousDigestSignature: prev?.signature ?? null,
+  logFiles,
 });
-const read = (b: DigestBody, sha256: string): ReadDigest => ({
-  key: b.key,
-  sha256,
-  file: { ...b, version: "1", signatureAlgorithm: "HMAC-SHA256", signature: "s" },
-});
+const read = (d: CloudTrailDigest, sha256: string): ReadDigest => ({ key: d.digestS3Object, sha256, signature: `sig-${sha256}`, file: d });
 
 describe("digest files", () => {
-  test("render/parse round trip; canonical form is stable and field-order independent", () => {
-    const b = body("10", { key: "d-09", sha256: "aa" }, [{ key: "k1", sha256: "h1", eventCount: 2, windowStart: "2026-11-24T10:00:00Z" }]);
-    const text = renderDigest(b, "sig");
-    const parsed = parseDigest(text)!;
-    expect(parsed.signature).toBe("sig");
-    expect(canonicalDigest(parsed)).toBe(canonicalDigest(b));
-    expect(renderDigest(parsed, parsed.signature)).toBe(text);
-    const { archives, key, ...rest } = b;
-    const shuffled: DigestBody = { archives, key, ...rest };
-    expect(canonicalDigest(shuffled)).toBe(canonicalDigest(b));
-    expect(canonicalDigest({ ...b, archives: [{ ...b.archives[0]!, eventCount: 3 }] })).not.toBe(canonicalDigest(b));
+  test("render/parse round trip in CloudTrail's field order; malformed documents are refused", () => {
+    const d = doc("10", { key: "d-09", sha256: "aa", signature: "sig-aa" }, [
+      {
+        s3Bucket: "b",
+        s3Object: "k1",
+        hashValue: "h1",
+        hashAlgorithm: "SHA-256",
+        newestEventTime: "2026-11-24T10:04:00Z",
+        oldestEventTime: "2026-11-24T10:01:00Z",
+      },
+    ]);
+    const text = renderDigest(d);
+    expect(parseDigest(text)).toEqual(d);
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      "awsAccountId",
+      "digestStartTime",
+      "digestEndTime",
+      "digestS3Bucket",
+      "digestS3Object",
+      "digestPublicKeyFingerprint",
+      "digestSignatureAlgorithm",
+      "newestEventTime",
+      "oldestEventTime",
+      "previousDigestS3Bucket",
+      "previousDigestS3Object",
+      "previousDigestHashValue",
+      "previousDigestHashAlgorithm",
+      "previousDigestSignature",
+      "logFiles",
+    ]);
+    const { digestS3Object: _gone, ...rest } = d;
+    expect(renderDigest({ ...rest, digestS3Object: "d-10" } as CloudTrailDigest)).toBe(text);
     expect(parseDigest("{")).toBeNull();
-    expect(parseDigest(JSON.stringify({ ...JSON.parse(text), archives: [{ key: 1 }] }))).toBeNull();
+    expect(parseDigest(JSON.stringify({ ...JSON.parse(text), logFiles: [{ s3Object: 1 }] }))).toBeNull();
+  });
+
+  test("the signed string is the AWS CLI's: end time, bucket/key, document hash, previous signature or null", () => {
+    expect(digestStringToSign(doc("10", null), "abc")).toBe("2026-11-24T10:59:59Z\nb/d-10\nabc\nnull");
+    expect(digestStringToSign(doc("10", { key: "d-09", sha256: "aa", signature: "5e" }), "abc")).toBe("2026-11-24T10:59:59Z\nb/d-10\nabc\n5e");
   });
 
   test("chain: intact, altered predecessor, deleted predecessor, restarted chain", () => {
-    const d09 = read(body("09", null), "h09");
-    const d10 = read(body("10", { key: "d-09", sha256: "h09" }), "h10");
-    const d11 = read(body("11", { key: "d-10", sha256: "h10" }), "h11");
+    const link = (key: string, sha256: string) => ({ key, sha256, signature: `sig-${sha256}` });
+    const d09 = read(doc("09", null), "h09");
+    const d10 = read(doc("10", link("d-09", "h09")), "h10");
+    const d11 = read(doc("11", link("d-10", "h10")), "h11");
     expect(checkChain([d09, d10, d11], new Map())).toEqual([]);
     // The first of the range chains to one before it, looked up separately.
-    expect(checkChain([d10, d11], new Map([["d-09", "h09"]]))).toEqual([]);
-    expect(checkChain([d10, d11], new Map([["d-09", "other"]]))[0]).toMatchObject({
+    expect(checkChain([d10, d11], new Map([["d-09", { sha256: "h09", signature: "sig-h09" }]]))).toEqual([]);
+    expect(checkChain([d10, d11], new Map([["d-09", { sha256: "other", signature: "sig-h09" }]]))[0]).toMatchObject({
       kind: "broken-chain",
       key: "d-10",
       message: expect.stringContaining("altered"),
     });
+    expect(checkChain([d10, d11], new Map([["d-09", { sha256: "h09", signature: "forged" }]]))[0]).toMatchObject({ kind: "broken-chain", key: "d-10" });
     expect(checkChain([d10, d11], new Map([["d-09", null]]))[0]).toMatchObject({ kind: "broken-chain", message: expect.stringContaining("does not exist") });
     // d-10 deleted: d-11 points at a missing file.
     expect(checkChain([d09, d11], new Map([["d-10", null]]))).toEqual([expect.objectContaining({ kind: "broken-chain", key: "d-11" })]);
-    expect(checkChain([d09, read(body("10", null), "x")], new Map())).toEqual([
+    expect(checkChain([d09, read(doc("10", null), "x")], new Map())).toEqual([
       expect.objectContaining({ kind: "broken-chain", message: expect.stringContaining("new chain") }),
     ]);
   });

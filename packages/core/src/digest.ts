@@ -1,40 +1,41 @@
-// Hourly digest files of a trail: their canonical form, and the pure checks of `validate-trail`
-// (signature input, chain, coverage). The I/O (reading the bucket) lives in api/trails/validate.ts,
-// the writing in worker/digests.ts.
+// Hourly digest files of a trail in CloudTrail's own format (what `aws cloudtrail validate-logs`
+// reads): the JSON document, the string its SHA256withRSA signature covers, and the pure checks of
+// `validate-trail` (chain, coverage). Hashing and signing live in api/trails/signing-keys.ts, the
+// reading in api/trails/validate.ts, the writing in worker/digests.ts.
 import { DIGEST_PERIOD_MS, WINDOW_MS } from "./trail.ts";
 
-export const DIGEST_VERSION = "1";
-export const DIGEST_SIGNATURE_ALGORITHM = "HMAC-SHA256";
+export const DIGEST_SIGNATURE_ALGORITHM = "SHA256withRSA";
+export const DIGEST_HASH_ALGORITHM = "SHA-256";
 
-export interface DigestArchive {
-  /** Object key of the window's tar.gz. */
-  key: string;
-  /** SHA-256 (hex) of the object's bytes. */
-  sha256: string;
-  eventCount: number;
-  /** Start of the 5-minute window, ISO-8601 UTC. */
-  windowStart: string;
+/** One archive a digest lists. `hashValue` is the SHA-256 (hex) of the decompressed object (the tar). */
+export interface DigestLogFile {
+  s3Bucket: string;
+  s3Object: string;
+  hashValue: string;
+  hashAlgorithm: string;
+  newestEventTime: string;
+  oldestEventTime: string;
 }
 
-/** Everything a digest states; the signature covers exactly `canonicalDigest` of this. */
-export interface DigestBody {
+/** The digest document, field for field as CloudTrail writes it. */
+export interface CloudTrailDigest {
+  awsAccountId: string;
   digestStartTime: string;
   digestEndTime: string;
-  trailARN: string;
-  bucket: string;
-  key: string;
-  /** The trail's previous digest (the chain); null for its first. */
-  previousDigestKey: string | null;
-  /** SHA-256 (hex) of the previous digest file's bytes; null for the first. */
-  previousDigestSha256: string | null;
-  /** The hour's archives, in window order. */
-  archives: DigestArchive[];
-}
-
-export interface DigestFile extends DigestBody {
-  version: string;
-  signatureAlgorithm: string;
-  signature: string;
+  digestS3Bucket: string;
+  digestS3Object: string;
+  digestPublicKeyFingerprint: string;
+  digestSignatureAlgorithm: string;
+  newestEventTime: string | null;
+  oldestEventTime: string | null;
+  previousDigestS3Bucket: string | null;
+  previousDigestS3Object: string | null;
+  /** SHA-256 (hex) of the previous digest's decompressed document; null for the first of a chain. */
+  previousDigestHashValue: string | null;
+  previousDigestHashAlgorithm: string | null;
+  /** The previous digest's signature (hex); null for the first of a chain. */
+  previousDigestSignature: string | null;
+  logFiles: DigestLogFile[];
 }
 
 /** ISO-8601 UTC without milliseconds, as CloudTrail writes times. */
@@ -42,41 +43,51 @@ export function isoSeconds(t: Date): string {
   return t.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** The body with its fields in a fixed order: what is signed and what is written. */
-function orderedBody(b: DigestBody) {
-  return {
-    version: DIGEST_VERSION,
-    digestStartTime: b.digestStartTime,
-    digestEndTime: b.digestEndTime,
-    trailARN: b.trailARN,
-    bucket: b.bucket,
-    key: b.key,
-    previousDigestKey: b.previousDigestKey,
-    previousDigestSha256: b.previousDigestSha256,
-    archives: b.archives.map((a) => ({ key: a.key, sha256: a.sha256, eventCount: a.eventCount, windowStart: a.windowStart })),
+/** The document's text, fields in a fixed order: a pure function of the digest (a retry writes the same bytes). */
+export function renderDigest(d: CloudTrailDigest): string {
+  const ordered: CloudTrailDigest = {
+    awsAccountId: d.awsAccountId,
+    digestStartTime: d.digestStartTime,
+    digestEndTime: d.digestEndTime,
+    digestS3Bucket: d.digestS3Bucket,
+    digestS3Object: d.digestS3Object,
+    digestPublicKeyFingerprint: d.digestPublicKeyFingerprint,
+    digestSignatureAlgorithm: d.digestSignatureAlgorithm,
+    newestEventTime: d.newestEventTime,
+    oldestEventTime: d.oldestEventTime,
+    previousDigestS3Bucket: d.previousDigestS3Bucket,
+    previousDigestS3Object: d.previousDigestS3Object,
+    previousDigestHashValue: d.previousDigestHashValue,
+    previousDigestHashAlgorithm: d.previousDigestHashAlgorithm,
+    previousDigestSignature: d.previousDigestSignature,
+    logFiles: d.logFiles.map((f) => ({
+      s3Bucket: f.s3Bucket,
+      s3Object: f.s3Object,
+      hashValue: f.hashValue,
+      hashAlgorithm: f.hashAlgorithm,
+      newestEventTime: f.newestEventTime,
+      oldestEventTime: f.oldestEventTime,
+    })),
   };
+  return JSON.stringify(ordered);
 }
 
-/** The bytes the signature is computed over: fixed field order, no whitespace, versioned. */
-export function canonicalDigest(b: DigestBody): string {
-  return `activity-log-digest\n${JSON.stringify(orderedBody(b))}`;
-}
-
-/** The file's text: a pure function of the body and the signature (so a retry writes the same bytes). */
-export function renderDigest(b: DigestBody, signature: string): string {
-  const file: DigestFile = {
-    ...orderedBody(b),
-    signatureAlgorithm: DIGEST_SIGNATURE_ALGORITHM,
-    signature,
-  };
-  return `${JSON.stringify(file, null, 2)}\n`;
+/**
+ * What the signature covers (the AWS CLI's Sha256RSADigestValidator): the end time, bucket/key, the
+ * SHA-256 (hex) of the decompressed document and the previous signature (`null` for the first).
+ */
+export function digestStringToSign(
+  d: Pick<CloudTrailDigest, "digestEndTime" | "digestS3Bucket" | "digestS3Object" | "previousDigestSignature">,
+  documentSha256: string,
+): string {
+  return `${d.digestEndTime}\n${d.digestS3Bucket}/${d.digestS3Object}\n${documentSha256}\n${d.previousDigestSignature ?? "null"}`;
 }
 
 const isStr = (x: unknown): x is string => typeof x === "string";
 const isStrOrNull = (x: unknown): x is string | null => x === null || typeof x === "string";
 
-/** Parses a digest file's text; null when it is not a well-formed digest. */
-export function parseDigest(text: string): DigestFile | null {
+/** Parses a digest document; null when it is not a well-formed CloudTrail digest. */
+export function parseDigest(text: string): CloudTrailDigest | null {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -86,23 +97,26 @@ export function parseDigest(text: string): DigestFile | null {
   if (typeof raw !== "object" || raw === null) return null;
   const d = raw as Record<string, unknown>;
   const ok =
-    d.version === DIGEST_VERSION &&
+    isStr(d.awsAccountId) &&
     isStr(d.digestStartTime) &&
     isStr(d.digestEndTime) &&
-    isStr(d.trailARN) &&
-    isStr(d.bucket) &&
-    isStr(d.key) &&
-    isStrOrNull(d.previousDigestKey) &&
-    isStrOrNull(d.previousDigestSha256) &&
-    isStr(d.signatureAlgorithm) &&
-    isStr(d.signature) &&
-    Array.isArray(d.archives) &&
-    d.archives.every((a: unknown) => {
+    isStr(d.digestS3Bucket) &&
+    isStr(d.digestS3Object) &&
+    isStr(d.digestPublicKeyFingerprint) &&
+    isStr(d.digestSignatureAlgorithm) &&
+    isStrOrNull(d.newestEventTime) &&
+    isStrOrNull(d.oldestEventTime) &&
+    isStrOrNull(d.previousDigestS3Bucket) &&
+    isStrOrNull(d.previousDigestS3Object) &&
+    isStrOrNull(d.previousDigestHashValue) &&
+    isStrOrNull(d.previousDigestSignature) &&
+    Array.isArray(d.logFiles) &&
+    d.logFiles.every((a: unknown) => {
       if (typeof a !== "object" || a === null) return false;
       const r = a as Record<string, unknown>;
-      return isStr(r.key) && isStr(r.sha256) && typeof r.eventCount === "number" && isStr(r.windowStart);
+      return isStr(r.s3Bucket) && isStr(r.s3Object) && isStr(r.hashValue) && isStr(r.hashAlgorithm);
     });
-  return ok ? (d as unknown as DigestFile) : null;
+  return ok ? (d as unknown as CloudTrailDigest) : null;
 }
 
 export type ProblemKind =
@@ -125,24 +139,28 @@ export interface ValidationProblem {
   message: string;
 }
 
-/** A digest as read back: its key, the sha256 of its bytes, and its (signature-checked) content. */
+/** A digest as read back: its key, the SHA-256 of its decompressed document, its signature and content. */
 export interface ReadDigest {
   key: string;
   sha256: string;
-  file: DigestFile;
+  signature: string;
+  file: CloudTrailDigest;
 }
 
+/** What is known of a digest outside the range (the one before it): its hash and signature, or null when missing. */
+export type KnownDigest = { sha256: string; signature: string } | null;
+
 /**
- * The chain: every digest names the trail's previous digest and the sha256 of its bytes. `digests`
- * are the valid ones found, oldest first; `known` maps other digest keys that were looked up (e.g.
- * the one before the range) to the sha256 of their bytes, or null when the object is missing.
+ * The chain: every digest names the trail's previous digest, the SHA-256 of its document and its
+ * signature. `digests` are the valid ones found, oldest first; `known` maps other digest keys that
+ * were looked up (e.g. the one before the range).
  */
-export function checkChain(digests: readonly ReadDigest[], known: ReadonlyMap<string, string | null>): ValidationProblem[] {
+export function checkChain(digests: readonly ReadDigest[], known: ReadonlyMap<string, KnownDigest>): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  const byKey = new Map<string, string | null>(known);
-  for (const d of digests) byKey.set(d.key, d.sha256);
+  const byKey = new Map<string, KnownDigest>(known);
+  for (const d of digests) byKey.set(d.key, { sha256: d.sha256, signature: d.signature });
   digests.forEach((d, i) => {
-    const prevKey = d.file.previousDigestKey;
+    const prevKey = d.file.previousDigestS3Object;
     const window = d.file.digestStartTime;
     if (prevKey === null) {
       if (i > 0)
@@ -161,12 +179,12 @@ export function checkChain(digests: readonly ReadDigest[], known: ReadonlyMap<st
     const actual = byKey.get(prevKey);
     if (actual === undefined || actual === null) {
       problems.push({ kind: "broken-chain", key: d.key, window, message: `Digest ${d.key} chains to ${prevKey}, which does not exist.` });
-    } else if (actual !== d.file.previousDigestSha256) {
+    } else if (actual.sha256 !== d.file.previousDigestHashValue || actual.signature !== d.file.previousDigestSignature) {
       problems.push({
         kind: "broken-chain",
         key: d.key,
         window,
-        message: `Digest ${d.key} chains to ${prevKey} with SHA-256 ${d.file.previousDigestSha256}, but that file's SHA-256 is ${actual}: it was altered.`,
+        message: `Digest ${d.key} chains to ${prevKey} with SHA-256 ${d.file.previousDigestHashValue}, but that digest's SHA-256 is ${actual.sha256} (or its signature differs): it was altered.`,
       });
     }
   });

@@ -40,6 +40,7 @@ describe("validateIngestBatch", () => {
     ["account upper case", { recipientAccountId: "Acme" }, "recipientAccountId"],
     ["account too short", { recipientAccountId: "a" }, "recipientAccountId"],
     ["account leading dash", { recipientAccountId: "-acme" }, "recipientAccountId"],
+    ["account id of 11 digits", { recipientAccountId: "12345678901" }, "recipientAccountId"],
     ["project too long", { project: "p".repeat(65) }, "project"],
     ["empty userName", { userName: "" }, "userName"],
     ["userAgent too long", { userAgent: "u".repeat(1025) }, "userAgent"],

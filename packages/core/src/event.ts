@@ -1,7 +1,7 @@
 // The event record: what services POST (CloudTrail record field names), how it is
 // stored (1:1 with DB columns), and how it is rendered back as CloudTrail JSON.
 import * as v from "valibot";
-import { ACCOUNT_NAME_PATTERN } from "./iam.ts";
+import { ACCOUNT_ID_PATTERN, ACCOUNT_NAME_PATTERN } from "./iam.ts";
 import { isReadOnly } from "./read-only.ts";
 import { ingestTextProblem } from "./recordable.ts";
 import { extractResources, mergeResources, type Resource } from "./resources.ts";
@@ -58,7 +58,11 @@ export const IngestEventSchema = v.object({
   eventSource: requiredText(128, "eventSource"),
   recipientAccountId: v.pipe(
     v.string("recipientAccountId is required and must be a string."),
-    v.regex(ACCOUNT_NAME_PATTERN, "recipientAccountId must be an account name: 2–63 of a-z, 0-9 and '-'."),
+    // The account's 12-digit id or its alias; ingest resolves an alias and stores the id.
+    v.check(
+      (s) => ACCOUNT_ID_PATTERN.test(s) || (ACCOUNT_NAME_PATTERN.test(s) && !/^\d+$/.test(s)),
+      "recipientAccountId must be a 12-digit account id or an account alias (2–63 of a-z, 0-9 and '-').",
+    ),
   ),
   project: requiredText(64, "project"),
   userName: requiredText(128, "userName"),

@@ -1,7 +1,8 @@
 /**
  * Names and credentials of accounts, projects and users: what each may look like, and what an
- * account gets at creation. Account names appear in ARNs, archive keys and recipientAccountId, so
- * ingest checks them with the same pattern.
+ * account gets at creation. An account has a 12-digit id (what AWS tooling sees: ARNs, archive keys,
+ * recipientAccountId) and a name, its alias (what people type: console sign-in, the operator CLI);
+ * ingest accepts either.
  */
 import { ADMIN_GROUP } from "./access.ts";
 import { DomainError } from "./errors.ts";
@@ -12,6 +13,23 @@ export const DEFAULT_PROJECT = "default";
 export const SYSTEM_USER = "system";
 
 export const ACCOUNT_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** An account id as AWS has them: exactly 12 digits. No alias looks like one (validateAccountName). */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+export const ACCOUNT_ID_DIGITS = 12;
+
+export const isAccountId = (s: string): boolean => ACCOUNT_ID_PATTERN.test(s);
+
+/** A fresh random account id from 12 random decimal digits (the caller retries on the rare collision). */
+export function randomAccountId(randomBytes: (n: number) => Uint8Array): string {
+  let id = "";
+  while (id.length < ACCOUNT_ID_DIGITS) {
+    for (const byte of randomBytes(ACCOUNT_ID_DIGITS * 2)) {
+      // 250 = 25 * 10: rejection sampling keeps every digit uniform.
+      if (byte < 250 && id.length < ACCOUNT_ID_DIGITS) id += String(byte % 10);
+    }
+  }
+  return id;
+}
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** IAM's own user-name alphabet. */
 const USER_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
@@ -24,10 +42,16 @@ function invalid(message: string): never {
   throw new DomainError("ValidationException", message);
 }
 
-export function validateAccountName(accountId: string): void {
-  if (!ACCOUNT_NAME_PATTERN.test(accountId)) {
-    invalid(`Account name "${accountId}" is not valid: use 2–63 characters of a-z, 0-9 and '-', starting with a letter or digit.`);
+/** An account's name (its alias). Never all digits, so an alias can never be mistaken for an id. */
+export function validateAccountName(alias: string): void {
+  if (!ACCOUNT_NAME_PATTERN.test(alias)) {
+    invalid(`Account name "${alias}" is not valid: use 2–63 characters of a-z, 0-9 and '-', starting with a letter or digit.`);
   }
+  if (/^\d+$/.test(alias)) invalid(`Account name "${alias}" is not valid: it must not be all digits (12 digits are an account id).`);
+}
+
+export function validateAccountId(accountId: string): void {
+  if (!isAccountId(accountId)) invalid(`Account id "${accountId}" is not valid: an account id is 12 digits.`);
 }
 
 export function validateProjectName(project: string): void {

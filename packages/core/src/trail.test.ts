@@ -194,10 +194,16 @@ describe("object keys", () => {
   for (const [prefix, key] of cases)
     test(`archiveKey prefix=${JSON.stringify(prefix)}`, () =>
       expect(archiveKey({ prefix, accountId: "acme", region: "eu-1", windowStart, id: "abc" })).toBe(key));
-  test("digestKey", () =>
-    expect(digestKey({ prefix: "logs", accountId: "acme", region: "eu-1", trailName: "main", hourStart: new Date("2026-11-24T10:00:00Z") })).toBe(
-      "logs/AWSLogs/acme/CloudTrail-Digest/eu-1/2026/11/24/acme_CloudTrail-Digest_eu-1_main_eu-1_20261124T1000Z.json",
-    ));
+  test("digestKey: CloudTrail's name, dated by the digest's end (the last hour of a day lands in the next day's folder)", () => {
+    expect(digestKey({ prefix: "logs", accountId: "123456789012", region: "eu-1", trailName: "main", hourStart: new Date("2026-11-24T10:00:00Z") })).toBe(
+      "logs/AWSLogs/123456789012/CloudTrail-Digest/eu-1/2026/11/24/123456789012_CloudTrail-Digest_eu-1_main_eu-1_20261124T110000Z.json.gz",
+    );
+    const key = digestKey({ prefix: "", accountId: "123456789012", region: "eu-1", trailName: "main", hourStart: new Date("2026-11-24T23:00:00Z") });
+    expect(key).toBe("AWSLogs/123456789012/CloudTrail-Digest/eu-1/2026/11/25/123456789012_CloudTrail-Digest_eu-1_main_eu-1_20261125T000000Z.json.gz");
+    // What the AWS CLI's validator matches and reads back (validation.py: _create_digest_key_regex, extract_digest_key_date).
+    expect(key).toMatch(/^AWSLogs\/123456789012\/CloudTrail-Digest\/eu-1\/\d+\/\d+\/\d+\/123456789012_CloudTrail-Digest_eu-1_main_eu-1_.+\.json\.gz$/);
+    expect(key.slice(-24, -8)).toBe("20261125T000000Z");
+  });
 });
 
 describe("selectors", () => {

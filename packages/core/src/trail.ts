@@ -165,12 +165,19 @@ export function archiveKey(a: { prefix: string; accountId: string; region: strin
   return `${keyPrefix(a.prefix, a.accountId, "CloudTrail", a.region, a.windowStart)}${a.accountId}_CloudTrail_${a.region}_${compactUtc(a.windowStart)}_${a.id}.tar.gz`;
 }
 
+/** `YYYYMMDDTHHmmssZ`, as in CloudTrail digest names (`aws cloudtrail validate-logs` reads it back). */
+function compactUtcSeconds(t: Date): string {
+  return `${compactUtc(t).slice(0, -1)}${pad(t.getUTCSeconds())}Z`;
+}
+
 /**
- * The hourly digest of one trail. Like CloudTrail's, the name carries the trail's name, so two
- * trails of an account writing to the same bucket and prefix never overwrite each other's digests.
+ * The hourly digest of one trail, named exactly as CloudTrail names it (the AWS CLI's validator
+ * skips any other name): its day folder and time are the digest's end, and the name carries the
+ * trail's name, so two trails writing to the same bucket and prefix never overwrite each other's.
  */
 export function digestKey(a: { prefix: string; accountId: string; region: string; trailName: string; hourStart: Date }): string {
-  return `${keyPrefix(a.prefix, a.accountId, "CloudTrail-Digest", a.region, a.hourStart)}${a.accountId}_CloudTrail-Digest_${a.region}_${a.trailName}_${a.region}_${compactUtc(a.hourStart)}.json`;
+  const end = new Date(a.hourStart.getTime() + DIGEST_PERIOD_MS);
+  return `${keyPrefix(a.prefix, a.accountId, "CloudTrail-Digest", a.region, end)}${a.accountId}_CloudTrail-Digest_${a.region}_${a.trailName}_${a.region}_${compactUtcSeconds(end)}.json.gz`;
 }
 
 export const READ_WRITE_TYPES = ["All", "ReadOnly", "WriteOnly"] as const;

@@ -6,6 +6,8 @@ import { type StoredEvent, toCloudTrailRecord } from "@activity-log/core";
 export interface TrailArchive {
   bytes: Uint8Array;
   sha256: string;
+  /** SHA-256 (hex) of the decompressed archive (the tar): what CloudTrail digests list as hashValue. */
+  contentSha256: string;
   /** The JSON file inside, for tests and digests. */
   fileName: string;
 }
@@ -27,7 +29,12 @@ export async function buildTrailArchive(objectKey: string, events: readonly Stor
   const fileName = objectKey.slice(objectKey.lastIndexOf("/") + 1).replace(/\.tar\.gz$/, ".json");
   const tar = await tarOf(fileName, Buffer.from(recordsJson(events, region), "utf8"), mtime);
   const bytes = new Uint8Array(gzipSync(tar, { level: 6 }));
-  return { bytes, sha256: createHash("sha256").update(bytes).digest("hex"), fileName };
+  return {
+    bytes,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    contentSha256: createHash("sha256").update(tar).digest("hex"),
+    fileName,
+  };
 }
 
 /** A one-entry tar file (two zero blocks at the end, as GNU tar expects). */

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
+import { createHash, createPublicKey, verify } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { runCli } from "@activity-log/api/admin";
-import { listDeliveries, listDigests, loadTrail, nativeQuery } from "@activity-log/api/db";
+import { listDeliveries, listDigests, loadTrail, nativeQuery, signingKeyByFingerprint } from "@activity-log/api/db";
 import { createTestDeps, ingest, readObject, seedAccountWithKey, seedTrail, serveApp, type TestDeps, testEvent } from "@activity-log/api/test-kit";
-import { canonicalDigest, parseDigest } from "@activity-log/core";
+import { type CloudTrailDigest, digestStringToSign, parseDigest } from "@activity-log/core";
 import { deliverTrails } from "./trails.ts";
 
 const at = (hhmmss: string) => new Date(`2026-11-24T${hhmmss}Z`);
@@ -24,12 +25,27 @@ afterAll(async () => {
 });
 
 async function setup() {
-  const accountId = `dg-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
+  const alias = `dg-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
   await nativeQuery(deps.database, `update trails set is_logging = false`);
-  const key = await seedAccountWithKey(deps, accountId);
+  const key = await seedAccountWithKey(deps, alias);
+  const { accountId } = key;
   await deps.storage.service().createBucket(BUCKET);
   const trail = await seedTrail(deps, { accountId, name: "main", bucket: BUCKET, accessKeyId: key.accessKeyId, prefix: `p-${accountId}` });
-  return { accountId, trail, store: deps.storage.withCredentials(key) };
+  return { accountId, alias, trail, store: deps.storage.withCredentials(key) };
+}
+
+/** A digest object read back: its decompressed document, parsed, and its S3 metadata. */
+async function readDigest(store: ReturnType<TestDeps["storage"]["service"]>, key: string) {
+  const got = (await store.get(BUCKET, key))!;
+  const document = gunzipSync(new Uint8Array(await new Response(got.body).arrayBuffer()));
+  return { document, file: parseDigest(document.toString("utf8"))!, metadata: got.metadata };
+}
+
+/** Verifies a digest as the AWS CLI does: SHA256withRSA over its string to sign, with the public key its fingerprint names. */
+async function verifies(file: CloudTrailDigest, document: Uint8Array, signatureHex: string): Promise<boolean> {
+  const key = (await signingKeyByFingerprint(deps.database, file.digestPublicKeyFingerprint))!;
+  const publicKey = createPublicKey({ key: Buffer.from(key.publicKeyDer, "base64"), format: "der", type: "pkcs1" });
+  return verify("sha256", Buffer.from(digestStringToSign(file, sha(document))), publicKey, Buffer.from(signatureHex, "hex"));
 }
 
 /** The CLI as operators run it, against this process's service. */
@@ -67,7 +83,7 @@ async function threeHours() {
 }
 
 describe("hourly digests", () => {
-  test("one signed digest per settled hour, listing its archives and chained to the previous one", async () => {
+  test("one signed digest per settled hour in CloudTrail's format, listing its archives and chained to the previous one", async () => {
     const { accountId, trail, store } = await setup();
     await ingest(deps.database, [testEvent(accountId, at("10:01:00")), testEvent(accountId, at("10:31:00")), testEvent(accountId, at("11:06:00"))]);
     await deliverTrails(deps, at("10:55:00"), { settleMs: 0 });
@@ -75,7 +91,7 @@ describe("hourly digests", () => {
     await deliverTrails(deps, at("11:00:00"), { settleMs: 0 });
     const [d10] = await listDigests(deps.database, trail.id);
     expect(d10!.objectKey).toBe(
-      `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/ru-msk/2026/11/24/${accountId}_CloudTrail-Digest_ru-msk_main_ru-msk_20261124T1000Z.json`,
+      `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/ru-msk/2026/11/24/${accountId}_CloudTrail-Digest_ru-msk_main_ru-msk_20261124T110000Z.json.gz`,
     );
     expect((await loadTrail(deps.database, trail.id))?.latestDigestTime).toEqual(at("11:00:00"));
 
@@ -89,7 +105,7 @@ describe("hourly digests", () => {
         },
       }),
     ).rejects.toBe(crash);
-    const key11 = (await store.list(BUCKET, `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/`)).map((o) => o.key).find((k) => k.includes("T1100Z"))!;
+    const key11 = (await store.list(BUCKET, `p-${accountId}/AWSLogs/${accountId}/CloudTrail-Digest/`)).map((o) => o.key).find((k) => k.includes("T120000Z"))!;
     const first = await readObject(store, BUCKET, key11);
     expect((await listDigests(deps.database, trail.id)).length).toBe(1);
     await deliverTrails(deps, at("12:00:00"), { settleMs: 0 });
@@ -100,32 +116,71 @@ describe("hourly digests", () => {
       ["2026-11-24T10:00:00.000Z", 2],
       ["2026-11-24T11:00:00.000Z", 1],
     ]);
-    expect(rows[1]!.sha256).toBe(sha(again));
 
-    const file10 = parseDigest(new TextDecoder().decode(await readObject(store, BUCKET, d10!.objectKey)))!;
-    const file11 = parseDigest(new TextDecoder().decode(again))!;
+    const r10 = await readDigest(store, d10!.objectKey);
+    const r11 = await readDigest(store, key11);
+    expect(rows[1]!.sha256).toBe(sha(r11.document));
+    expect(r11.metadata).toMatchObject({ "signature-algorithm": "SHA256withRSA", signature: rows[1]!.signature });
     const deliveries = (await listDeliveries(deps.database, trail.id)).filter((r) => r.status === "delivered");
-    expect(file10).toMatchObject({
+    expect(r10.file).toMatchObject({
+      awsAccountId: accountId,
       digestStartTime: "2026-11-24T10:00:00Z",
       digestEndTime: "2026-11-24T11:00:00Z",
-      trailARN: `arn:aws:cloudtrail:ru-msk:${accountId}:trail/main`,
-      previousDigestKey: null,
-      previousDigestSha256: null,
+      digestS3Bucket: BUCKET,
+      digestS3Object: d10!.objectKey,
+      digestSignatureAlgorithm: "SHA256withRSA",
+      oldestEventTime: "2026-11-24T10:01:00Z",
+      newestEventTime: "2026-11-24T10:31:00Z",
+      previousDigestS3Bucket: null,
+      previousDigestS3Object: null,
+      previousDigestHashValue: null,
+      previousDigestSignature: null,
     });
-    expect(file10.archives).toEqual(
-      deliveries
-        .slice(0, 2)
-        .map((r) => ({ key: r.objectKey!, sha256: r.sha256!, eventCount: 1, windowStart: r.windowStart.toISOString().replace(".000", "") })),
-    );
-    expect(file11).toMatchObject({ previousDigestKey: d10!.objectKey, previousDigestSha256: rows[0]!.sha256 });
-    expect(file11.archives.map((a) => a.windowStart)).toEqual(["2026-11-24T11:05:00Z"]);
-    expect(deps.secrets.verify(canonicalDigest(file11), file11.signature)).toBe(true);
-    expect(deps.secrets.verify(canonicalDigest({ ...file11, archives: [] }), file11.signature)).toBe(false);
+    // hashValue is the SHA-256 of the decompressed archive (the tar), as CloudTrail's digests list it.
+    for (const [i, f] of r10.file.logFiles.entries()) {
+      const archive = await readObject(store, BUCKET, deliveries[i]!.objectKey!);
+      expect(f).toEqual({
+        s3Bucket: BUCKET,
+        s3Object: deliveries[i]!.objectKey!,
+        hashValue: sha(gunzipSync(archive)),
+        hashAlgorithm: "SHA-256",
+        oldestEventTime: i === 0 ? "2026-11-24T10:01:00Z" : "2026-11-24T10:31:00Z",
+        newestEventTime: i === 0 ? "2026-11-24T10:01:00Z" : "2026-11-24T10:31:00Z",
+      });
+    }
+    expect(r11.file).toMatchObject({
+      previousDigestS3Bucket: BUCKET,
+      previousDigestS3Object: d10!.objectKey,
+      previousDigestHashValue: sha(r10.document),
+      previousDigestHashAlgorithm: "SHA-256",
+      previousDigestSignature: r10.metadata.signature,
+    });
+    expect(await verifies(r10.file, r10.document, r10.metadata.signature!)).toBe(true);
+    expect(await verifies(r11.file, r11.document, r11.metadata.signature!)).toBe(true);
+    // One changed byte of the document, or the chain's previous signature, and the signature fails.
+    const forged = Buffer.from(r11.document.toString("utf8").replace("11:06:00", "11:07:00"));
+    expect(await verifies(parseDigest(forged.toString("utf8"))!, forged, r11.metadata.signature!)).toBe(false);
+    expect(await verifies({ ...r11.file, previousDigestSignature: "00" }, r11.document, r11.metadata.signature!)).toBe(false);
+  });
+
+  test("hours without archives get a digest too (logFiles []); trails without log file validation get none", async () => {
+    const s = await threeHours();
+    const rows = await listDigests(deps.database, s.trail.id);
+    expect(rows.map((r) => r.archiveCount)).toEqual([2, 1, 0]);
+    expect((await readDigest(s.store, rows[2]!.objectKey)).file).toMatchObject({ logFiles: [], oldestEventTime: null, newestEventTime: null });
+
+    const other = await setup();
+    await nativeQuery(deps.database, `update trails set log_file_validation = false where id = $1`, [other.trail.id]);
+    await ingest(deps.database, [testEvent(other.accountId, at("10:01:00"))]);
+    await deliverTrails(deps, at("12:00:00"), { settleMs: 0 });
+    expect((await listDeliveries(deps.database, other.trail.id)).some((d) => d.status === "delivered")).toBe(true);
+    expect(await listDigests(deps.database, other.trail.id)).toEqual([]);
   });
 
   test("validate-trail: intact archives pass (CLI exit 0)", async () => {
-    const { accountId } = await threeHours();
-    const r = await admin(["validate-trail", accountId, "main", "--from", "2026-11-24T10:00:00Z"]);
+    const { accountId, alias } = await threeHours();
+    // The operator names the account by alias or by id.
+    const r = await admin(["validate-trail", alias, "main", "--from", "2026-11-24T10:00:00Z"]);
     expect(r.err).toBe("");
     expect(r.body).toMatchObject({ valid: true, digests: 3, archives: 3, problems: [], from: "2026-11-24T10:00:00.000Z", to: "2026-11-24T13:00:00.000Z" });
     expect(r.code).toBe(0);
@@ -178,8 +233,9 @@ describe("hourly digests", () => {
     const digests = await listDigests(deps.database, trail.id);
     const planted = `p-${accountId}/AWSLogs/${accountId}/CloudTrail/ru-msk/2026/11/24/${accountId}_CloudTrail_ru-msk_20261124T1210Z_feedfeedfeedfeed.tar.gz`;
     await store.put(BUCKET, planted, new TextEncoder().encode("x"));
-    const text = new TextDecoder().decode(await readObject(store, BUCKET, digests[0]!.objectKey));
-    await store.put(BUCKET, digests[0]!.objectKey, new TextEncoder().encode(text.replace(/"eventCount": 1/, '"eventCount": 7')));
+    const original = await readDigest(store, digests[0]!.objectKey);
+    const altered = original.document.toString("utf8").replace(/"hashValue":"[0-9a-f]/, '"hashValue":"x');
+    await store.put(BUCKET, digests[0]!.objectKey, new Uint8Array(gzipSync(altered)), { metadata: original.metadata });
     const r = await admin(["validate-trail", accountId, "main", "--from", "2026-11-24T09:55:00Z"]);
     expect(r.code).toBe(1);
     const kinds = r.body!.problems.map((p) => p.kind);

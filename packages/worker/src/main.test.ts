@@ -23,8 +23,8 @@ afterAll(() => deps.cleanup());
 
 test("runOnce: partitions ahead, old ones dropped past the largest retention", async () => {
   await nativeQuery(deps.database, `select activity_log_ensure_event_partition('2026-09-01'::date)`);
-  await createAccount(deps.database.db, "ret-acct");
-  await setQuota(deps.database.db, "ret-acct", "retentionDays", 60);
+  const { accountId } = await createAccount(deps.database.db, "ret-acct");
+  await setQuota(deps.database.db, accountId, "retentionDays", 60);
   expect(largestRetentionDays(await retentionOverrides(deps.database.db))).toBe(60);
   await nativeQuery(deps.database, `select activity_log_ensure_event_partition('2026-09-30'::date)`);
   const summary = await runOnce(deps, T0, { settleMs: 0 });
@@ -35,26 +35,29 @@ test("runOnce: partitions ahead, old ones dropped past the largest retention", a
 });
 
 test("expired console sessions are closed with one AwsConsoleAutoSignOut event each", async () => {
-  await createAccount(deps.database.db, "sess-acct");
-  await createUser(deps.database.db, "sess-acct", "bob", "correct-horse-battery");
-  const [user] = await nativeQuery<{ id: string }>(deps.database, `select id from users where account_id = 'sess-acct' and name = 'bob'`);
+  const { accountId } = await createAccount(deps.database.db, "sess-acct");
+  await createUser(deps.database.db, accountId, "bob", "correct-horse-battery");
+  const [user] = await nativeQuery<{ id: string }>(deps.database, `select id from users where account_id = $1 and name = 'bob'`, [accountId]);
   const expiry = new Date(T0.getTime() - 60_000);
   await nativeQuery(
     deps.database,
     `insert into sessions (token_hash, account_id, user_id, csrf_token, source_ip, user_agent, expires_at)
-     values ('expired-1', 'sess-acct', $1, 'c', '10.1.1.1', 'Firefox', $2), ('live-1', 'sess-acct', $1, 'c', null, null, $3)`,
-    [user!.id, expiry.toISOString(), new Date(T0.getTime() + 600_000).toISOString()],
+     values ('expired-1', $4, $1, 'c', '10.1.1.1', 'Firefox', $2), ('live-1', $4, $1, 'c', null, null, $3)`,
+    [user!.id, expiry.toISOString(), new Date(T0.getTime() + 600_000).toISOString(), accountId],
   );
   const [a, b] = await Promise.all([runOnce(deps, T0, { settleMs: 0 }), runOnce(deps, T0, { settleMs: 0 })]);
   expect(a.retention.closedSessions + b.retention.closedSessions).toBe(1);
   const events = await nativeQuery<{ event_type: string; user_name: string; event_time: Date; source_ip: string }>(
     deps.database,
-    `select event_type, user_name, event_time, source_ip from events where account_id = 'sess-acct'`,
+    `select event_type, user_name, event_time, source_ip from events where account_id = $1`,
+    [accountId],
   );
   expect(events).toHaveLength(1);
   expect(events[0]).toMatchObject({ event_type: "AwsConsoleAutoSignOut", user_name: "bob", source_ip: "10.1.1.1" });
   expect(new Date(events[0]!.event_time)).toEqual(expiry);
-  const open = await nativeQuery<{ token_hash: string }>(deps.database, `select token_hash from sessions where account_id = 'sess-acct' and closed_at is null`);
+  const open = await nativeQuery<{ token_hash: string }>(deps.database, `select token_hash from sessions where account_id = $1 and closed_at is null`, [
+    accountId,
+  ]);
   expect(open.map((s) => s.token_hash)).toEqual(["live-1"]);
 });
 
@@ -63,11 +66,12 @@ test("the loop runs the jobs and stops promptly", async () => {
   const own = await createTestDeps({ clock: fixedClock(new Date(T0.getTime() + 10 * 60_000)) });
   try {
     const key = await seedAccountWithKey(own, "loop-acct");
+    const accountId = key.accountId;
     await own.storage.service().createBucket("loop-bucket");
-    const trail = await seedTrail(own, { accountId: "loop-acct", name: "main", bucket: "loop-bucket", accessKeyId: key.accessKeyId });
-    await ingest(own.database, [testEvent("loop-acct", new Date(T0.getTime() + 60_000))]);
+    const trail = await seedTrail(own, { accountId, name: "main", bucket: "loop-bucket", accessKeyId: key.accessKeyId });
+    await ingest(own.database, [testEvent(accountId, new Date(T0.getTime() + 60_000))]);
     const report = await requestReport(own.database, {
-      accountId: "loop-acct",
+      accountId,
       createdBy: "alice",
       format: "csv",
       filter: {},
@@ -96,7 +100,7 @@ test("the loop runs the jobs and stops promptly", async () => {
       eventCount: 1,
     });
     // reports: the queued report is built.
-    expect(await getReport(own.database, "loop-acct", report.id)).toMatchObject({ status: "ready" });
+    expect(await getReport(own.database, accountId, report.id)).toMatchObject({ status: "ready" });
   } finally {
     await own.cleanup();
   }

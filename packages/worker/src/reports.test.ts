@@ -71,9 +71,8 @@ function queueReport(database: TestDeps["database"], accountId: string, format: 
 for (const backend of backends) {
   describe(`reports (${backend.name})`, () => {
     async function setup() {
-      const accountId = `rp-${++n}-${Math.random().toString(36).slice(2, 6)}`;
       const d: TestDeps = { ...deps, storage: backend.storage() };
-      await createAccount(d.database.db, accountId);
+      const { accountId } = await createAccount(d.database.db, `rp-${++n}-${Math.random().toString(36).slice(2, 6)}`);
       return { d, accountId };
     }
     const build = async (d: TestDeps, r: ReportRow) => {
@@ -163,8 +162,7 @@ for (const backend of backends) {
 }
 
 test("a report deleted while generating is abandoned and leaves no object", async () => {
-  const accountId = `rp-del-${Math.random().toString(36).slice(2, 6)}`;
-  await createAccount(deps.database.db, accountId);
+  const { accountId } = await createAccount(deps.database.db, `rp-del-${Math.random().toString(36).slice(2, 6)}`);
   await ingest(
     deps.database,
     Array.from({ length: 20 }, (_, i) => testEvent(accountId, new Date(Date.parse("2026-11-24T09:00:00Z") + i * 1000))),

@@ -12,6 +12,7 @@ function banner(url: string, region: string, demo: DemoCredentials | null, seede
   if (demo) {
     lines.push(
       `  Sign in      account ${demo.account}, user ${demo.user}, password ${demo.password}`,
+      `  Account id   ${demo.accountId} (in ARNs, events and archive keys)`,
       `  Access key   ${demo.accessKeyId} / ${demo.secretAccessKey} (user ${demo.user}, project ${demo.project})`,
       `  AWS CLI      AWS_ACCESS_KEY_ID=${demo.accessKeyId} AWS_SECRET_ACCESS_KEY='${demo.secretAccessKey}' \\`,
       `                 aws --endpoint-url ${url} --region ${region} cloudtrail lookup-events \\`,

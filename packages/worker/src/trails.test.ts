@@ -80,11 +80,12 @@ const backends: Backend[] = [
 
 /** A fresh account with a logging trail writing to BUCKET, on the given backend. */
 async function setup(backend: Backend, trailOptions: { prefix?: string; startAt?: Date } = {}) {
-  const accountId = `acct-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
+  const alias = `acct-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
   // Tests share one database: other tests' trails (whatever ran before) must not count in this one's summaries.
   await nativeQuery(deps.database, `update trails set is_logging = false`);
   const d: TestDeps = { ...deps, storage: backend.storage() };
-  const key = await seedAccountWithKey(d, accountId);
+  const key = await seedAccountWithKey(d, alias);
+  const accountId = key.accountId;
   backend.allowKey(key);
   await d.storage.service().createBucket(BUCKET);
   const trail = await seedTrail(d, {

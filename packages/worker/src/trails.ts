@@ -55,6 +55,7 @@ import {
   listDueTrails,
   loadTrail,
   markDelivered,
+  recordDigestFailure,
   markEmpty,
   markSkipped,
   moveCursor,
@@ -105,7 +106,7 @@ export async function deliverTrails(deps: AppDeps, now: Date, options: TrailDeli
 async function deliverTrail(deps: AppDeps, trailId: string, now: Date, options: TrailDeliveryOptions, summary: TrailDeliverySummary): Promise<void> {
   const trail = await deliverWindows(deps, trailId, now, options, summary);
   // Like archives, digests are not written while the subscription is inactive; they catch up after.
-  if (trail && (await isSubscriptionActive(deps.database.db, trail.accountId))) await deliverDigests(deps, trail, now, options, summary);
+  if (trail?.logFileValidation && (await isSubscriptionActive(deps.database.db, trail.accountId))) await deliverDigests(deps, trail, now, options, summary);
 }
 
 /** Hourly digests of the hours now settled (digests.ts); a storage failure backs off like a window. */
@@ -120,6 +121,7 @@ async function deliverDigests(deps: AppDeps, trail: TrailRow, now: Date, options
     );
   } catch (error) {
     if (!(error instanceof StorageError)) throw error;
+    await recordDigestFailure(deps.database, trail.id, error.message);
     await recordFailure(deps.database, trail, error.message, now);
     summary.failed++;
   }
@@ -192,6 +194,8 @@ async function deliverWindow(
 ): Promise<boolean> {
   let archive: Awaited<ReturnType<typeof buildTrailArchive>>;
   let eventCount: number;
+  let oldestEventTime: Date;
+  let newestEventTime: Date;
   try {
     const events = await readWindowEvents(deps.database, {
       accountId: trail.accountId,
@@ -209,6 +213,15 @@ async function deliverWindow(
       return true;
     }
     eventCount = admitted.length;
+    let oldest = Number.POSITIVE_INFINITY;
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const e of admitted) {
+      const t = e.eventTime.getTime();
+      if (t < oldest) oldest = t;
+      if (t > newest) newest = t;
+    }
+    oldestEventTime = new Date(oldest);
+    newestEventTime = new Date(newest);
     archive = await buildTrailArchive(d.objectKey!, admitted, trail.region, new Date(d.windowStart.getTime() + WINDOW_MS));
     const store = deps.storage.withCredentials(await trailCredentials(deps, trail));
     await store.put(trail.bucket, d.objectKey!, archive.bytes, { contentType: "application/gzip" });
@@ -221,7 +234,15 @@ async function deliverWindow(
   }
   // A crash here (simulated by the hook in tests) leaves the row pending: the retry overwrites.
   await options.afterUpload?.(trail, d);
-  await markDelivered(deps.database, d, { eventCount, sha256: archive.sha256, bytes: archive.bytes.length, now });
+  await markDelivered(deps.database, d, {
+    eventCount,
+    sha256: archive.sha256,
+    contentSha256: archive.contentSha256,
+    oldestEventTime,
+    newestEventTime,
+    bytes: archive.bytes.length,
+    now,
+  });
   summary.delivered++;
   return true;
 }

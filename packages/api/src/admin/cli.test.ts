@@ -10,7 +10,7 @@ import { ConfigError } from "../config.ts";
 import { rowsOf, type Database } from "../db/client.ts";
 import { silentLogger } from "../logger.ts";
 import { startServer, type RunningServer } from "../server.ts";
-import { createTestDatabase, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, testEnv } from "../test-kit/index.ts";
+import { createTestDatabase, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, testAccountId, testEnv } from "../test-kit/index.ts";
 import { sql } from "drizzle-orm";
 
 const CLI = new URL("./cli.ts", import.meta.url).pathname;
@@ -65,19 +65,19 @@ describe("admin CLI against a running service", () => {
     const r = await admin(["account", "create", "initech"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ accountId: "initech", project: "default", systemUser: "system" });
+    expect(JSON.parse(r.stdout)).toEqual({ accountId: expect.stringMatching(/^\d{12}$/), alias: "initech", project: "default", systemUser: "system" });
   });
 
   test("a leading -- (as `bun run admin -- …` may pass it) is ignored", async () => {
-    await ensureAccount({ database }, "hooli");
+    const hooli = await ensureAccount({ database }, "hooli");
     const r = await admin(["--", "project", "create", "hooli", "production"]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ accountId: "hooli", project: "production" });
+    expect(JSON.parse(r.stdout)).toEqual({ accountId: hooli, project: "production" });
   });
 
   test("user, group, key, subscription and quota commands", async () => {
     // An account of its own, with the project its commands refer to.
-    await ensureAccount({ database }, "globex", { projects: ["production"] });
+    const globex = await ensureAccount({ database }, "globex", { projects: ["production"] });
     const user = await admin(["user", "create", "globex", "alice", "--password", "alice-password-1"]);
     expect(JSON.parse(user.stdout)).toEqual({ user: "alice", password: "alice-password-1" });
     const generated = JSON.parse((await admin(["user", "create", "globex", "bob"])).stdout);
@@ -91,8 +91,8 @@ describe("admin CLI against a running service", () => {
       (await admin(["key", "create", "globex", "bob", "default", "--access-key-id", "IMPORTED0001", "--secret-access-key", "imported-secret"])).stdout,
     );
     expect(imported).toEqual({ AccessKeyId: "IMPORTED0001", SecretAccessKey: "imported-secret" });
-    expect(JSON.parse((await admin(["subscription", "set", "globex", "inactive"])).stdout)).toEqual({ accountId: "globex", subscription: "inactive" });
-    expect(JSON.parse((await admin(["quota", "set", "globex", "trails", "4"])).stdout)).toEqual({ accountId: "globex", quota: "trails", value: 4 });
+    expect(JSON.parse((await admin(["subscription", "set", "globex", "inactive"])).stdout)).toEqual({ accountId: globex, subscription: "inactive" });
+    expect(JSON.parse((await admin(["quota", "set", "globex", "trails", "4"])).stdout)).toEqual({ accountId: globex, quota: "trails", value: 4 });
     expect(JSON.parse((await admin(["account", "show", "globex"])).stdout)).toMatchObject({ subscription: "inactive", quotas: { trails: 4 } });
     expect((await admin(["group", "remove", "globex", "alice", "production"])).code).toBe(0);
   });
@@ -122,7 +122,7 @@ describe("admin CLI against a running service", () => {
       error_code: string | null;
     }>(
       database.db,
-      sql`select event_name, user_name, event_source, request_parameters, response_elements, error_code from events where account_id = 'umbrella' order by event_time`,
+      sql`select event_name, user_name, event_source, request_parameters, response_elements, error_code from events where account_id = (select id from accounts where alias = 'umbrella') order by event_time`,
     );
     const names = rows.map((r) => r.event_name);
     for (const name of [
@@ -149,7 +149,11 @@ describe("admin CLI against a running service", () => {
   test("unknown account, duplicate user, bad quota name: one line, exit 1", async () => {
     await acme();
     expectOneLineError(await admin(["user", "create", "nope", "x"]), 1, /^NotFoundException: Account nope does not exist\.$/m);
-    expectOneLineError(await admin(["user", "create", "acme", "alice"]), 1, /^ConflictException: User alice already exists in account acme\.$/m);
+    expectOneLineError(
+      await admin(["user", "create", "acme", "alice"]),
+      1,
+      new RegExp(`^ConflictException: User alice already exists in account ${testAccountId("acme")}\\.$`, "m"),
+    );
     expectOneLineError(await admin(["account", "create", "acme"]), 1, /ConflictException: Account acme already exists\./);
     expectOneLineError(
       await admin(["quota", "set", "acme", "bogus", "3"]),
@@ -161,7 +165,7 @@ describe("admin CLI against a running service", () => {
     expectOneLineError(
       await admin(["validate-trail", "acme", "t1", "--from", "2026-11-01T00:00:00Z"]),
       1,
-      /^NotFoundException: Trail t1 does not exist in account acme\.$/m,
+      /^NotFoundException: Trail t1 does not exist in account \d{12}\.$/m,
     );
   });
 
@@ -170,7 +174,7 @@ describe("admin CLI against a running service", () => {
     expectOneLineError(await admin(["quota", "set", "acme", "trails"]), 2, /quota set takes/);
     const help = await admin(["help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("account create <account>");
+    expect(help.stdout).toContain("account create <alias>");
     expect((await admin([])).code).toBe(2);
   });
 
@@ -192,7 +196,7 @@ describe("admin CLI against a running service", () => {
     writeFileSync(join(dir, "secrets.json"), JSON.stringify({ SECRET_KEY: "x", INGEST_TOKEN: "y", OPERATOR_TOKEN: TOKEN }));
     const ok = await admin(["account", "show", "acme"], { ACTIVITY_LOG_URL: server.url, DATA_DIR: dir });
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout).accountId).toBe("acme");
+    expect(JSON.parse(ok.stdout)).toMatchObject({ alias: "acme", accountId: expect.stringMatching(/^\d{12}$/) });
     writeFileSync(join(dir, "secrets.json"), "{broken");
     expectOneLineError(await admin(["account", "show", "acme"], { ACTIVITY_LOG_URL: server.url, DATA_DIR: dir }), 1, /not readable JSON/);
   });

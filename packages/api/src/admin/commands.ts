@@ -15,7 +15,7 @@ export class UsageError extends Error {}
 
 export const USAGE = `Usage: bun run admin -- <command>
 
-  account create <account>
+  account create <alias>                           (prints the new 12-digit account id)
   account show <account>
   project create <account> <project>
   user create <account> <user> [--password <password>]
@@ -28,6 +28,7 @@ export const USAGE = `Usage: bun run admin -- <command>
   quota set <account> trails|retentionDays|reportsStored|reportsGenerating|reportTtlHours <n>
   validate-trail <account> <trail> --from <ISO-8601> [--to <ISO-8601>]
 
+<account> is the account's alias or its 12-digit id.
 Talks to the running service at $ACTIVITY_LOG_URL (default http://127.0.0.1:$PORT, PORT 8080)
 with $OPERATOR_TOKEN (default: read from $DATA_DIR/secrets.json, DATA_DIR ./.data).`;
 

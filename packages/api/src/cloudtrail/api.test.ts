@@ -8,6 +8,7 @@ import {
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetTrailCommand,
+  ListPublicKeysCommand,
   GetTrailStatusCommand,
   ListTrailsCommand,
   LookupEventsCommand,
@@ -16,9 +17,11 @@ import {
   StopLoggingCommand,
   UpdateTrailCommand,
 } from "@aws-sdk/client-cloudtrail";
+import { createHash, createPublicKey, verify } from "node:crypto";
 import { setQuota, setSubscription } from "../db/iam.ts";
+import { digestSigner } from "../trails/signing-keys.ts";
 import { recordEvent } from "../record.ts";
-import { cloudTrailClient, createTestUser, errorOf, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
+import { cloudTrailClient, createTestUser, errorOf, startTestServer, TEST_REGION, type TestServer, type TestUser, testAccountId } from "../test-kit/index.ts";
 
 let h: TestServer;
 let admin: TestUser;
@@ -48,7 +51,7 @@ afterAll(async () => {
 
 describe("trail lifecycle", () => {
   // Each test works in an account of its own, on that account's trail "audit".
-  const arnOf = (accountId: string) => `arn:aws:cloudtrail:${TEST_REGION}:${accountId}:trail/audit`;
+  const arnOf = (alias: string) => `arn:aws:cloudtrail:${TEST_REGION}:${testAccountId(alias)}:trail/audit`;
 
   /** A new account's client and its trail "audit" (acme-audit, prefix "logs"), created but not logging. */
   async function withTrail(accountId: string): Promise<{ ct: CloudTrailClient; arn: string }> {
@@ -61,7 +64,16 @@ describe("trail lifecycle", () => {
     const ct = await clientOf("lc-create");
     const arn = arnOf("lc-create");
     const created = await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: "acme-audit", S3KeyPrefix: "logs" }));
-    expect(created).toMatchObject({ Name: "audit", S3BucketName: "acme-audit", S3KeyPrefix: "logs", TrailARN: arn, IsMultiRegionTrail: false });
+    // The id in the ARN is the account's 12-digit id; log file validation is off unless asked for (as AWS).
+    expect(arn).toMatch(/^arn:aws:cloudtrail:[^:]+:\d{12}:trail\/audit$/);
+    expect(created).toMatchObject({
+      Name: "audit",
+      S3BucketName: "acme-audit",
+      S3KeyPrefix: "logs",
+      TrailARN: arn,
+      IsMultiRegionTrail: false,
+      LogFileValidationEnabled: false,
+    });
     const status = await ct.send(new GetTrailStatusCommand({ Name: "audit" }));
     expect(status.IsLogging).toBe(false);
     expect(status.StartLoggingTime).toBeUndefined();
@@ -126,6 +138,27 @@ describe("trail lifecycle", () => {
     expect(missing.name).toBe("S3BucketDoesNotExistException");
     const { Trail } = await ct.send(new GetTrailCommand({ Name: "audit" }));
     expect(Trail?.S3BucketName).toBe("acme-audit-2");
+    expect(Trail?.LogFileValidationEnabled).toBe(false);
+    expect((await ct.send(new UpdateTrailCommand({ Name: "audit", EnableLogFileValidation: true }))).LogFileValidationEnabled).toBe(true);
+    expect((await ct.send(new GetTrailCommand({ Name: "audit" }))).Trail?.LogFileValidationEnabled).toBe(true);
+  });
+
+  test("ListPublicKeys: the region's digest signing keys, as the AWS CLI's validator reads them", async () => {
+    const ct = await clientOf("lc-keys");
+    const now = new Date();
+    const signer = await digestSigner(h.deps, TEST_REGION, now);
+    const { PublicKeyList } = await ct.send(new ListPublicKeysCommand({ StartTime: new Date(now.getTime() - 1000), EndTime: new Date(now.getTime() + 1000) }));
+    const key = PublicKeyList?.find((k) => k.Fingerprint === signer.fingerprint);
+    expect(key).toBeDefined();
+    // The blob is the DER PKCS#1 key; the fingerprint is the MD5 of the DER.
+    const der = Buffer.from(key!.Value!);
+    expect(createHash("md5").update(der).digest("hex")).toBe(signer.fingerprint);
+    const publicKey = createPublicKey({ key: der, format: "der", type: "pkcs1" });
+    expect(publicKey.asymmetricKeyDetails?.modulusLength).toBeGreaterThanOrEqual(2048);
+    expect(verify("sha256", Buffer.from("signed"), publicKey, Buffer.from(signer.sign("signed"), "hex"))).toBe(true);
+    // A range before any key existed lists none; start after end is refused.
+    expect((await ct.send(new ListPublicKeysCommand({ StartTime: new Date(0), EndTime: new Date(1000) }))).PublicKeyList).toEqual([]);
+    expect((await errorOf(ct.send(new ListPublicKeysCommand({ StartTime: new Date(2000), EndTime: new Date(1000) })))).name).toBe("InvalidTimeRangeException");
   });
 
   test("DeleteTrail removes it; then it is unknown", async () => {
@@ -188,7 +221,7 @@ describe("trail rules", () => {
     const third = await errorOf(ct.send(new CreateTrailCommand({ Name: "three", S3BucketName: "acme-audit" })));
     expect(third.name).toBe("MaximumNumberOfTrailsExceededException");
     // An operator relaxes the quota: now the third fits.
-    await setQuota(h.deps.database.db, "quota-acct", "trails", 3);
+    await setQuota(h.deps.database.db, testAccountId("quota-acct"), "trails", 3);
     await ct.send(new CreateTrailCommand({ Name: "three", S3BucketName: "acme-audit" }));
     for (const name of ["one", "two", "three"]) await ct.send(new DeleteTrailCommand({ Name: name }));
   });
@@ -233,12 +266,12 @@ describe("tenant isolation and access", () => {
 
   test("an inactive subscription gets SubscriptionRequiredException, and works again once active", async () => {
     const db = h.deps.database.db;
-    await setSubscription(db, "acme", false);
+    await setSubscription(db, admin.accountId, false);
     try {
       expect(await errorOf(ct.send(new LookupEventsCommand({})))).toMatchObject({ name: "SubscriptionRequiredException", status: 403 });
       expect((await errorOf(ct.send(new CreateTrailCommand({ Name: "late", S3BucketName: "acme-audit" })))).name).toBe("SubscriptionRequiredException");
     } finally {
-      await setSubscription(db, "acme", true);
+      await setSubscription(db, admin.accountId, true);
     }
     await ct.send(new ListTrailsCommand({}));
   });
@@ -249,7 +282,7 @@ describe("LookupEvents", () => {
     const base = Date.now() - 60 * 60 * 1000;
     for (let i = 0; i < 7; i++) {
       await recordEvent(h.deps, {
-        accountId: "acme",
+        accountId: admin.accountId,
         project: "default",
         userName: i % 2 === 0 ? "dave" : "erin",
         eventName: "RunInstances",
@@ -260,7 +293,7 @@ describe("LookupEvents", () => {
     }
     // Another account's identical events must never show.
     await recordEvent(h.deps, {
-      accountId: "globex",
+      accountId: testAccountId("globex"),
       project: "default",
       userName: "dave",
       eventName: "RunInstances",
@@ -288,7 +321,7 @@ describe("LookupEvents", () => {
     const first = anded.Events![0]!;
     expect(first).toMatchObject({ EventName: "RunInstances", EventSource: "ec2.amazonaws.com", ReadOnly: "false" });
     expect(first.EventTime).toBeInstanceOf(Date);
-    expect(JSON.parse(first.CloudTrailEvent!)).toMatchObject({ eventName: "RunInstances", recipientAccountId: "acme", awsRegion: TEST_REGION });
+    expect(JSON.parse(first.CloudTrailEvent!)).toMatchObject({ eventName: "RunInstances", recipientAccountId: admin.accountId, awsRegion: TEST_REGION });
   });
 
   test("the API's own calls are recorded, read-only ones without response elements", async () => {

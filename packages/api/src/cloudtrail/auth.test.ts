@@ -75,7 +75,7 @@ describe("SigV4 through the JS SDK", () => {
 
   test("an inactive key is UnrecognizedClientException", async () => {
     const frank = await createTestUser(h, "acme", "frank");
-    await setAccessKeyStatus(h.deps.database.db, "acme", frank.accessKeyId, "Inactive");
+    await setAccessKeyStatus(h.deps.database.db, frank.accountId, frank.accessKeyId, "Inactive");
     const client = cloudTrailClient(h, frank);
     const e = await errorOf(client.send(new LookupEventsCommand({})));
     client.destroy();

@@ -39,7 +39,7 @@ describe.skipIf(skip)("aws cloudtrail", () => {
     const base = Date.now() - 30 * 60_000;
     for (const [i, eventName] of ["RunInstances", "StopInstances", "StopInstances"].entries()) {
       await recordEvent(h.deps, {
-        accountId: "acme",
+        accountId: admin.accountId,
         project: "default",
         userName: "dave",
         eventName,
@@ -78,7 +78,7 @@ describe.skipIf(skip)("aws cloudtrail", () => {
     expect(created.stderr).toBe("");
     expect(JSON.parse(created.stdout)).toMatchObject({
       Name: "cli-trail",
-      TrailARN: `arn:aws:cloudtrail:${TEST_REGION}:acme:trail/cli-trail`,
+      TrailARN: `arn:aws:cloudtrail:${TEST_REGION}:${admin.accountId}:trail/cli-trail`,
       S3KeyPrefix: "audit",
     });
     expect((await aws(["start-logging", "--name", "cli-trail"])).status).toBe(0);

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { createTestUser, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
+import { digestSigner } from "../trails/signing-keys.ts";
 import { METHODS } from "./methods/index.ts";
 
 interface Shape {
@@ -166,8 +167,9 @@ async function failing(operation: string, input: Record<string, unknown>): Promi
 beforeAll(async () => {
   model = loadServiceModel().model;
   h = await startTestServer({ storage: "local" });
-  await h.createBucket("conf-audit");
-  user = await createTestUser(h, `conf-${Math.random().toString(36).slice(2, 8)}`, "alice");
+  const alias = `conf-${Math.random().toString(36).slice(2, 8)}`;
+  user = await createTestUser(h, alias, "alice");
+  await h.createBucket("conf-audit", { account: alias });
 }, 60_000);
 
 afterAll(async () => {
@@ -209,6 +211,11 @@ describe("the CloudTrail service model", () => {
     await ok("LookupEvents", { MaxResults: 1, NextToken: page.NextToken });
     await ok("LookupEvents", { LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "CreateTrail" }] });
     await ok("LookupEvents", { EventCategory: "insight" });
+    // The region's digest signing key (made by the worker's first digest, here directly): its Value
+    // is a blob and its times are timestamps, as the model says.
+    await digestSigner(h.deps, TEST_REGION, new Date());
+    const keys = await ok("ListPublicKeys", { StartTime: Math.floor(Date.now() / 1000) - 3600 });
+    expect((keys.PublicKeyList as unknown[]).length).toBeGreaterThan(0);
 
     // Failures, each of a kind the operation's model lists.
     const missingArn = arn.replace(/trail\/conformance$/, "trail/missing");
@@ -252,6 +259,7 @@ describe("the CloudTrail service model", () => {
       ["LookupEvents", { MaxResults: 5000 }, "InvalidMaxResultsException"],
       ["LookupEvents", { LookupAttributes: [{ AttributeKey: "Nope", AttributeValue: "x" }] }, "InvalidLookupAttributesException"],
       ["LookupEvents", { NextToken: "forged" }, "InvalidNextTokenException"],
+      ["ListPublicKeys", { StartTime: 200, EndTime: 100 }, "InvalidTimeRangeException"],
       ["CreateEventDataStore", { Name: "store" }, "UnsupportedOperationException"],
       ["GetInsightSelectors", { TrailName: arn }, "UnsupportedOperationException"],
     ];

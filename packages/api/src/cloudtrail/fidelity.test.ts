@@ -22,9 +22,15 @@ let h: TestServer;
 const clients: CloudTrailClient[] = [];
 let accounts = 0;
 
-/** A client for an administrator of a new account of its own. */
+/** Each client's account's own bucket (local buckets belong to one project of one account). */
+const buckets = new Map<CloudTrailClient, string>();
+
+/** A client for an administrator of a new account of its own, which has a bucket of its own. */
 async function newAccountClient(): Promise<CloudTrailClient> {
-  const client = cloudTrailClient(h, await createTestUser(h, `fid-${++accounts}-${Math.random().toString(36).slice(2, 6)}`, "alice"));
+  const alias = `fid-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
+  const client = cloudTrailClient(h, await createTestUser(h, alias, "alice"));
+  await h.createBucket(`${alias}-audit`, { account: alias });
+  buckets.set(client, `${alias}-audit`);
   clients.push(client);
   return client;
 }
@@ -32,13 +38,12 @@ async function newAccountClient(): Promise<CloudTrailClient> {
 /** A new account's client and the ARN (as the API gives it) of its trail "audit". */
 async function withTrail(extra: Partial<ConstructorParameters<typeof CreateTrailCommand>[0]> = {}) {
   const ct = await newAccountClient();
-  const created = await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: "fid-audit", ...extra }));
+  const created = await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: buckets.get(ct)!, ...extra }));
   return { ct, created, arn: created.TrailARN! };
 }
 
 beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
-  await h.createBucket("fid-audit");
 }, 60_000);
 
 afterAll(async () => {
@@ -57,7 +62,7 @@ describe("trail flags are stored and shown as set", () => {
   test("CreateTrail: IncludeGlobalServiceEvents false is answered false; the defaults are AWS's", async () => {
     const { ct, created } = await withTrail({ IncludeGlobalServiceEvents: false });
     expect(created).toMatchObject({ IsMultiRegionTrail: false, IncludeGlobalServiceEvents: false });
-    const plain = await ct.send(new CreateTrailCommand({ Name: "plain", S3BucketName: "fid-audit" }));
+    const plain = await ct.send(new CreateTrailCommand({ Name: "plain", S3BucketName: buckets.get(ct)! }));
     expect(plain).toMatchObject({ IsMultiRegionTrail: false, IncludeGlobalServiceEvents: true });
   });
 
@@ -75,7 +80,7 @@ describe("trail flags are stored and shown as set", () => {
     });
     expect((await ct.send(new UpdateTrailCommand({ Name: arn, S3KeyPrefix: "logs" }))).IsMultiRegionTrail).toBe(true);
     const refused = await errorOf(
-      ct.send(new CreateTrailCommand({ Name: "combo", S3BucketName: "fid-audit", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false })),
+      ct.send(new CreateTrailCommand({ Name: "combo", S3BucketName: buckets.get(ct)!, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false })),
     );
     expect(refused.name).toBe("InvalidParameterCombinationException");
     expect((await ct.send(new ListTrailsCommand({}))).Trails?.map((t) => t.Name)).toEqual(["audit"]);
@@ -113,7 +118,7 @@ describe("trail tags", () => {
     expect(over).toMatchObject({ name: "TagsLimitExceededException", status: 400 });
     expect((await ct.send(new ListTagsCommand({ ResourceIdList: [arn] }))).ResourceTagList?.[0]?.TagsList).toHaveLength(50);
     await ct.send(new AddTagsCommand({ ResourceId: arn, TagsList: [{ Key: "k0", Value: "again" }] })); // an overwrite: still 50
-    const created = await errorOf(ct.send(new CreateTrailCommand({ Name: "many-tags", S3BucketName: "fid-audit", TagsList: tags(51) })));
+    const created = await errorOf(ct.send(new CreateTrailCommand({ Name: "many-tags", S3BucketName: buckets.get(ct)!, TagsList: tags(51) })));
     expect(created.name).toBe("TagsLimitExceededException");
     expect((await ct.send(new ListTrailsCommand({}))).Trails?.map((t) => t.Name)).toEqual(["audit"]);
   });

@@ -9,7 +9,7 @@ import { trails } from "../db/schema/trails.ts";
 import { StorageError, type ObjectStorage } from "../storage/object-store.ts";
 import { createProjectBucket } from "../trails/buckets.ts";
 import { createTrail } from "../trails/service.ts";
-import { cloudTrailClient, createTestUser, ensureAccount, errorOf, startTestServer, type TestServer, type TestUser } from "../test-kit/index.ts";
+import { cloudTrailClient, createTestUser, ensureAccount, errorOf, startTestServer, type TestServer, type TestUser, testAccountId } from "../test-kit/index.ts";
 
 let h: TestServer;
 let admin: TestUser;
@@ -17,7 +17,7 @@ let admin: TestUser;
 beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
   admin = await createTestUser(h, "acme", "alice");
-  await h.createBucket("local-audit", { accountId: "acme" });
+  await h.createBucket("local-audit", { account: "acme" });
 }, 60_000);
 
 afterAll(async () => {
@@ -27,14 +27,14 @@ afterAll(async () => {
 test("CreateTrail writes its probe into the local bucket directory; a missing one is S3BucketDoesNotExistException", async () => {
   const ct = cloudTrailClient(h, admin);
   const created = await ct.send(new CreateTrailCommand({ Name: "local-trail", S3BucketName: "local-audit" }));
-  expect(created.TrailARN).toBe("arn:aws:cloudtrail:ru-msk:acme:trail/local-trail");
+  expect(created.TrailARN).toBe(`arn:aws:cloudtrail:ru-msk:${admin.accountId}:trail/local-trail`);
   expect((await ct.send(new GetTrailCommand({ Name: "local-trail" }))).Trail?.S3BucketName).toBe("local-audit");
   expect((await errorOf(ct.send(new CreateTrailCommand({ Name: "other", S3BucketName: "local-missing" })))).name).toBe("S3BucketDoesNotExistException");
   ct.destroy();
 });
 
 test("the console path (no signing key) uses the user's Active key of the bucket's project, or says none exists", async () => {
-  const [row] = await h.deps.database.db.query.users.findMany({ where: (u, { and, eq }) => and(eq(u.accountId, "acme"), eq(u.name, "alice")) });
+  const [row] = await h.deps.database.db.query.users.findMany({ where: (u, { and, eq }) => and(eq(u.accountId, admin.accountId), eq(u.name, "alice")) });
   const consoleCaller = await loadCaller(h.deps.database.db, row!.id, null, null);
   const trail = await createTrail(h.deps, consoleCaller, { name: "console-trail", bucket: "local-audit", startLogging: true });
   expect(trail).toMatchObject({ accessKeyId: admin.accessKeyId, isLogging: true, project: "default" });
@@ -74,9 +74,9 @@ test("a write the storage refuses is InsufficientS3BucketPolicyException", async
 describe("local buckets have owners", () => {
   test("a trail into another account's bucket, another project's bucket, the reports bucket or an unowned directory is refused", async () => {
     const mallory = await createTestUser(h, "mallory-co", "mallory");
-    await h.createBucket("acme-owned-elsewhere", { accountId: "acme" });
-    await createProject(h.deps.database.db, "acme", "production");
-    await h.createBucket("acme-production-audit", { accountId: "acme", project: "production" });
+    await h.createBucket("acme-owned-elsewhere", { account: "acme" });
+    await createProject(h.deps.database.db, admin.accountId, "production");
+    await h.createBucket("acme-production-audit", { account: "acme", project: "production" });
     await h.createBucket("nobodys-directory");
     const ct = cloudTrailClient(h, mallory);
     for (const [bucket, code] of [
@@ -102,7 +102,7 @@ describe("local buckets have owners", () => {
 
   test("moving a trail into a bucket that is not the project's is refused and leaves the trail as it was", async () => {
     const globex = await createTestUser(h, "globex-local", "gina");
-    await h.createBucket("globex-local-audit", { accountId: "globex-local" });
+    await h.createBucket("globex-local-audit", { account: "globex-local" });
     const ct = cloudTrailClient(h, globex);
     await ct.send(new CreateTrailCommand({ Name: "mine", S3BucketName: "globex-local-audit" }));
     for (const bucket of ["local-audit", h.deps.config.reportsBucket]) {
@@ -113,19 +113,19 @@ describe("local buckets have owners", () => {
   });
 
   test("a bucket is created once, for an existing project, never under the reports bucket's name", async () => {
-    await ensureAccount(h.deps, "bucket-maker");
-    expect(await createProjectBucket(h.deps, "bucket-maker", "default", "maker-audit")).toEqual({
+    const maker = await ensureAccount(h.deps, "bucket-maker");
+    expect(await createProjectBucket(h.deps, maker, "default", "maker-audit")).toEqual({
       bucket: "maker-audit",
-      accountId: "bucket-maker",
+      accountId: maker,
       project: "default",
     });
     for (const [args, code] of [
-      [["bucket-maker", "default", "maker-audit"], "ConflictException"],
-      [["acme", "default", "maker-audit"], "ConflictException"],
-      [["bucket-maker", "default", h.deps.config.reportsBucket], "ConflictException"],
-      [["bucket-maker", "nope", "maker-audit-2"], "NotFoundException"],
-      [["no-such-account", "default", "maker-audit-3"], "NotFoundException"],
-      [["bucket-maker", "default", "Bad_Name"], "InvalidS3BucketNameException"],
+      [[maker, "default", "maker-audit"], "ConflictException"],
+      [[admin.accountId, "default", "maker-audit"], "ConflictException"],
+      [[maker, "default", h.deps.config.reportsBucket], "ConflictException"],
+      [[maker, "nope", "maker-audit-2"], "NotFoundException"],
+      [[testAccountId("no-such-account"), "default", "maker-audit-3"], "NotFoundException"],
+      [[maker, "default", "Bad_Name"], "InvalidS3BucketNameException"],
     ] as const) {
       expect([args, (await errorOf(createProjectBucket(h.deps, args[0], args[1], args[2]))).name]).toEqual([args, code]);
     }

@@ -35,7 +35,7 @@ export function trailShape(t: Trail): Record<string, unknown> {
     IsMultiRegionTrail: t.isMultiRegionTrail,
     HomeRegion: t.region,
     TrailARN: t.arn,
-    LogFileValidationEnabled: true,
+    LogFileValidationEnabled: t.logFileValidation,
     HasCustomEventSelectors: t.readWriteType !== "All" || !t.includeManagementEvents,
     HasInsightSelectors: false,
     IsOrganizationTrail: false,

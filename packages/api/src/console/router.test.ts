@@ -6,7 +6,7 @@ import { insertEvents } from "../db/events.ts";
 import { setQuota, setSubscription } from "../db/iam.ts";
 import { reportObjectKey } from "../db/reports.ts";
 import { reports } from "../db/schema/reports.ts";
-import { createTestUser, startTestServer, type TestServer, testIngestedEvent } from "../test-kit/index.ts";
+import { createTestUser, startTestServer, type TestServer, testAccountId, testIngestedEvent } from "../test-kit/index.ts";
 import { consoleRouter } from "./router.ts";
 
 let h: TestServer;
@@ -38,13 +38,13 @@ function browser() {
   };
 }
 
-async function setPassword(account: string, user: string) {
+async function setPassword(alias: string, user: string) {
   const { users } = await import("../db/schema/iam.ts");
   const { and } = await import("drizzle-orm");
   await h.deps.database.db
     .update(users)
     .set({ passwordHash: await Bun.password.hash(PASSWORD) })
-    .where(and(eq(users.accountId, account), eq(users.name, user)));
+    .where(and(eq(users.accountId, testAccountId(alias)), eq(users.name, user)));
 }
 
 const now = Date.now();
@@ -59,7 +59,7 @@ beforeAll(async () => {
   await setPassword("acme", "admin");
   await setPassword("acme", "viewer");
   await setPassword("other", "admin");
-  await h.createBucket("audit-bucket", { accountId: "acme" });
+  await h.createBucket("audit-bucket", { account: "acme" });
   await insertEvents(h.deps.database, [
     ev(1, {
       eventName: "StopInstances",
@@ -70,7 +70,7 @@ beforeAll(async () => {
     ev(2, { eventName: "TerminateInstances", userName: "carol", resources: [{ type: "AWS::EC2::Instance", name: "i-0bbb" }] }),
     ev(3, { eventName: "DescribeInstances" }),
     ev(4, { eventName: "StopInstances", userName: "dave", errorCode: "UnauthorizedOperation", errorMessage: "no" }),
-    ev(5, { eventName: "StopInstances", recipientAccountId: "other", userName: "mallory" }),
+    ev(5, { eventName: "StopInstances", recipientAccountId: testAccountId("other"), userName: "mallory" }),
   ]);
 });
 afterAll(async () => {
@@ -217,7 +217,7 @@ describe("events", () => {
   });
 
   test("facets count at most the newest N matching events, and say so", async () => {
-    const accountId = ((await (await b.fetch("/me")).json()) as { account: string }).account;
+    const accountId = ((await (await b.fetch("/me")).json()) as { accountId: string }).accountId;
     const window = { start: new Date(now - 3_600_000), end: new Date(now) };
     const filter = { eventSource: "ec2.amazonaws.com" };
     const newest2 = await eventFacets(h.deps.database, { accountId, filter, window }, { sampleSize: 2, top: 5 });
@@ -235,8 +235,8 @@ describe("access", () => {
     const b = browser();
     expect((await b.signIn("acme", "viewer")).status).toBe(200);
     const me = (await (await b.fetch("/me")).json()) as Record<string, unknown>;
-    expect(Object.keys(me).sort()).toEqual(["access", "account", "csrfToken", "now", "user"]);
-    expect(me).toMatchObject({ user: { name: "viewer" }, account: "acme", access: { admin: false } });
+    expect(Object.keys(me).sort()).toEqual(["access", "account", "accountId", "csrfToken", "now", "user"]);
+    expect(me).toMatchObject({ user: { name: "viewer" }, account: "acme", accountId: testAccountId("acme"), access: { admin: false } });
     expect(JSON.stringify(me)).not.toMatch(/quota|projects|subscription|default/);
     const res = await b.fetch("/events");
     expect(res.status).toBe(403);
@@ -246,11 +246,11 @@ describe("access", () => {
   test("an inactive subscription answers SubscriptionRequiredException", async () => {
     const b = browser();
     await b.signIn("other", "admin");
-    await setSubscription(h.deps.database.db, "other", false);
+    await setSubscription(h.deps.database.db, testAccountId("other"), false);
     const res = await b.fetch("/events");
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: string }).error).toBe("SubscriptionRequiredException");
-    await setSubscription(h.deps.database.db, "other", true);
+    await setSubscription(h.deps.database.db, testAccountId("other"), true);
   });
 });
 
@@ -296,7 +296,7 @@ describe("reports", () => {
     expect(listed.blocker).toContain("already being generated (the limit is 2)");
 
     // As the worker would: a gzip file in the reports bucket and the row marked ready.
-    const key = reportObjectKey("acme", report.id, "csv");
+    const key = reportObjectKey(testAccountId("acme"), report.id, "csv");
     const csv = "eventTime,eventName\r\n2026-11-24T10:00:00Z,StopInstances\r\n";
     await h.deps.storage
       .service()

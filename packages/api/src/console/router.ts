@@ -5,11 +5,11 @@
  * with them. Every call fills the call record (source `activitylog.console`) and is recorded.
  * Routes are chained so `ConsoleAppType` carries every path and shape to the SPA's `hc` client.
  */
-import { assertCanUseActivityLog, CONSOLE_EVENT_SOURCE, DomainError, isActivityLogAdmin, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
+import { assertCanUseActivityLog, CONSOLE_EVENT_SOURCE, DomainError, isAccountId, isActivityLogAdmin, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie, signIn, signOut } from "../auth/session.ts";
-import { accountExists, getQuotas, listProjects } from "../db/iam.ts";
+import { findAccount, getQuotas, listProjects, resolveAccount } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
@@ -100,8 +100,9 @@ export function consoleRouter() {
           requestParameters: null,
           additionalEventData: { MFAUsed: "No", LoginTo: "activity-log-console" },
         });
-        // Attempts against an existing account are its events; unknown accounts have nowhere to go.
-        if (await accountExists(deps.database.db, input.account)) call.accountId = input.account;
+        // Attempts against an existing account (named by its alias) are its events; unknown accounts have nowhere to go.
+        const account = isAccountId(input.account) ? null : await findAccount(deps.database.db, input.account);
+        if (account) call.accountId = account.accountId;
         try {
           const signed = await signIn(deps, input, { sourceIp: sourceIpOf(c), userAgent: c.req.header("user-agent") ?? null });
           call.project = signed.caller.project;
@@ -110,7 +111,8 @@ export function consoleRouter() {
           return c.json({
             csrfToken: signed.csrfToken,
             user: { name: signed.caller.userName },
-            account: signed.caller.accountId,
+            account: account?.alias ?? input.account,
+            accountId: signed.caller.accountId,
             expiresAt: signed.expiresAt.toISOString(),
           });
         } catch (err) {
@@ -139,16 +141,23 @@ export function consoleRouter() {
         if (!isActivityLogAdmin(caller)) {
           return c.json({
             user: { name: caller.userName },
-            account: caller.accountId,
+            account: (await resolveAccount(db, caller.accountId)).alias,
+            accountId: caller.accountId,
             access: { admin: false as const },
             csrfToken,
             now: c.get("deps").clock.now().toISOString(),
           });
         }
-        const [projects, quotas] = await Promise.all([listProjects(db, caller.accountId), getQuotas(db, caller.accountId)]);
+        const [projects, quotas, account] = await Promise.all([
+          listProjects(db, caller.accountId),
+          getQuotas(db, caller.accountId),
+          resolveAccount(db, caller.accountId),
+        ]);
         return c.json({
           user: { name: caller.userName },
-          account: caller.accountId,
+          /** The alias, as the user typed it at sign-in; the 12-digit id beside it. */
+          account: account.alias,
+          accountId: caller.accountId,
           project: caller.project,
           projects,
           access: { admin: true as const },

@@ -71,6 +71,8 @@ export async function createAndStartTrail(
     prefix: input.prefix ?? "",
     ...(input.project ? { project: input.project } : {}),
     startLogging: true,
+    // The console turns log file validation on, as AWS's console does.
+    logFileValidation: true,
   });
   if (input.readWriteType && input.readWriteType !== trail.readWriteType) {
     trail = await putEventSelectors(deps, caller, trail.name, selectorOf(input.readWriteType));

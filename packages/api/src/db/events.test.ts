@@ -1,6 +1,6 @@
 import type { IngestEventInput, StoredEvent } from "@activity-log/core";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestDatabase, testIngestedEvent } from "../test-kit/index.ts";
+import { createTestDatabase, testAccountId, testIngestedEvent } from "../test-kit/index.ts";
 import type { Database } from "./client.ts";
 import { escapeLike, estimateEventCount, eventHistogram, findEventPage, getEvent, insertEvents, streamEvents } from "./events.ts";
 import { nativeQuery } from "./rows.ts";
@@ -22,7 +22,7 @@ describe("insertEvents", () => {
     const b = testIngestedEvent({ eventID: "dup-b" });
     expect(await insertEvents(database, [a, b, a])).toEqual({ accepted: 2, duplicates: 1 });
     expect(await insertEvents(database, [a, b])).toEqual({ accepted: 0, duplicates: 2 });
-    const got = await getEvent(database, "acme", "dup-a");
+    const got = await getEvent(database, testAccountId("acme"), "dup-a");
     expect(got).toEqual(a);
   });
 
@@ -30,7 +30,7 @@ describe("insertEvents", () => {
     const good = testIngestedEvent({ eventID: "atomic-good" });
     const bad = { ...testIngestedEvent({ eventID: "atomic-bad" }), userName: "nul\u0000" };
     await expect(insertEvents(database, [good, bad])).rejects.toThrow();
-    expect(await getEvent(database, "acme", "atomic-good")).toBeNull();
+    expect(await getEvent(database, testAccountId("acme"), "atomic-good")).toBeNull();
   });
 
   test("creates the day partitions a batch needs", async () => {
@@ -42,7 +42,7 @@ describe("insertEvents", () => {
 
   test("getEvent never crosses accounts", async () => {
     await insertEvents(database, [testIngestedEvent({ eventID: "other-only", recipientAccountId: "other" })]);
-    expect(await getEvent(database, "acme", "other-only")).toBeNull();
+    expect(await getEvent(database, testAccountId("acme"), "other-only")).toBeNull();
     expect((await getEvent(database, "other", "other-only"))?.eventId).toBe("other-only");
   });
 });

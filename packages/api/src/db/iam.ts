@@ -14,6 +14,9 @@ import {
   type QuotaName,
   type Quotas,
   SYSTEM_USER,
+  isAccountId,
+  randomAccountId,
+  validateAccountId,
   validateAccountName,
   validateImportedKeyPair,
   validatePassword,
@@ -49,7 +52,7 @@ const newPassword = () => randomString(PASSWORD_ALPHABET, 20);
 
 // ---------- accounts ----------
 
-export async function accountExists(db: Db, accountId: string): Promise<boolean> {
+async function accountExists(db: Db, accountId: string): Promise<boolean> {
   const rows = await db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId)).limit(1);
   return rows.length > 0;
 }
@@ -59,18 +62,56 @@ export async function requireAccount(db: Db, accountId: string): Promise<void> {
   if (!(await accountExists(db, accountId))) throw new DomainError("NotFoundException", `Account ${accountId} does not exist.`);
 }
 
-export type CreatedAccount = { accountId: string; project: string; systemUser: string };
+export type AccountRef = { accountId: string; alias: string };
 
-/** Creates an account with its `default` project, its system user and an active subscription. */
-export async function createAccount(db: Db, accountId: string): Promise<CreatedAccount> {
-  validateAccountName(accountId);
+/**
+ * The account an operator or a service names, by its 12-digit id or by its alias (no alias is all
+ * digits, so the two never collide); null when there is none.
+ */
+export async function findAccount(db: Db, idOrAlias: string): Promise<AccountRef | null> {
+  const column = isAccountId(idOrAlias) ? accounts.id : accounts.alias;
+  const [row] = await db.select({ accountId: accounts.id, alias: accounts.alias }).from(accounts).where(eq(column, idOrAlias)).limit(1);
+  return row ?? null;
+}
+
+/** findAccount, or NotFoundException. */
+export async function resolveAccount(db: Db, idOrAlias: string): Promise<AccountRef> {
+  const found = await findAccount(db, idOrAlias);
+  if (!found) throw new DomainError("NotFoundException", `Account ${idOrAlias} does not exist.`);
+  return found;
+}
+
+export type CreatedAccount = { accountId: string; alias: string; project: string; systemUser: string };
+
+/**
+ * Creates an account named `alias` with a fresh random 12-digit id (or the given one, which must be
+ * unused; accounts are never deleted, so an id is never reused), its `default` project, its system
+ * user and an active subscription.
+ */
+export async function createAccount(db: Db, alias: string, options: { accountId?: string } = {}): Promise<CreatedAccount> {
+  validateAccountName(alias);
+  if (options.accountId !== undefined) validateAccountId(options.accountId);
   return db.transaction(async (tx) => {
-    const inserted = await tx.insert(accounts).values({ id: accountId }).onConflictDoNothing().returning({ id: accounts.id });
-    if (inserted.length === 0) throw new DomainError("ConflictException", `Account ${accountId} already exists.`);
+    const taken = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.alias, alias)).limit(1);
+    if (taken.length > 0) throw new DomainError("ConflictException", `Account ${alias} already exists.`);
+    let accountId = options.accountId;
+    for (let attempt = 0; ; attempt++) {
+      const id = accountId ?? randomAccountId((n) => crypto.getRandomValues(new Uint8Array(n)));
+      const inserted = await tx.insert(accounts).values({ id, alias }).onConflictDoNothing().returning({ id: accounts.id, alias: accounts.alias });
+      if (inserted.length > 0) {
+        accountId = id;
+        break;
+      }
+      // A concurrent create of the same alias won the race, or the (given or drawn) id is taken.
+      const [byAlias] = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.alias, alias)).limit(1);
+      if (byAlias || options.accountId !== undefined || attempt >= 5) {
+        throw new DomainError("ConflictException", byAlias ? `Account ${alias} already exists.` : `Account id ${id} is already taken.`);
+      }
+    }
     await tx.insert(projects).values({ accountId, name: DEFAULT_PROJECT });
     await tx.insert(users).values({ accountId, name: SYSTEM_USER, isSystem: true, passwordHash: null });
     await tx.insert(subscriptions).values({ accountId, active: true });
-    return { accountId, project: DEFAULT_PROJECT, systemUser: SYSTEM_USER };
+    return { accountId, alias, project: DEFAULT_PROJECT, systemUser: SYSTEM_USER };
   });
 }
 
@@ -81,25 +122,33 @@ export async function hasNoAccounts(db: Db): Promise<boolean> {
 }
 
 /**
- * Of the (account, project) pairs that ingest was sent, the ones that do not exist, described for
- * the caller ("unknown account 'x'", "unknown project 'p' in account 'x'"), sorted.
+ * Ingest names the recipient by id or alias. Resolves each (account, project) pair it was sent:
+ * `ids` maps every name that exists to its account id; `problems` describe the others for the caller
+ * ("unknown account 'x'", "unknown project 'p' in account 'x'"), sorted.
  */
-export async function unknownRecipients(db: Db, recipients: { accountId: string; project: string }[]): Promise<string[]> {
+export async function resolveRecipients(
+  db: Db,
+  recipients: { accountId: string; project: string }[],
+): Promise<{ ids: Map<string, string>; problems: string[] }> {
   const pairs = new Map<string, { a: string; p: string }>();
   for (const r of recipients) pairs.set(`${r.accountId}\u0000${r.project}`, { a: r.accountId, p: r.project });
-  const rows = await rowsOf<{ a: string; p: string; has_account: boolean; has_project: boolean }>(
+  const rows = await rowsOf<{ a: string; p: string; id: string | null; has_project: boolean }>(
     db,
-    sql`select x.a, x.p,
-            exists (select 1 from accounts where id = x.a) as has_account,
-            exists (select 1 from projects where account_id = x.a and name = x.p) as has_project
-        from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as x(a text, p text)`,
+    sql`select x.a, x.p, acc.id,
+            exists (select 1 from projects where account_id = acc.id and name = x.p) as has_project
+        from json_to_recordset(${JSON.stringify([...pairs.values()])}::json) as x(a text, p text)
+        left join accounts acc on (case when x.a ~ '^[0-9]{12}$' then acc.id else acc.alias end) = x.a`,
   );
+  const ids = new Map<string, string>();
   const problems = new Set<string>();
   for (const r of rows) {
-    if (!r.has_account) problems.add(`unknown account '${r.a}'`);
-    else if (!r.has_project) problems.add(`unknown project '${r.p}' in account '${r.a}'`);
+    if (r.id === null) problems.add(`unknown account '${r.a}'`);
+    else {
+      ids.set(r.a, r.id);
+      if (!r.has_project) problems.add(`unknown project '${r.p}' in account '${r.a}'`);
+    }
   }
-  return [...problems].sort();
+  return { ids, problems: [...problems].sort() };
 }
 
 // ---------- projects ----------
@@ -367,8 +416,12 @@ export async function loadCaller(db: Db, userId: string, project: string | null,
  * The user a console sign-in names, with the password hash to verify and the Caller it would be.
  * Null when the account or user is unknown; the system user is returned too (session.ts refuses it).
  */
-export async function findUserForSignIn(db: Db, accountId: string, userName: string): Promise<{ user: UserRow; caller: Caller } | null> {
-  const user = await findUser(db, accountId, userName);
+/** Console sign-in names the account by its alias (as AWS's console sign-in page does). */
+export async function findUserForSignIn(db: Db, accountAlias: string, userName: string): Promise<{ user: UserRow; caller: Caller } | null> {
+  if (isAccountId(accountAlias)) return null;
+  const account = await findAccount(db, accountAlias);
+  if (!account) return null;
+  const user = await findUser(db, account.accountId, userName);
   if (!user) return null;
   return { user, caller: await loadCaller(db, user.id, null, null) };
 }

@@ -28,7 +28,8 @@ export {
 // A trail's windows: fixed at a horizon, then delivered, found empty or skipped, or failed and retried.
 export { type DeliveryRow, fixWindow, listDeliveries, loadTrail, moveCursor, oldestPending } from "./trail-deliveries.ts";
 export { markDelivered, markEmpty, markSkipped, recordFailure } from "./trail-deliveries.ts";
-export { deliveriesBetween, firstWindowFrom, latestDigest, listDigests, recordDigest } from "./trail-digests.ts";
+export { deliveriesBetween, firstWindowFrom, latestDigest, listDigests, recordDigest, recordDigestFailure } from "./trail-digests.ts";
+export { signingKeyByFingerprint, signingKeysBetween } from "./signing-keys.ts";
 export { readWindowEvents } from "./window-events.ts";
 export { currentHorizon, settleHorizon } from "./horizon.ts";
 export { withExclusive } from "./exclusive.ts";

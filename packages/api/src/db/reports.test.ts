@@ -25,9 +25,7 @@ beforeAll(async () => {
 afterAll(() => database.close());
 
 async function account(): Promise<string> {
-  const id = `rep-${++n}-${Math.random().toString(36).slice(2, 6)}`;
-  await seedAccount({ database }, id, []);
-  return id;
+  return seedAccount({ database }, `rep-${++n}-${Math.random().toString(36).slice(2, 6)}`, []);
 }
 
 const request = (accountId: string, now = T0): ReportRequest => ({

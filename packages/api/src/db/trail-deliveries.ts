@@ -112,11 +112,24 @@ export async function markSkipped(database: Database, d: DeliveryRow, reason: st
     .where(and(eq(trailDeliveries.trailId, d.trailId), eq(trailDeliveries.windowStart, d.windowStart), eq(trailDeliveries.status, "pending")));
 }
 
-export async function markDelivered(database: Database, d: DeliveryRow, a: { eventCount: number; sha256: string; bytes: number; now: Date }): Promise<void> {
+export async function markDelivered(
+  database: Database,
+  d: DeliveryRow,
+  a: { eventCount: number; sha256: string; contentSha256: string; oldestEventTime: Date; newestEventTime: Date; bytes: number; now: Date },
+): Promise<void> {
   await database.db.transaction(async (tx) => {
     await tx
       .update(trailDeliveries)
-      .set({ status: "delivered", eventCount: a.eventCount, sha256: a.sha256, bytes: a.bytes, deliveredAt: a.now })
+      .set({
+        status: "delivered",
+        eventCount: a.eventCount,
+        sha256: a.sha256,
+        contentSha256: a.contentSha256,
+        oldestEventTime: a.oldestEventTime,
+        newestEventTime: a.newestEventTime,
+        bytes: a.bytes,
+        deliveredAt: a.now,
+      })
       .where(and(eq(trailDeliveries.trailId, d.trailId), eq(trailDeliveries.windowStart, d.windowStart), eq(trailDeliveries.status, "pending")));
     await tx
       .update(trails)

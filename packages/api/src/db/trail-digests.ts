@@ -55,6 +55,11 @@ export async function recordDigest(database: Database, trailId: string, d: Omit<
       .insert(trailDigests)
       .values({ trailId, ...d })
       .onConflictDoNothing();
-    await tx.update(trails).set({ latestDigestTime: now }).where(eq(trails.id, trailId));
+    await tx.update(trails).set({ latestDigestTime: now, latestDigestError: null }).where(eq(trails.id, trailId));
   });
+}
+
+/** GetTrailStatus's LatestDigestDeliveryError: why the last digest could not be written. */
+export async function recordDigestFailure(database: Database, trailId: string, message: string): Promise<void> {
+  await database.db.update(trails).set({ latestDigestError: message }).where(eq(trails.id, trailId));
 }

@@ -18,6 +18,8 @@ export interface NewTrail {
   isMultiRegionTrail?: boolean;
   includeGlobalServiceEvents?: boolean;
   tags?: TrailTag[];
+  /** EnableLogFileValidation; false when not given. */
+  logFileValidation?: boolean;
 }
 
 export class TrailQuotaExceeded extends Error {}
@@ -54,7 +56,15 @@ export async function listTrailRows(db: Db, accountId: string): Promise<TrailRow
 export type TrailPatch = Partial<
   Pick<
     TrailRow,
-    "bucket" | "prefix" | "project" | "accessKeyId" | "readWriteType" | "includeManagementEvents" | "isMultiRegionTrail" | "includeGlobalServiceEvents"
+    | "bucket"
+    | "prefix"
+    | "project"
+    | "accessKeyId"
+    | "readWriteType"
+    | "includeManagementEvents"
+    | "isMultiRegionTrail"
+    | "includeGlobalServiceEvents"
+    | "logFileValidation"
   >
 >;
 

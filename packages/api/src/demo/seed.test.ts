@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Database } from "../db/client.ts";
-import { findAccessKey, findUserForSignIn, listProjects, verifyPassword } from "../db/iam.ts";
+import { findAccessKey, findUserForSignIn, hasNoAccounts, listProjects, resolveAccount, verifyPassword } from "../db/iam.ts";
 import { queryEventPage } from "../events/query-service.ts";
 import { createTestDeps, T0, type TestDeps } from "../test-kit/index.ts";
 import { loadDemoCredentials, seedDemo } from "./seed.ts";
@@ -36,7 +36,7 @@ describe("seedDemo", () => {
   test("DEMO=0 seeds nothing", async () => {
     const deps = await fresh({ env: { DEMO: "0" } });
     expect(await seedDemo(deps, { scale: 0.05 })).toBeNull();
-    expect(await listProjects(deps.database.db, "demo")).toEqual([]);
+    expect(await hasNoAccounts(deps.database.db)).toBe(true);
   });
 
   test("an empty database gets the demo account, whose printed credentials work", async () => {
@@ -45,7 +45,9 @@ describe("seedDemo", () => {
     const seeded = await seedDemo(deps, { scale: 0.05 });
     expect(seeded).not.toBeNull();
     expect(seeded!.events).toBeGreaterThan(1_000);
-    expect(await listProjects(database.db, "demo")).toEqual(["default", "production", "staging"]);
+    // Signed in with the alias; the events and ARNs carry the 12-digit id.
+    expect(seeded).toMatchObject({ account: "demo", accountId: expect.stringMatching(/^\d{12}$/) });
+    expect(await listProjects(database.db, seeded!.accountId)).toEqual(["default", "production", "staging"]);
     const admin = await findUserForSignIn(database.db, "demo", "admin");
     expect(await verifyPassword(admin!.user, seeded!.password)).toBe(true);
     expect(admin!.caller.groups).toContainEqual({ project: "default", group: "ActivityLogAdministrators" });
@@ -73,8 +75,9 @@ describe("seedDemo", () => {
 
   test("the use cases work through the event query service", async () => {
     const deps = await seededDemo();
+    const { accountId } = (await resolveAccount(deps.database.db, "demo"))!;
     const stops = await queryEventPage(deps, {
-      accountId: "demo",
+      accountId,
       retentionDays: 30,
       filter: { eventName: "StopInstances" },
       start: new Date(now.getTime() - 7 * DAY),
@@ -82,7 +85,7 @@ describe("seedDemo", () => {
     });
     expect(stops.events.some((e) => e.userName === DEMO_STORY.stoppedBy && DEMO_STORY.stoppedDatabases.every((id) => e.resourceIds.includes(id)))).toBe(true);
     const gone = await queryEventPage(deps, {
-      accountId: "demo",
+      accountId,
       retentionDays: 30,
       filter: { eventName: "TerminateInstances", resourceName: DEMO_STORY.terminatedInstance },
       maxResults: 50,
@@ -91,7 +94,7 @@ describe("seedDemo", () => {
       [DEMO_STORY.terminatedBy, null],
       ["bob", "Client.UnauthorizedOperation"],
     ]);
-    const search = await queryEventPage(deps, { accountId: "demo", retentionDays: 30, filter: { search: DEMO_STORY.terminatedInstance }, maxResults: 50 });
+    const search = await queryEventPage(deps, { accountId, retentionDays: 30, filter: { search: DEMO_STORY.terminatedInstance }, maxResults: 50 });
     expect(search.events.length).toBeGreaterThanOrEqual(2);
   });
 });

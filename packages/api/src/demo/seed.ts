@@ -12,14 +12,17 @@ import type { AppDeps } from "../deps.ts";
 import { createProjectBucket } from "../trails/buckets.ts";
 import { generateDemoTraffic } from "./traffic.ts";
 
-const DEMO_ACCOUNT = "demo";
+const DEMO_ALIAS = "demo";
 const DEMO_ADMIN = "admin";
 /** An empty bucket, so `create-trail` works out of the box in the demo. */
 const DEMO_BUCKET = "demo-audit-archive";
 const BATCH = 2_000;
 
 export interface DemoCredentials {
+  /** The alias, typed at console sign-in. */
   account: string;
+  /** The 12-digit id (in ARNs and events). */
+  accountId: string;
   user: string;
   password: string;
   accessKeyId: string;
@@ -41,26 +44,27 @@ export interface DemoSeedOptions {
 export async function seedDemo(deps: AppDeps, options: DemoSeedOptions = {}): Promise<(DemoCredentials & { events: number }) | null> {
   const db = deps.database.db;
   if (!deps.config.demo || !(await hasNoAccounts(db))) return null;
+  let accountId: string;
   try {
-    await createAccount(db, DEMO_ACCOUNT);
+    accountId = (await createAccount(db, DEMO_ALIAS)).accountId;
   } catch (e) {
     // Another process seeding at the same moment won the race: its demo stands.
     if (e instanceof DomainError && e.code === "ConflictException") return null;
     throw e;
   }
-  await createProject(db, DEMO_ACCOUNT, "production");
-  await createProject(db, DEMO_ACCOUNT, "staging");
-  const admin = await createUser(db, DEMO_ACCOUNT, DEMO_ADMIN);
-  await addToGroup(db, DEMO_ACCOUNT, DEMO_ADMIN, "default");
-  for (const user of ["alice", "bob", "carol", "deploy-bot"]) await createUser(db, DEMO_ACCOUNT, user);
-  await addToGroup(db, DEMO_ACCOUNT, "alice", "production");
-  await addToGroup(db, DEMO_ACCOUNT, "deploy-bot", "production");
-  const adminKey = await createAccessKey(db, deps.secrets, DEMO_ACCOUNT, DEMO_ADMIN, "default");
-  const botProduction = await createAccessKey(db, deps.secrets, DEMO_ACCOUNT, "deploy-bot", "production");
-  const botStaging = await createAccessKey(db, deps.secrets, DEMO_ACCOUNT, "deploy-bot", "staging");
+  await createProject(db, accountId, "production");
+  await createProject(db, accountId, "staging");
+  const admin = await createUser(db, accountId, DEMO_ADMIN);
+  await addToGroup(db, accountId, DEMO_ADMIN, "default");
+  for (const user of ["alice", "bob", "carol", "deploy-bot"]) await createUser(db, accountId, user);
+  await addToGroup(db, accountId, "alice", "production");
+  await addToGroup(db, accountId, "deploy-bot", "production");
+  const adminKey = await createAccessKey(db, deps.secrets, accountId, DEMO_ADMIN, "default");
+  const botProduction = await createAccessKey(db, deps.secrets, accountId, "deploy-bot", "production");
+  const botStaging = await createAccessKey(db, deps.secrets, accountId, "deploy-bot", "staging");
 
   const events = generateDemoTraffic({
-    accountId: DEMO_ACCOUNT,
+    accountId: accountId,
     now: deps.clock.now(),
     seed: options.seed,
     scale: options.scale,
@@ -68,14 +72,15 @@ export async function seedDemo(deps: AppDeps, options: DemoSeedOptions = {}): Pr
   });
   for (let i = 0; i < events.length; i += BATCH) await insertEvents(deps.database, events.slice(i, i + BATCH));
   // The demo's own bucket, owned by its default project (with S3_ENDPOINT, made with the service's key as before).
-  await (deps.config.s3Endpoint ? deps.storage.service().createBucket(DEMO_BUCKET) : createProjectBucket(deps, DEMO_ACCOUNT, "default", DEMO_BUCKET)).catch(
+  await (deps.config.s3Endpoint ? deps.storage.service().createBucket(DEMO_BUCKET) : createProjectBucket(deps, accountId, "default", DEMO_BUCKET)).catch(
     (e: unknown) => {
       deps.logger.warn("could not create the demo bucket", { bucket: DEMO_BUCKET, error: String(e) });
     },
   );
 
   const credentials: DemoCredentials = {
-    account: DEMO_ACCOUNT,
+    account: DEMO_ALIAS,
+    accountId: accountId,
     user: DEMO_ADMIN,
     password: admin.password,
     accessKeyId: adminKey.AccessKeyId,
@@ -101,7 +106,7 @@ export async function loadDemoCredentials(deps: AppDeps): Promise<DemoCredential
     const saved = JSON.parse(readFileSync(file, "utf8")) as DemoCredentials;
     // The same DATA_DIR may have served another database: trust the file only if its key is here.
     const key = await findAccessKey(deps.database.db, deps.secrets, saved.accessKeyId);
-    return key?.caller.accountId === saved.account && key.secretAccessKey === saved.secretAccessKey ? saved : null;
+    return key?.caller.accountId === saved.accountId && key.secretAccessKey === saved.secretAccessKey ? saved : null;
   } catch {
     return null;
   }

@@ -11,8 +11,9 @@ let app: TestApp;
 beforeAll(async () => {
   deps = await createTestDeps({ clock: fixedClock(new Date("2026-11-24T12:00:00Z")) });
   app = testApp(deps, (app) => app.route("/internal/v1/events", ingestRouter()));
-  await seedAccount(deps, "acme", ["default", "web"]);
+  acme = await seedAccount(deps, "acme", ["default", "web"]);
 });
+let acme: string;
 afterAll(() => deps.cleanup());
 
 function post(body: string | object, headers: Record<string, string> = {}) {
@@ -23,7 +24,7 @@ function post(body: string | object, headers: Record<string, string> = {}) {
   });
 }
 
-const count = async (account = "acme") =>
+const count = async (account = acme) =>
   Number((await nativeQuery<{ n: string }>(deps.database, `select count(*) as n from events where account_id = $1`, [account]))[0]!.n);
 
 describe("authentication", () => {
@@ -45,16 +46,28 @@ describe("batches", () => {
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
     res = await post(batch);
     expect(await res.json()).toEqual({ accepted: 0, duplicates: 2 });
-    const stored = await getEvent(deps.database, "acme", "idem-2");
+    const stored = await getEvent(deps.database, acme, "idem-2");
     expect(stored?.project).toBe("web");
     expect(stored?.readOnly).toBe(false);
+  });
+
+  test("the recipient is named by 12-digit id or by alias; the event is stored under the id", async () => {
+    const res = await post({
+      events: [testIngestEvent({ eventID: "by-id", recipientAccountId: acme }), testIngestEvent({ eventID: "by-alias", recipientAccountId: "acme" })],
+    });
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
+    expect((await getEvent(deps.database, acme, "by-id"))?.accountId).toBe(acme);
+    expect((await getEvent(deps.database, acme, "by-alias"))?.accountId).toBe(acme);
+    const unknownId = await post({ events: [testIngestEvent({ recipientAccountId: "000000000001" })] });
+    expect(unknownId.status).toBe(422);
+    expect(await unknownId.text()).toContain("unknown account '000000000001'");
   });
 
   test("NDJSON batch", async () => {
     const body = `${JSON.stringify(testIngestEvent({ eventID: "nd-1" }))}\n\n${JSON.stringify(testIngestEvent({ eventID: "nd-2", eventName: "DescribeInstances" }))}\n`;
     const res = await post(body, { "content-type": "application/x-ndjson" });
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
-    expect((await getEvent(deps.database, "acme", "nd-2"))?.readOnly).toBe(true);
+    expect((await getEvent(deps.database, acme, "nd-2"))?.readOnly).toBe(true);
   });
 
   test("an invalid event refuses the whole batch, naming each index and field", async () => {
@@ -83,7 +96,7 @@ describe("batches", () => {
     expect(res.status).toBe(422);
     const body = await res.json();
     expect(body.message).toContain("unknown account 'nobody'");
-    expect(body.message).toContain("unknown project 'ghost' in account 'acme'");
+    expect(body.message).toContain(`unknown project 'ghost' in account '${acme}'`);
     expect(await count()).toBe(before);
   });
 

@@ -12,7 +12,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requireBearer } from "../auth/bearer.ts";
 import { insertEvents } from "../db/events.ts";
-import { getQuotas, unknownRecipients } from "../db/iam.ts";
+import { getQuotas, resolveRecipients } from "../db/iam.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
 
@@ -105,12 +105,15 @@ export function ingestRouter() {
       const events = checked.events.map((e) => toStoredEvent(e, ids));
 
       const { database } = c.get("deps");
-      const unknown = await unknownRecipients(
+      const recipients = await resolveRecipients(
         database.db,
         events.map((e) => ({ accountId: e.accountId, project: e.project })),
       );
+      const unknown = recipients.problems;
       if (unknown.length > 0)
         throw new DomainError("UnknownRecipientException", `The batch was refused; nothing was stored: ${unknown.join("; ")}.`, { details: { unknown } });
+      // Senders may name the account by alias; the event is stored under its id.
+      for (const e of events) e.accountId = recipients.ids.get(e.accountId) ?? e.accountId;
 
       const tooOld = await eventTimeIssues(c.get("deps"), events);
       if (tooOld.length > 0) throw refusedBatch(tooOld, (e) => `events[${e.index}].eventTime: ${e.message}`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createAccount, findAccessKey, findUserForSignIn, getQuotas, isSubscriptionActive } from "../db/iam.ts";
 import type { CallRecord } from "../http-context.ts";
-import { createTestDeps, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, type TestApp, testApp, type TestDeps } from "../test-kit/index.ts";
+import { createTestDeps, ensureAccount, TEST_OPERATOR_TOKEN as TOKEN, type TestApp, testAccountId, testApp, type TestDeps } from "../test-kit/index.ts";
 import { operatorRouter } from "./router.ts";
 
 let deps: TestDeps;
@@ -56,12 +56,13 @@ describe("happy paths", () => {
   test("account create returns the contract's JSON and is recorded in the new account", async () => {
     const res = await call("POST", "/accounts", { account: "initech" });
     expect(res.status).toBe(201);
-    expect(await res.json()).toEqual({ accountId: "initech", project: "default", systemUser: "system" });
+    const created = await res.json();
+    expect(created).toEqual({ accountId: expect.stringMatching(/^\d{12}$/), alias: "initech", project: "default", systemUser: "system" });
     expect(lastCall).toMatchObject({
       eventName: "CreateAccount",
       eventSource: "activitylog.operator",
       userName: "operator",
-      accountId: "initech",
+      accountId: created.accountId,
       project: "default",
       readOnly: false,
     });
@@ -69,14 +70,15 @@ describe("happy paths", () => {
 
   test("project, user, group, key, subscription and quota", async () => {
     // An account of its own (acme is the error tests'; account create makes initech).
-    await createAccount(deps.database.db, "globex");
+    // Named by alias in the paths below; by id in the last call, which works as well.
+    const { accountId: globex } = await createAccount(deps.database.db, "globex");
     expect((await call("POST", "/accounts/globex/projects", { project: "production" })).status).toBe(201);
-    expect(lastCall).toMatchObject({ eventName: "CreateProject", accountId: "globex", project: "production" });
+    expect(lastCall).toMatchObject({ eventName: "CreateProject", accountId: globex, project: "production" });
 
     const user = await call("POST", "/accounts/globex/users", { user: "alice", password: "alice-password-1" });
     expect(user.status).toBe(201);
     expect(await user.json()).toEqual({ user: "alice", password: "alice-password-1" });
-    expect(lastCall).toMatchObject({ eventName: "CreateUser", accountId: "globex", requestParameters: { userName: "alice" } });
+    expect(lastCall).toMatchObject({ eventName: "CreateUser", accountId: globex, requestParameters: { userName: "alice" } });
     expect(JSON.stringify(lastCall)).not.toContain("alice-password-1");
 
     const generated = await (await call("POST", "/accounts/globex/users", { user: "bob" })).json();
@@ -85,7 +87,7 @@ describe("happy paths", () => {
     const add = await call("PUT", "/accounts/globex/projects/production/administrators/alice");
     expect(add.status).toBe(200);
     expect(await add.json()).toMatchObject({ user: "alice", project: "production", added: true });
-    expect(lastCall).toMatchObject({ eventName: "AddUserToGroup", accountId: "globex", project: "production" });
+    expect(lastCall).toMatchObject({ eventName: "AddUserToGroup", accountId: globex, project: "production" });
     expect((await findUserForSignIn(deps.database.db, "globex", "alice"))?.caller.groups).toEqual([
       { project: "production", group: "ActivityLogAdministrators" },
     ]);
@@ -112,18 +114,19 @@ describe("happy paths", () => {
     expect(lastCall.eventName).toBe("RemoveUserFromGroup");
 
     const sub = await call("PUT", "/accounts/globex/subscription", { status: "inactive" });
-    expect(await sub.json()).toEqual({ accountId: "globex", subscription: "inactive" });
-    expect(await isSubscriptionActive(deps.database.db, "globex")).toBe(false);
+    expect(await sub.json()).toEqual({ accountId: globex, subscription: "inactive" });
+    expect(await isSubscriptionActive(deps.database.db, globex)).toBe(false);
     expect(lastCall).toMatchObject({ eventName: "SetSubscription", requestParameters: { status: "inactive" } });
 
     const quota = await call("PUT", "/accounts/globex/quotas/trails", { value: 5 });
-    expect(await quota.json()).toEqual({ accountId: "globex", quota: "trails", value: 5 });
-    expect((await getQuotas(deps.database.db, "globex")).trails).toBe(5);
+    expect(await quota.json()).toEqual({ accountId: globex, quota: "trails", value: 5 });
+    expect((await getQuotas(deps.database.db, globex)).trails).toBe(5);
     expect(lastCall).toMatchObject({ eventName: "SetQuota", requestParameters: { quotaName: "trails", value: 5 } });
 
-    const show = await call("GET", "/accounts/globex");
+    const show = await call("GET", `/accounts/${globex}`);
     expect(await show.json()).toMatchObject({
-      accountId: "globex",
+      accountId: globex,
+      alias: "globex",
       projects: ["default", "production"],
       subscription: "inactive",
       quotas: { trails: 5, retentionDays: 30 },
@@ -151,8 +154,9 @@ describe("errors", () => {
   test("duplicates are 409 and recorded as failed calls of the account", async () => {
     await acmeWithAlice();
     await expectError(await call("POST", "/accounts", { account: "acme" }), 409, "ConflictException", "Account acme already exists.");
-    expect(lastCall).toMatchObject({ eventName: "CreateAccount", accountId: "acme", errorCode: "ConflictException" });
-    await expectError(await call("POST", "/accounts/acme/users", { user: "alice" }), 409, "ConflictException", "User alice already exists in account acme.");
+    const acme = testAccountId("acme");
+    expect(lastCall).toMatchObject({ eventName: "CreateAccount", accountId: acme, errorCode: "ConflictException" });
+    await expectError(await call("POST", "/accounts/acme/users", { user: "alice" }), 409, "ConflictException", `User alice already exists in account ${acme}.`);
     await expectError(await call("POST", "/accounts/acme/projects", { project: "production" }), 409, "ConflictException");
   });
 
@@ -185,13 +189,13 @@ describe("errors", () => {
       await call("PUT", "/accounts/acme/projects/nowhere/administrators/alice"),
       404,
       "NotFoundException",
-      "Project nowhere does not exist in account acme.",
+      `Project nowhere does not exist in account ${testAccountId("acme")}.`,
     );
     await expectError(
       await call("PUT", "/accounts/acme/projects/default/administrators/nobody"),
       404,
       "NotFoundException",
-      "User nobody does not exist in account acme.",
+      `User nobody does not exist in account ${testAccountId("acme")}.`,
     );
   });
 
@@ -201,7 +205,7 @@ describe("errors", () => {
       await call("POST", "/accounts/acme/trails/t1/validate", { from: "2026-11-01T00:00:00Z" }),
       404,
       "NotFoundException",
-      "Trail t1 does not exist in account acme.",
+      `Trail t1 does not exist in account ${testAccountId("acme")}.`,
     );
     await expectError(await call("POST", "/accounts/acme/trails/t1/validate", { from: "yesterday" }), 400, "ValidationException", /ISO-8601/);
   });

@@ -5,7 +5,7 @@
  * Secrets (passwords, secret keys) are answered once and never put into the recorded call.
  */
 import { DEFAULT_PROJECT, DomainError, OPERATOR_EVENT_SOURCE, parseQuotaName, validateAccountName, validateQuotaValue } from "@activity-log/core";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import {
@@ -20,7 +20,8 @@ import {
   isSubscriptionActive,
   listProjects,
   removeFromGroup,
-  requireAccount,
+  findAccount,
+  resolveAccount,
   setAccessKeyStatus,
   setQuota,
   setSubscription,
@@ -49,13 +50,15 @@ const operation = (eventName: string, readOnly = false) =>
     await next();
   });
 
-/** 404 for an unknown `:account`; otherwise the call is recorded in that account. */
+/** `:account` names the account by id or alias: 404 when unknown; otherwise the call is recorded in that account (by id). */
 const existingAccount = createMiddleware<AppEnv>(async (c, next) => {
-  const accountId = c.req.param("account") ?? "";
-  await requireAccount(c.get("deps").database.db, accountId);
+  const { accountId } = await resolveAccount(c.get("deps").database.db, c.req.param("account") ?? "");
   c.get("call").accountId = accountId;
   await next();
 });
+
+/** The id of the account existingAccount resolved. */
+const accountOf = (c: Context<AppEnv>): string => c.get("call").accountId!;
 
 const name = (what: string) =>
   v.pipe(v.string(`${what} must be a string.`), v.minLength(1, `${what} must not be empty.`), v.maxLength(128, `${what} is too long.`));
@@ -101,18 +104,22 @@ export function operatorRouter() {
         const { account } = c.req.valid("json");
         validateAccountName(account);
         const call = c.get("call");
-        call.accountId = account;
-        call.requestParameters = { accountId: account };
+        call.requestParameters = { accountAlias: account };
+        // A duplicate is a failed call of the account that has the name.
+        const existing = await findAccount(c.get("deps").database.db, account);
+        if (existing) call.accountId = existing.accountId;
         const created = await createAccount(c.get("deps").database.db, account);
+        call.accountId = created.accountId;
         call.responseElements = created;
         return c.json(created, 201);
       })
       .get("/accounts/:account", operation("GetAccount", true), existingAccount, async (c) => {
         const db = c.get("deps").database.db;
-        const accountId = c.req.param("account");
+        const { accountId, alias } = await resolveAccount(db, accountOf(c));
         c.get("call").requestParameters = { accountId };
         return c.json({
           accountId,
+          alias,
           projects: await listProjects(db, accountId),
           subscription: (await isSubscriptionActive(db, accountId)) ? "active" : "inactive",
           quotas: await getQuotas(db, accountId),
@@ -122,7 +129,7 @@ export function operatorRouter() {
         const { project } = c.req.valid("json");
         const call = c.get("call");
         call.requestParameters = { projectName: project };
-        const created = await createProject(c.get("deps").database.db, c.req.param("account"), project);
+        const created = await createProject(c.get("deps").database.db, accountOf(c), project);
         call.project = project;
         call.responseElements = created;
         return c.json(created, 201);
@@ -132,7 +139,7 @@ export function operatorRouter() {
         const call = c.get("call");
         // The password never enters the record (record.ts would mask it, but it need not be there at all).
         call.requestParameters = { userName: user };
-        const created = await createUser(c.get("deps").database.db, c.req.param("account"), user, password);
+        const created = await createUser(c.get("deps").database.db, accountOf(c), user, password);
         call.responseElements = { userName: created.user };
         return c.json(created, 201);
       })
@@ -141,7 +148,7 @@ export function operatorRouter() {
         const call = c.get("call");
         call.project = project;
         call.requestParameters = { userName: user, project, groupName: "ActivityLogAdministrators" };
-        const result = await addToGroup(c.get("deps").database.db, c.req.param("account"), user, project);
+        const result = await addToGroup(c.get("deps").database.db, accountOf(c), user, project);
         call.responseElements = result;
         return c.json(result);
       })
@@ -150,7 +157,7 @@ export function operatorRouter() {
         const call = c.get("call");
         call.project = project;
         call.requestParameters = { userName: user, project, groupName: "ActivityLogAdministrators" };
-        const result = await removeFromGroup(c.get("deps").database.db, c.req.param("account"), user, project);
+        const result = await removeFromGroup(c.get("deps").database.db, accountOf(c), user, project);
         call.responseElements = result;
         return c.json(result);
       })
@@ -164,7 +171,7 @@ export function operatorRouter() {
         const call = c.get("call");
         call.project = body.project;
         call.requestParameters = { userName: body.user, project: body.project, ...(imported ? { importedAccessKeyId: imported.accessKeyId } : {}) };
-        const pair = await createAccessKey(deps.database.db, deps.secrets, c.req.param("account"), body.user, body.project, imported);
+        const pair = await createAccessKey(deps.database.db, deps.secrets, accountOf(c), body.user, body.project, imported);
         call.responseElements = { accessKeyId: pair.AccessKeyId, userName: body.user, project: body.project, status: "Active" };
         return c.json(pair, 201);
       })
@@ -174,7 +181,7 @@ export function operatorRouter() {
         const accessKeyId = c.req.param("accessKeyId");
         const call = c.get("call");
         call.requestParameters = { accessKeyId, status };
-        const result = await setAccessKeyStatus(c.get("deps").database.db, c.req.param("account"), accessKeyId, status);
+        const result = await setAccessKeyStatus(c.get("deps").database.db, accountOf(c), accessKeyId, status);
         call.project = result.project;
         call.responseElements = result;
         return c.json(result);
@@ -183,7 +190,7 @@ export function operatorRouter() {
         const accessKeyId = c.req.param("accessKeyId");
         const call = c.get("call");
         call.requestParameters = { accessKeyId };
-        const result = await deleteAccessKey(c.get("deps").database.db, c.req.param("account"), accessKeyId);
+        const result = await deleteAccessKey(c.get("deps").database.db, accountOf(c), accessKeyId);
         call.project = result.project;
         call.responseElements = result;
         return c.json({ ...result, deleted: true });
@@ -194,7 +201,7 @@ export function operatorRouter() {
         const call = c.get("call");
         call.requestParameters = { userName: user, status };
         const deps = c.get("deps");
-        const result = await setUserDisabled(deps.database.db, c.req.param("account"), user, status === "Disabled", deps.clock.now());
+        const result = await setUserDisabled(deps.database.db, accountOf(c), user, status === "Disabled", deps.clock.now());
         call.responseElements = result;
         return c.json(result);
       })
@@ -202,7 +209,7 @@ export function operatorRouter() {
         const user = c.req.param("user");
         const call = c.get("call");
         call.requestParameters = { userName: user };
-        const result = await deleteUser(c.get("deps").database.db, c.req.param("account"), user);
+        const result = await deleteUser(c.get("deps").database.db, accountOf(c), user);
         call.responseElements = result;
         return c.json({ ...result, deleted: true });
       })
@@ -211,7 +218,7 @@ export function operatorRouter() {
         const call = c.get("call");
         call.project = project;
         call.requestParameters = { bucketName: bucket, project };
-        const created = await createProjectBucket(c.get("deps"), c.req.param("account"), project, bucket);
+        const created = await createProjectBucket(c.get("deps"), accountOf(c), project, bucket);
         call.responseElements = created;
         return c.json(created, 201);
       })
@@ -219,7 +226,7 @@ export function operatorRouter() {
         const { status } = c.req.valid("json");
         const call = c.get("call");
         call.requestParameters = { status };
-        const result = await setSubscription(c.get("deps").database.db, c.req.param("account"), status === "active");
+        const result = await setSubscription(c.get("deps").database.db, accountOf(c), status === "active");
         call.responseElements = result;
         return c.json(result);
       })
@@ -229,7 +236,7 @@ export function operatorRouter() {
         call.requestParameters = { quotaName: c.req.param("name"), value: raw };
         const quota = parseQuotaName(c.req.param("name"));
         const value = validateQuotaValue(quota, raw);
-        const result = await setQuota(c.get("deps").database.db, c.req.param("account"), quota, value);
+        const result = await setQuota(c.get("deps").database.db, accountOf(c), quota, value);
         call.responseElements = result;
         return c.json(result);
       })
@@ -239,7 +246,7 @@ export function operatorRouter() {
         call.requestParameters = { trailName: c.req.param("trail"), ...body };
         const result = await validateTrail(
           c.get("deps"),
-          c.req.param("account"),
+          accountOf(c),
           c.req.param("trail"),
           new Date(body.from),
           body.to === undefined ? undefined : new Date(body.to),

@@ -205,10 +205,10 @@ let before: Record<string, number>;
 beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
   admin = await createTestUser(h, ACCOUNT, "admin");
-  await h.createBucket("hostile-bucket", { accountId: ACCOUNT });
+  await h.createBucket("hostile-bucket", { account: ACCOUNT });
   const db = h.deps.database.db;
-  await createUser(db, ACCOUNT, "console-admin", PASSWORD);
-  await addToGroup(db, ACCOUNT, "console-admin", "default");
+  await createUser(db, admin.accountId, "console-admin", PASSWORD);
+  await addToGroup(db, admin.accountId, "console-admin", "default");
   browser = consoleBrowser(h);
   expect((await browser.signIn(ACCOUNT, "console-admin", PASSWORD)).status).toBe(200);
   expect((await signedCloudTrail("CreateTrail", '{"Name":"existing-trail","S3BucketName":"hostile-bucket","S3KeyPrefix":"kept"}')).status).toBe(200);

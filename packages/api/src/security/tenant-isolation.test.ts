@@ -25,6 +25,7 @@ import {
   createTestUser,
   startTestServer,
   type TestServer,
+  testAccountId,
   testIngestedEvent,
 } from "../test-kit/index.ts";
 
@@ -54,8 +55,8 @@ const stolen = {
 
 async function signedInAdmin(account: string): Promise<ConsoleBrowser> {
   const db = h.deps.database.db;
-  await createUser(db, account, "console-admin", PASSWORD);
-  await addToGroup(db, account, "console-admin", "default");
+  await createUser(db, testAccountId(account), "console-admin", PASSWORD);
+  await addToGroup(db, testAccountId(account), "console-admin", "default");
   const browser = consoleBrowser(h);
   expect((await browser.signIn(account, "console-admin", PASSWORD)).status).toBe(200);
   return browser;
@@ -65,8 +66,8 @@ beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
   const victim = await createTestUser(h, VICTIM, "vic");
   const attacker = await createTestUser(h, ATTACKER, "mal");
-  await h.createBucket("victim-private-bucket", { accountId: VICTIM });
-  await h.createBucket("attacker-bucket", { accountId: ATTACKER });
+  await h.createBucket("victim-private-bucket", { account: VICTIM });
+  await h.createBucket("attacker-bucket", { account: ATTACKER });
   victimCt = cloudTrailClient(h, victim);
   attackerCt = cloudTrailClient(h, attacker);
   stolen.accessKeyId = victim.accessKeyId;
@@ -76,7 +77,7 @@ beforeAll(async () => {
     testIngestedEvent({
       eventID: `victim-event-${i}-${crypto.randomUUID()}`,
       eventTime: new Date(now - (i + 1) * 60_000).toISOString(),
-      recipientAccountId: VICTIM,
+      recipientAccountId: victim.accountId,
       eventName: "TerminateInstances",
       userName: MARKER,
       resources: [{ type: "AWS::EC2::Instance", name: `i-${MARKER}` }],

@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { Readable } from "node:stream";
 import { UNKNOWN_ACCESS_KEY_MESSAGE } from "@activity-log/core";
@@ -14,6 +14,9 @@ export type CredentialCheck = (credentials: S3Credentials) => Promise<boolean>;
  * InvalidAccessKeyId message, a missing bucket is NoSuchBucket (buckets appear only via createBucket),
  * and writes are atomic (temp file + rename), so readers never see half an object.
  */
+/** The folder of a bucket directory that holds objects' user metadata (a key may not start with it). */
+const META_DIR = ".meta";
+
 export function createLocalStorage(root: string, isKnown: CredentialCheck): ObjectStorage {
   return {
     withCredentials: (credentials) =>
@@ -39,15 +42,22 @@ function localStore(root: string, authenticate: () => Promise<void>): ObjectStor
   };
   const objectPath = (dir: string, key: string) => {
     const segments = key.split("/");
-    if (key.length === 0 || key.length > 1024 || segments.some((s) => s === ".." || s === "." || s === "") || key.includes("\0")) {
+    if (key.length === 0 || key.length > 1024 || segments.some((s) => s === ".." || s === "." || s === "") || key.includes("\0") || segments[0] === META_DIR) {
       throw new StorageError("InvalidArgument", `The object key ${JSON.stringify(key)} is not supported by the local store.`, 400);
     }
     return join(dir, ...segments);
   };
   return {
-    async put(bucket, key, body) {
+    async put(bucket, key, body, options) {
       const dir = await bucketDir(bucket);
       const path = objectPath(dir, key);
+      // User metadata lives beside the bucket's objects, in a folder no key may name; written first,
+      // so an object is never seen with another write's metadata for longer than this put.
+      const metaPath = objectPath(join(dir, META_DIR), key);
+      if (options?.metadata && Object.keys(options.metadata).length > 0) {
+        await mkdir(dirname(metaPath), { recursive: true });
+        await writeFile(metaPath, JSON.stringify(options.metadata));
+      } else await rm(metaPath, { force: true });
       await mkdir(dirname(path), { recursive: true });
       const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
       const file = await open(temp, "w");
@@ -67,13 +77,18 @@ function localStore(root: string, authenticate: () => Promise<void>): ObjectStor
       await rename(temp, path);
     },
     async get(bucket, key) {
-      const path = objectPath(await bucketDir(bucket), key);
+      const dir = await bucketDir(bucket);
+      const path = objectPath(dir, key);
       const info = await stat(path).catch(() => null);
       if (!info?.isFile()) return null;
-      return { body: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>, size: info.size };
+      const meta = await readFile(objectPath(join(dir, META_DIR), key), "utf8").catch(() => null);
+      const metadata = meta ? (JSON.parse(meta) as Record<string, string>) : {};
+      return { body: Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>, size: info.size, metadata };
     },
     async delete(bucket, key) {
-      await rm(objectPath(await bucketDir(bucket), key), { force: true });
+      const dir = await bucketDir(bucket);
+      await rm(objectPath(dir, key), { force: true });
+      await rm(objectPath(join(dir, META_DIR), key), { force: true });
     },
     async list(bucket, prefix) {
       const dir = await bucketDir(bucket);
@@ -81,8 +96,9 @@ function localStore(root: string, authenticate: () => Promise<void>): ObjectStor
       const walk = async (current: string) => {
         for (const entry of await readdir(current, { withFileTypes: true })) {
           const full = join(current, entry.name);
-          if (entry.isDirectory()) await walk(full);
-          else if (entry.isFile() && !(current === dir && entry.name.startsWith(".tmp-"))) {
+          if (entry.isDirectory()) {
+            if (!(current === dir && entry.name === META_DIR)) await walk(full);
+          } else if (entry.isFile() && !(current === dir && entry.name.startsWith(".tmp-"))) {
             const key = relative(dir, full).split(sep).join("/");
             if (key.startsWith(prefix)) found.push({ key, size: (await stat(full)).size });
           }

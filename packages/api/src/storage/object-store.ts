@@ -21,10 +21,18 @@ export class StorageError extends Error {
 }
 
 export interface ObjectStore {
-  /** Writes an object whole or from a stream of parts; overwrites an existing key. */
-  put(bucket: string, key: string, body: Uint8Array | ReadableStream<Uint8Array>, options?: { contentType?: string }): Promise<void>;
-  /** Reads an object as a stream, or null when the key does not exist. */
-  get(bucket: string, key: string): Promise<{ body: ReadableStream<Uint8Array>; size: number } | null>;
+  /**
+   * Writes an object whole or from a stream of parts; overwrites an existing key. `metadata` is S3
+   * user metadata (`x-amz-meta-*`, lower-case names), as digests carry their signature.
+   */
+  put(
+    bucket: string,
+    key: string,
+    body: Uint8Array | ReadableStream<Uint8Array>,
+    options?: { contentType?: string; metadata?: Record<string, string> },
+  ): Promise<void>;
+  /** Reads an object as a stream with its user metadata, or null when the key does not exist. */
+  get(bucket: string, key: string): Promise<{ body: ReadableStream<Uint8Array>; size: number; metadata: Record<string, string> } | null>;
   delete(bucket: string, key: string): Promise<void>;
   /** Keys under a prefix, for validation and tests. */
   list(bucket: string, prefix: string): Promise<{ key: string; size: number }[]>;

@@ -57,10 +57,10 @@ function s3Store(client: S3Client): ObjectStore {
     async put(bucket, key, body, opts) {
       await mapErrors(async () => {
         if (body instanceof Uint8Array) {
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: opts?.contentType }));
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: opts?.contentType, Metadata: opts?.metadata }));
         } else {
           // Streams of unknown length go up in parts, so memory stays flat whatever the size.
-          await new Upload({ client, params: { Bucket: bucket, Key: key, Body: body, ContentType: opts?.contentType } }).done();
+          await new Upload({ client, params: { Bucket: bucket, Key: key, Body: body, ContentType: opts?.contentType, Metadata: opts?.metadata } }).done();
         }
       });
     },
@@ -68,7 +68,7 @@ function s3Store(client: S3Client): ObjectStore {
       try {
         const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
         if (!out.Body) return null;
-        return { body: out.Body.transformToWebStream() as ReadableStream<Uint8Array>, size: out.ContentLength ?? 0 };
+        return { body: out.Body.transformToWebStream() as ReadableStream<Uint8Array>, size: out.ContentLength ?? 0, metadata: out.Metadata ?? {} };
       } catch (error) {
         if (error instanceof S3ServiceException && error.name === "NoSuchKey") return null;
         throw toStorageError(error);

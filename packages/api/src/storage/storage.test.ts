@@ -70,6 +70,14 @@ for (const [kind, storage] of [
       expect((await store.list("bucket-one", "")).length).toBe(1); // the probe is gone
     });
 
+    test("list answers keys in S3's order (binary), not the order they were written or stored on disk", async () => {
+      const store = storage().withCredentials(known);
+      await store.createBucket("bucket-order");
+      const keys = ["p/b", "p/a-c", "p/a/b", "p/A", "p/a.z", "p/a/a", "p/0"];
+      for (const key of keys) await store.put("bucket-order", key, new TextEncoder().encode(key));
+      expect((await store.list("bucket-order", "p/")).map((o) => o.key)).toEqual(["p/0", "p/A", "p/a-c", "p/a.z", "p/a/a", "p/a/b", "p/b"]);
+    });
+
     test("a missing bucket is NoSuchBucket; an unknown key pair InvalidAccessKeyId with S3's message", async () => {
       const store = storage().withCredentials(known);
       expect((await codeOf(store.checkWritable("no-such-bucket"))).code).toBe("NoSuchBucket");

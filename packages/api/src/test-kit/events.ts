@@ -2,6 +2,7 @@ import { type IngestEvent, type IngestEventInput, searchTextOf, type StoredEvent
 import type { Database } from "../db/client.ts";
 import { insertEvents } from "../db/events.ts";
 import { T0 } from "./deps.ts";
+import { testAccountId } from "./fixtures.ts";
 
 let counter = 0;
 /** A number of this process and a random tail: ids that never repeat across tests or runs. */
@@ -47,7 +48,7 @@ export function testIngestEvent(over: Record<string, unknown> = {}): Record<stri
     eventTime: T0.toISOString(),
     eventName: "RunInstances",
     eventSource: "ec2.amazonaws.com",
-    recipientAccountId: "acme",
+    recipientAccountId: testAccountId("acme"),
     project: "default",
     userName: "alice",
     ...over,

@@ -11,7 +11,7 @@ export { testApp, type TestApp } from "./app.ts";
 export { cloudTrailClient, createTestUser, serveApp, startTestServer, type TestServer, type TestUser } from "./server.ts";
 export { type S3rverHandle, startS3rver } from "./s3rver.ts";
 export { ingest, testEvent, testIngestedEvent, testIngestEvent } from "./events.ts";
-export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail } from "./fixtures.ts";
+export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail, testAccountId } from "./fixtures.ts";
 export { readArchive, readObject } from "./objects.ts";
 export { errorOf } from "./errors.ts";
 export { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway-postgres.ts";

@@ -38,8 +38,9 @@ export interface TestServer {
   /**
    * Creates the bucket in object storage (as its owner would). With the local store, `owner` makes it
    * that project's (as `bun run admin -- bucket create` does); without one it belongs to nobody.
+   * `owner.account` is the account's alias (the account is created if missing).
    */
-  createBucket(bucket: string, owner?: { accountId: string; project?: string }): Promise<void>;
+  createBucket(bucket: string, owner?: { account: string; project?: string }): Promise<void>;
   /** Lets object storage know a key pair (s3rver's account registry; the local store knows all Active keys). */
   registerStorageKey(pair: { AccessKeyId: string; SecretAccessKey: string }): void;
   close(): Promise<void>;
@@ -77,8 +78,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     dataDir: deps.dataDir,
     async createBucket(bucket, owner) {
       if (s3 || !owner) return deps.storage.service().createBucket(bucket);
-      await ensureAccount(deps, owner.accountId);
-      await createProjectBucket(deps, owner.accountId, owner.project ?? "default", bucket);
+      const accountId = await ensureAccount(deps, owner.account);
+      await createProjectBucket(deps, accountId, owner.project ?? "default", bucket);
     },
     registerStorageKey(pair) {
       s3?.addKey(pair.AccessKeyId, pair.SecretAccessKey);
@@ -92,28 +93,30 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
 }
 
 export interface TestUser {
+  /** The account's 12-digit id. */
   accountId: string;
+  alias: string;
   userName: string;
   project: string;
   accessKeyId: string;
   secretAccessKey: string;
 }
 
-/** An account (created if new) with a user, optionally in ActivityLogAdministrators, and a key pair. */
+/** An account named `alias` (created if new, id testAccountId(alias)) with a user, optionally in ActivityLogAdministrators, and a key pair. */
 export async function createTestUser(
   server: Pick<TestServer, "deps" | "registerStorageKey">,
-  accountId: string,
+  alias: string,
   userName: string,
   options: { admin?: boolean; project?: string; registerInStorage?: boolean } = {},
 ): Promise<TestUser> {
   const db = server.deps.database.db;
   const project = options.project ?? "default";
-  await ensureAccount(server.deps, accountId);
+  const accountId = await ensureAccount(server.deps, alias);
   await createUser(db, accountId, userName);
   if (options.admin ?? true) await addToGroup(db, accountId, userName, project);
   const pair = await createAccessKey(db, server.deps.secrets, accountId, userName, project);
   if (options.registerInStorage ?? true) server.registerStorageKey(pair);
-  return { accountId, userName, project, accessKeyId: pair.AccessKeyId, secretAccessKey: pair.SecretAccessKey };
+  return { accountId, alias, userName, project, accessKeyId: pair.AccessKeyId, secretAccessKey: pair.SecretAccessKey };
 }
 
 /** A real CloudTrail client for a user; no retries, so every error reaches the test as sent. */

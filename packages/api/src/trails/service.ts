@@ -60,6 +60,8 @@ export interface CreateTrailInput {
   includeGlobalServiceEvents?: boolean;
   /** CreateTrail's TagsList, checked like AddTags. */
   tags?: unknown;
+  /** EnableLogFileValidation: hourly signed digests. False unless asked for (as AWS); the console asks. */
+  logFileValidation?: boolean;
 }
 
 export interface UpdateTrailInput {
@@ -68,6 +70,7 @@ export interface UpdateTrailInput {
   project?: string;
   isMultiRegionTrail?: boolean;
   includeGlobalServiceEvents?: boolean;
+  logFileValidation?: boolean;
 }
 
 export interface TrailStatus {
@@ -78,6 +81,7 @@ export interface TrailStatus {
   latestDeliveryAttemptTime: Date | null;
   latestDeliveryError: string | null;
   latestDigestTime: Date | null;
+  latestDigestError: string | null;
 }
 
 const withArn = (row: TrailRow): Trail => ({ ...row, arn: trailArn(row.region, row.accountId, row.name) });
@@ -92,6 +96,7 @@ export async function createTrail(deps: AppDeps, caller: Caller, input: CreateTr
   assertRegionFlags(isMultiRegionTrail, includeGlobalServiceEvents);
   const tags = parseTagsList(input.tags);
   assertTagCount(tags.length);
+  const logFileValidation = input.logFileValidation ?? false;
   const db = deps.database.db;
   if (await findTrail(db, caller.accountId, name)) throw trailExists(deps, caller, name);
   const quotas = await getQuotas(db, caller.accountId);
@@ -112,6 +117,7 @@ export async function createTrail(deps: AppDeps, caller: Caller, input: CreateTr
         isMultiRegionTrail,
         includeGlobalServiceEvents,
         tags,
+        logFileValidation,
       },
       quotas.trails,
     );
@@ -136,6 +142,7 @@ export async function updateTrail(deps: AppDeps, caller: Caller, ref: unknown, i
   if (input.isMultiRegionTrail !== undefined) patch.isMultiRegionTrail = input.isMultiRegionTrail;
   if (input.includeGlobalServiceEvents !== undefined) patch.includeGlobalServiceEvents = input.includeGlobalServiceEvents;
   assertRegionFlags(patch.isMultiRegionTrail ?? current.isMultiRegionTrail, patch.includeGlobalServiceEvents ?? current.includeGlobalServiceEvents);
+  if (input.logFileValidation !== undefined) patch.logFileValidation = input.logFileValidation;
   if (input.bucket !== undefined || input.project !== undefined) {
     const bucket = input.bucket === undefined ? current.bucket : validateBucketName(input.bucket);
     const project = input.project ?? (input.bucket === undefined ? current.project : caller.project);
@@ -202,6 +209,7 @@ export async function getTrailStatus(deps: AppDeps, caller: Caller, ref: unknown
     latestDeliveryAttemptTime: t.latestDeliveryAttemptTime,
     latestDeliveryError: t.latestDeliveryError,
     latestDigestTime: t.latestDigestTime,
+    latestDigestError: t.latestDigestError,
   };
 }
 

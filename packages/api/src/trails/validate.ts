@@ -3,10 +3,12 @@
  * equivalent of `aws cloudtrail validate-logs`. Reads the bucket with the trail's own stored key
  * pair (as deliveries write it), then applies the pure checks of core/digest.ts:
  *
- *  - every hour of the range in which the trail recorded windows has its digest, well-formed, for
- *    this trail and hour, with a valid signature (HMAC-SHA256 keyed from SECRET_KEY — so only the
- *    service can verify it), chained by key and SHA-256 to the trail's previous digest;
- *  - every archive a digest lists exists and hashes to the listed SHA-256;
+ *  - every hour of the range in which the trail recorded windows has its digest, well-formed (in
+ *    CloudTrail's format), for this trail, account and hour, with a valid SHA256withRSA signature
+ *    (S3 metadata `signature`) checked with the region's public key named by the digest's
+ *    fingerprint — the keys ListPublicKeys gives anyone — over the string the AWS CLI checks,
+ *    chained by key, document SHA-256 and signature to the trail's previous digest;
+ *  - every archive a digest lists exists and its decompressed bytes hash to the listed SHA-256;
  *  - every 5-minute window of the range is accounted for: delivered (and listed by a digest), or
  *    recorded empty/skipped in trail_deliveries; windows with no record (the trail was stopped) are
  *    listed as `notLogging`, apart from the problems;
@@ -14,16 +16,19 @@
  *    archives at the same bucket and prefix are recognised by their deterministic keys and ignored).
  */
 import { createHash } from "node:crypto";
+import { createGunzip, gunzipSync } from "node:zlib";
 import {
   archiveFolder,
   archiveWindowStart,
-  canonicalDigest,
   checkChain,
   checkCoverage,
   DAY_MS,
   DIGEST_PERIOD_MS,
+  DIGEST_SIGNATURE_ALGORITHM,
+  digestStringToSign,
   DomainError,
   hourStartsIn,
+  type KnownDigest,
   isoSeconds,
   notLoggingWindows,
   parseDigest,
@@ -37,10 +42,12 @@ import {
 } from "@activity-log/core";
 import type { DeliveryRow } from "../db/trail-deliveries.ts";
 import { deliveriesBetween, type DigestRow, digestsBetween, latestDigest } from "../db/trail-digests.ts";
+import { signingKeyByFingerprint } from "../db/signing-keys.ts";
 import { findTrail, listTrailRows, type TrailRow } from "../db/trails.ts";
 import type { AppDeps } from "../deps.ts";
 import { StorageError, type ObjectStore } from "../storage/object-store.ts";
 import { trailDigestKey, windowObjectKey } from "./keys.ts";
+import { verifyDigestSignature } from "./signing-keys.ts";
 import { trailCredentials } from "./service.ts";
 
 export interface TrailValidation {
@@ -48,7 +55,7 @@ export interface TrailValidation {
   /** The range checked: [from, to), aligned to 5-minute windows. */
   from: string;
   to: string;
-  /** Digests read whose signature verified. */
+  /** Digests read whose signature verified (SHA256withRSA with the region's public keys). */
   digests: number;
   /** Archives listed by those digests that were re-hashed. */
   archives: number;
@@ -110,13 +117,13 @@ async function check(
 
   // 1. The digests of every hour in which the trail recorded windows (or wrote a digest).
   const valid: ReadDigest[] = [];
-  const known = new Map<string, string | null>();
+  const known = new Map<string, KnownDigest>();
   for (const hour of r.hours) {
     if (!recordedHours.has(hour) && !digestKeyOf.has(hour)) continue;
     const window = new Date(hour).toISOString();
     const key = digestKeyOf.get(hour) ?? trailDigestKey(trail, new Date(hour));
-    const bytes = await readAll(store, trail.bucket, key);
-    if (!bytes) {
+    const got = await readDigest(store, trail.bucket, key);
+    if (!got) {
       known.set(key, null);
       const settled = digestKeyOf.has(hour) || (trail.nextWindowStart !== null && trail.nextWindowStart.getTime() >= hour + DIGEST_PERIOD_MS);
       problems.push({
@@ -129,39 +136,54 @@ async function check(
       });
       continue;
     }
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
-    known.set(key, sha256);
-    const file = parseDigest(Buffer.from(bytes).toString("utf8"));
-    if (!file) {
-      problems.push({ kind: "malformed-digest", key, window, message: `Digest ${key} is not a well-formed digest file.` });
+    const file = got.document === null ? null : parseDigest(got.document.toString("utf8"));
+    if (!file || got.document === null) {
+      problems.push({ kind: "malformed-digest", key, window, message: `Digest ${key} is not a well-formed gzip'ed CloudTrail digest file.` });
       continue;
     }
-    if (!deps.secrets.verify(canonicalDigest(file), file.signature)) {
+    const sha256 = createHash("sha256").update(got.document).digest("hex");
+    known.set(key, { sha256, signature: got.signature ?? "" });
+    const publicKey = await signingKeyByFingerprint(deps.database, file.digestPublicKeyFingerprint);
+    const verified =
+      got.signature !== null &&
+      got.signatureAlgorithm === DIGEST_SIGNATURE_ALGORITHM &&
+      publicKey !== null &&
+      publicKey.region === trail.region &&
+      verifyDigestSignature(publicKey.publicKeyDer, digestStringToSign(file, sha256), got.signature);
+    if (!verified) {
       problems.push({
         kind: "bad-signature",
         key,
         window,
-        message: `The signature of digest ${key} does not verify: the file was altered or not written by this service.`,
+        message: `The signature of digest ${key} does not verify with the region's public key ${file.digestPublicKeyFingerprint}: the file was altered or not written by this service.`,
       });
       continue;
     }
-    if (file.trailARN !== arn || file.key !== key || file.digestStartTime !== isoSeconds(new Date(hour))) {
+    if (
+      file.digestS3Object !== key ||
+      file.digestS3Bucket !== trail.bucket ||
+      file.awsAccountId !== trail.accountId ||
+      file.digestStartTime !== isoSeconds(new Date(hour))
+    ) {
       problems.push({
         kind: "wrong-digest",
         key,
         window,
-        message: `Digest ${key} belongs to ${file.trailARN} at ${file.digestStartTime}, not to ${arn} at ${isoSeconds(new Date(hour))}.`,
+        message: `Digest ${key} is s3://${file.digestS3Bucket}/${file.digestS3Object} of account ${file.awsAccountId} at ${file.digestStartTime}, not this trail's (${arn}) at ${isoSeconds(new Date(hour))}.`,
       });
       continue;
     }
-    valid.push({ key, sha256, file });
+    valid.push({ key, sha256, signature: got.signature!, file });
   }
 
   // 2. The chain, including the link from the first digest to the one before the range.
-  const first = valid[0]?.file.previousDigestKey;
-  if (first && !known.has(first)) {
-    const bytes = await readAll(store, trail.bucket, first);
-    known.set(first, bytes ? createHash("sha256").update(bytes).digest("hex") : null);
+  const first = valid[0]?.file;
+  if (first?.previousDigestS3Object && !known.has(first.previousDigestS3Object)) {
+    const prev = await readDigest(store, first.previousDigestS3Bucket ?? trail.bucket, first.previousDigestS3Object);
+    known.set(
+      first.previousDigestS3Object,
+      prev?.document ? { sha256: createHash("sha256").update(prev.document).digest("hex"), signature: prev.signature ?? "" } : null,
+    );
   }
   problems.push(...checkChain(valid, known));
 
@@ -169,22 +191,19 @@ async function check(
   const listed = new Map<string, number>();
   let archives = 0;
   for (const d of valid) {
-    for (const a of d.file.archives) {
-      listed.set(a.key, Date.parse(a.windowStart));
-      const actual = await sha256Of(store, trail.bucket, a.key);
+    for (const a of d.file.logFiles) {
+      const start = archiveWindowStart(a.s3Object);
+      const window = start === null ? undefined : new Date(start).toISOString();
+      if (start !== null) listed.set(a.s3Object, start);
+      const actual = await contentSha256Of(store, a.s3Bucket, a.s3Object);
       if (actual === null) {
-        problems.push({
-          kind: "missing-archive",
-          key: a.key,
-          window: new Date(a.windowStart).toISOString(),
-          message: `Archive ${a.key} listed by digest ${d.key} does not exist.`,
-        });
-      } else if (actual !== a.sha256) {
+        problems.push({ kind: "missing-archive", key: a.s3Object, window, message: `Archive ${a.s3Object} listed by digest ${d.key} does not exist.` });
+      } else if (actual !== a.hashValue) {
         problems.push({
           kind: "altered-archive",
-          key: a.key,
-          window: new Date(a.windowStart).toISOString(),
-          message: `Archive ${a.key} was altered: its SHA-256 is ${actual}, digest ${d.key} lists ${a.sha256}.`,
+          key: a.s3Object,
+          window,
+          message: `Archive ${a.s3Object} was altered: the SHA-256 of its content is ${actual}, digest ${d.key} lists ${a.hashValue}.`,
         });
       } else archives++;
     }
@@ -212,16 +231,47 @@ async function check(
   return { valid: problems.length === 0, from: r.from.toISOString(), to: r.to.toISOString(), digests: valid.length, archives, problems, notLogging };
 }
 
-async function readAll(store: ObjectStore, bucket: string, key: string): Promise<Uint8Array | null> {
+/** A digest object: its decompressed document (null when it is not gzip) and signature metadata; null when missing. */
+async function readDigest(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+): Promise<{ document: Buffer | null; signature: string | null; signatureAlgorithm: string | null } | null> {
   const got = await store.get(bucket, key);
-  return got ? new Uint8Array(await new Response(got.body).arrayBuffer()) : null;
+  if (!got) return null;
+  const bytes = new Uint8Array(await new Response(got.body).arrayBuffer());
+  let document: Buffer | null;
+  try {
+    document = gunzipSync(bytes);
+  } catch {
+    document = null;
+  }
+  return { document, signature: got.metadata.signature ?? null, signatureAlgorithm: got.metadata["signature-algorithm"] ?? null };
 }
 
-/** Streams the object through SHA-256 (archives can be large); null when it does not exist. */
-async function sha256Of(store: ObjectStore, bucket: string, key: string): Promise<string | null> {
+/**
+ * Streams the object through gunzip and SHA-256 (archives can be large): the hash of its content,
+ * as digests list it. Null when it does not exist; a value that matches nothing when it is not gzip.
+ */
+async function contentSha256Of(store: ObjectStore, bucket: string, key: string): Promise<string | null> {
   const got = await store.get(bucket, key);
   if (!got) return null;
   const hash = createHash("sha256");
-  for await (const chunk of got.body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+  const gunzip = createGunzip();
+  gunzip.on("data", (chunk: Buffer) => hash.update(chunk));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      gunzip.on("end", resolve);
+      gunzip.on("error", reject);
+      (async () => {
+        for await (const chunk of got.body as unknown as AsyncIterable<Uint8Array>) {
+          if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once("drain", r));
+        }
+        gunzip.end();
+      })().catch(reject);
+    });
+  } catch {
+    return "not-gzip";
+  }
   return hash.digest("hex");
 }

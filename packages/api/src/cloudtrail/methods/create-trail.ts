@@ -13,6 +13,7 @@ export const createTrail: CloudTrailMethod = {
       isMultiRegionTrail: optionalBoolean(input, "IsMultiRegionTrail"),
       includeGlobalServiceEvents: optionalBoolean(input, "IncludeGlobalServiceEvents"),
       tags: input.TagsList,
+      logFileValidation: optionalBoolean(input, "EnableLogFileValidation"),
     });
     const { HomeRegion: _home, HasCustomEventSelectors: _custom, HasInsightSelectors: _insight, ...shape } = trailShape(trail);
     return shape;

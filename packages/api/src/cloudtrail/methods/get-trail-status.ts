@@ -13,6 +13,7 @@ export const getTrailStatus: CloudTrailMethod = {
       StartLoggingTime: epochSeconds(s.startLoggingTime),
       StopLoggingTime: epochSeconds(s.stopLoggingTime),
       LatestDigestDeliveryTime: epochSeconds(s.latestDigestTime),
+      LatestDigestDeliveryError: s.latestDigestError ?? undefined,
       LatestDeliveryAttemptTime: isoString(s.latestDeliveryAttemptTime) ?? "",
       LatestDeliveryAttemptSucceeded: s.latestDeliveryError ? "" : (isoString(s.latestDeliveryTime) ?? ""),
       LatestNotificationAttemptTime: "",

@@ -6,6 +6,7 @@ import { describeTrails } from "./describe-trails.ts";
 import { getEventSelectors } from "./get-event-selectors.ts";
 import { getTrailStatus } from "./get-trail-status.ts";
 import { getTrail } from "./get-trail.ts";
+import { listPublicKeys } from "./list-public-keys.ts";
 import { listTags } from "./list-tags.ts";
 import { listTrails } from "./list-trails.ts";
 import { lookupEvents } from "./lookup-events.ts";
@@ -33,5 +34,6 @@ export const METHODS: ReadonlyMap<string, CloudTrailMethod> = new Map(
     addTags,
     listTags,
     removeTags,
+    listPublicKeys,
   ].map((m) => [m.name, m]),
 );

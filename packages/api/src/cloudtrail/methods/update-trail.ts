@@ -11,6 +11,7 @@ export const updateTrail: CloudTrailMethod = {
       prefix: input.S3KeyPrefix ?? undefined,
       isMultiRegionTrail: optionalBoolean(input, "IsMultiRegionTrail"),
       includeGlobalServiceEvents: optionalBoolean(input, "IncludeGlobalServiceEvents"),
+      logFileValidation: optionalBoolean(input, "EnableLogFileValidation"),
     });
     const { HomeRegion: _home, HasCustomEventSelectors: _custom, HasInsightSelectors: _insight, ...shape } = trailShape(trail);
     return shape;

@@ -1,11 +1,19 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
-/** A customer company. Its name is its identifier everywhere (events, ARNs, archive keys). */
-export const accounts = pgTable("accounts", {
-  id: text("id").primaryKey(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * A customer company. `id` is its 12-digit account id (random, never reused), what AWS tooling sees:
+ * events, ARNs, archive keys. `alias` is the name people type (console sign-in, the operator CLI).
+ */
+export const accounts = pgTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    alias: text("alias").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("accounts_alias").on(t.alias)],
+);
 
 /** The account a tenant row belongs to: every such table carries it, and its rows go with the account. */
 export const accountIdColumn = () =>

@@ -1,4 +1,5 @@
 import type { TrailTag } from "@activity-log/core";
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accountIdColumn } from "./iam.ts";
 
@@ -30,6 +31,10 @@ export const trails = pgTable(
     latestDeliveryAttemptTime: timestamp("latest_delivery_attempt_time", { withTimezone: true }),
     latestDeliveryError: text("latest_delivery_error"),
     latestDigestTime: timestamp("latest_digest_time", { withTimezone: true }),
+    /** Why the last attempt to write a digest failed; cleared by the next digest written. */
+    latestDigestError: text("latest_digest_error"),
+    /** EnableLogFileValidation: hourly signed digests (worker/digests.ts). */
+    logFileValidation: boolean("log_file_validation").notNull().default(false),
     /** Consecutive failed attempts, for backoff. */
     failureCount: integer("failure_count").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
@@ -56,6 +61,10 @@ export const trailDeliveries = pgTable(
     eventCount: integer("event_count").notNull().default(0),
     sha256: text("sha256"),
     bytes: bigint("bytes", { mode: "number" }),
+    /** SHA-256 (hex) of the decompressed archive (the tar), as CloudTrail digests list it. */
+    contentSha256: text("content_sha256"),
+    oldestEventTime: timestamp("oldest_event_time", { withTimezone: true }),
+    newestEventTime: timestamp("newest_event_time", { withTimezone: true }),
     /** Visibility horizon captured when the window's content was fixed (see worker/trails.ts). */
     horizonFrom: text("horizon_from"),
     horizonTo: text("horizon_to"),
@@ -68,9 +77,11 @@ export const trailDeliveries = pgTable(
 );
 
 /**
- * One row per hourly digest file written for a trail (see worker/digests.ts): its key and the sha256
- * of its bytes, which the next hour's digest chains to. Recorded after the upload; a crash before
- * the record re-renders the same bytes (the inputs are settled) and overwrites the same key.
+ * One row per hourly digest file written for a trail (see worker/digests.ts): its key, the sha256 of
+ * its decompressed JSON and its signature, which the next hour's digest chains to. Recorded after
+ * the upload; a crash before the record re-renders the same bytes (the inputs are settled, and
+ * PKCS#1 v1.5 signatures are deterministic) and overwrites the same key. Rows without a signature
+ * are of the first, HMAC-signed format: the next digest starts a new chain.
  */
 export const trailDigests = pgTable(
   "trail_digests",
@@ -82,6 +93,9 @@ export const trailDigests = pgTable(
     objectKey: text("object_key").notNull(),
     sha256: text("sha256").notNull(),
     archiveCount: integer("archive_count").notNull(),
+    /** The bucket it was written to (a trail may move; the next digest names this one). */
+    bucket: text("bucket"),
+    signature: text("signature"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.trailId, t.hourStart] })],
@@ -98,3 +112,23 @@ export const localBuckets = pgTable("local_buckets", {
   project: text("project").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * The RSA key pairs digests are signed with, per region (SHA256withRSA, 2048-bit). The private key
+ * is sealed with the secret box; the public key (DER PKCS#1) is kept for as long as archives may
+ * exist, so ListPublicKeys can answer for any past range. A pair signs from `validFrom` until it is
+ * rotated (`validTo` set); at most one pair per region is current.
+ */
+export const signingKeys = pgTable(
+  "signing_keys",
+  {
+    /** Hex MD5 of the DER public key, as CloudTrail shows it. */
+    fingerprint: text("fingerprint").primaryKey(),
+    region: text("region").notNull(),
+    publicKeyDer: text("public_key_der").notNull(),
+    privateKeySealed: text("private_key_sealed").notNull(),
+    validFrom: timestamp("valid_from", { withTimezone: true }).notNull(),
+    validTo: timestamp("valid_to", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("signing_keys_current").on(t.region).where(sql`${t.validTo} is null`), index("signing_keys_region").on(t.region, t.validFrom)],
+);
