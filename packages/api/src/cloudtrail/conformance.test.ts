@@ -166,8 +166,9 @@ async function failing(operation: string, input: Record<string, unknown>): Promi
 beforeAll(async () => {
   model = loadServiceModel().model;
   h = await startTestServer({ storage: "local" });
-  await h.createBucket("conf-audit");
   user = await createTestUser(h, `conf-${Math.random().toString(36).slice(2, 8)}`, "alice");
+  // Local buckets have owners: this one is the test account's.
+  await h.createBucket("conf-audit", { accountId: user.accountId });
 }, 60_000);
 
 afterAll(async () => {

@@ -22,23 +22,29 @@ let h: TestServer;
 const clients: CloudTrailClient[] = [];
 let accounts = 0;
 
-/** A client for an administrator of a new account of its own. */
+/** Each account's own bucket: local buckets have owners, so accounts cannot share one. */
+const bucketOf = new Map<CloudTrailClient, string>();
+
+/** A client for an administrator of a new account of its own, which owns a bucket (`bucketOf`). */
 async function newAccountClient(): Promise<CloudTrailClient> {
-  const client = cloudTrailClient(h, await createTestUser(h, `fid-${++accounts}-${Math.random().toString(36).slice(2, 6)}`, "alice"));
+  const name = `fid-${++accounts}-${Math.random().toString(36).slice(2, 6)}`;
+  const user = await createTestUser(h, name, "alice");
+  await h.createBucket(`${name}-audit`, { accountId: user.accountId });
+  const client = cloudTrailClient(h, user);
   clients.push(client);
+  bucketOf.set(client, `${name}-audit`);
   return client;
 }
 
 /** A new account's client and the ARN (as the API gives it) of its trail "audit". */
 async function withTrail(extra: Partial<ConstructorParameters<typeof CreateTrailCommand>[0]> = {}) {
   const ct = await newAccountClient();
-  const created = await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: "fid-audit", ...extra }));
+  const created = await ct.send(new CreateTrailCommand({ Name: "audit", S3BucketName: bucketOf.get(ct), ...extra }));
   return { ct, created, arn: created.TrailARN! };
 }
 
 beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
-  await h.createBucket("fid-audit");
 }, 60_000);
 
 afterAll(async () => {
@@ -57,7 +63,7 @@ describe("trail flags are stored and shown as set", () => {
   test("CreateTrail: IncludeGlobalServiceEvents false is answered false; the defaults are AWS's", async () => {
     const { ct, created } = await withTrail({ IncludeGlobalServiceEvents: false });
     expect(created).toMatchObject({ IsMultiRegionTrail: false, IncludeGlobalServiceEvents: false });
-    const plain = await ct.send(new CreateTrailCommand({ Name: "plain", S3BucketName: "fid-audit" }));
+    const plain = await ct.send(new CreateTrailCommand({ Name: "plain", S3BucketName: bucketOf.get(ct) }));
     expect(plain).toMatchObject({ IsMultiRegionTrail: false, IncludeGlobalServiceEvents: true });
   });
 
@@ -75,7 +81,7 @@ describe("trail flags are stored and shown as set", () => {
     });
     expect((await ct.send(new UpdateTrailCommand({ Name: arn, S3KeyPrefix: "logs" }))).IsMultiRegionTrail).toBe(true);
     const refused = await errorOf(
-      ct.send(new CreateTrailCommand({ Name: "combo", S3BucketName: "fid-audit", IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false })),
+      ct.send(new CreateTrailCommand({ Name: "combo", S3BucketName: bucketOf.get(ct), IsMultiRegionTrail: true, IncludeGlobalServiceEvents: false })),
     );
     expect(refused.name).toBe("InvalidParameterCombinationException");
     expect((await ct.send(new ListTrailsCommand({}))).Trails?.map((t) => t.Name)).toEqual(["audit"]);
@@ -113,7 +119,7 @@ describe("trail tags", () => {
     expect(over).toMatchObject({ name: "TagsLimitExceededException", status: 400 });
     expect((await ct.send(new ListTagsCommand({ ResourceIdList: [arn] }))).ResourceTagList?.[0]?.TagsList).toHaveLength(50);
     await ct.send(new AddTagsCommand({ ResourceId: arn, TagsList: [{ Key: "k0", Value: "again" }] })); // an overwrite: still 50
-    const created = await errorOf(ct.send(new CreateTrailCommand({ Name: "many-tags", S3BucketName: "fid-audit", TagsList: tags(51) })));
+    const created = await errorOf(ct.send(new CreateTrailCommand({ Name: "many-tags", S3BucketName: bucketOf.get(ct), TagsList: tags(51) })));
     expect(created.name).toBe("TagsLimitExceededException");
     expect((await ct.send(new ListTrailsCommand({}))).Trails?.map((t) => t.Name)).toEqual(["audit"]);
   });
