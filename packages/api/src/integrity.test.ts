@@ -6,6 +6,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { MAX_EVENT_DEPTH } from "@activity-log/core";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { and, eq } from "drizzle-orm";
+import { openDatabase } from "./db/client.ts";
 import { setQuota } from "./db/iam.ts";
 import { nativeQuery } from "./db/rows.ts";
 import { users } from "./db/schema/iam.ts";
@@ -108,7 +109,8 @@ beforeAll(async () => {
   h = await startTestServer({ storage: "local" });
   alice = await createTestUser(h, "acme", "alice");
   broken = await createTestUser(h, "acme", "broken");
-  await h.createBucket(BUCKET);
+  // Local buckets have owners: this one is acme's.
+  await h.createBucket(BUCKET, { accountId: alice.accountId });
   // Each test makes its own trail.
   await setQuota(h.deps.database.db, alice.accountId, "trails", 100);
   await setPassword(alice);
@@ -215,15 +217,22 @@ describe("console API: recorded or refused, never executed unrecorded", () => {
   test("PATCH /trails/:name is recorded; a NUL anywhere is a 400 that changes nothing", async () => {
     const name = await createLoggingTrail(alice);
     const browser = await signIn(h, alice);
+    // A lone surrogate is no valid prefix (InvalidS3PrefixException); the refusal is recorded, the text as U+FFFD.
     let res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "logs\ud800" } });
-    expect(res.status).toBe(200);
-    const [event] = (await eventsOf(alice, "UpdateTrail")).filter((e) => e.request_parameters?.name === name);
-    expect(event?.request_parameters).toEqual({ name, prefix: "logs\ufffd" });
+    expect(res.status).toBe(400);
+    const [refusal] = (await eventsOf(alice, "UpdateTrail")).filter((e) => e.request_parameters?.name === name);
+    expect(refusal?.request_parameters).toEqual({ name, prefix: "logs\ufffd" });
 
     res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "a\u0000" } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string; message: string }).message).toContain("prefix");
-    expect((await trailRow(name))?.prefix).toBe("logs\ufffd");
+    expect((await trailRow(name))?.prefix).toBe("");
+
+    res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "logs" } });
+    expect(res.status).toBe(200);
+    expect((await trailRow(name))?.prefix).toBe("logs");
+    const recorded = (await eventsOf(alice, "UpdateTrail")).filter((e) => e.request_parameters?.name === name && e.request_parameters?.prefix === "logs");
+    expect(recorded).toHaveLength(1);
   });
 
   test("with the event refused by the database: PATCH, stop and delete answer 503 and change nothing", async () => {
@@ -323,13 +332,22 @@ describe("ingest: hostile text is a 400 naming the event and field", () => {
 });
 
 describe("bounded work", () => {
-  test("a caller-shaped query over its statement timeout is a retryable 503", async () => {
-    if (!h.deps.database.pg) return; // PGlite cannot cancel a running query (documented).
-    await expect(withStatementTimeout(h.deps.database, 50, () => nativeQuery(h.deps.database, "select pg_sleep(2)"))).rejects.toMatchObject({
-      code: "ServiceUnavailableException",
-      retryAfterSeconds: 1,
-    });
-    // The timeout was local to that work: the pool's next query may run long.
-    await nativeQuery(h.deps.database, "select pg_sleep(0.1)");
+  test("the API pool bounds every statement; a caller-shaped query over it is a retryable 503", async () => {
+    const pg = h.deps.database.pg;
+    if (!pg) return; // PGlite cannot cancel a running query (documented).
+    const o = pg.options as unknown as { host: string[]; port: number[]; database: string; user: string };
+    // The same database as the API server opens it (openDeps with boundQueries): the bound is a startup parameter.
+    const bounded = await openDatabase({ url: `postgres://${o.user}@${o.host[0]}:${o.port[0]}/${o.database}`, poolSize: 1, statementTimeoutMs: 200 });
+    try {
+      await expect(withStatementTimeout(200, () => nativeQuery(bounded, "select pg_sleep(2)"))).rejects.toMatchObject({
+        code: "ServiceUnavailableException",
+        retryAfterSeconds: 1,
+      });
+      // Short work passes; the worker's unbounded pool (here the test server's) may still run long.
+      await nativeQuery(bounded, "select pg_sleep(0.01)");
+      await nativeQuery(h.deps.database, "select pg_sleep(0.3)");
+    } finally {
+      await bounded.close();
+    }
   });
 });
