@@ -22,6 +22,8 @@ export interface Database {
   kind: "postgres" | "pglite";
   db: Db;
   pg?: postgres.Sql;
+  /** The server's URL (postgres only), for threads that open connections of their own. */
+  url?: string;
   pglite?: PGlite;
   close(): Promise<void>;
 }
@@ -36,13 +38,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return database;
 }
 
+/** A Postgres server another process or thread has already migrated (the worker's report threads). */
+export function connectPostgres(url: string, poolSize = 1): Database {
+  return openPostgres(url, poolSize);
+}
+
 function openPostgres(url: string, poolSize: number): Database {
   const pg = postgres(url, {
     max: poolSize,
     onnotice: () => {},
   });
   const db = drizzlePostgres(pg, { schema }) as unknown as Db;
-  return { kind: "postgres", db, pg, close: () => pg.end({ timeout: 5 }) };
+  return { kind: "postgres", db, pg, url, close: () => pg.end({ timeout: 5 }) };
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
