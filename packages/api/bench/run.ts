@@ -63,56 +63,66 @@ async function main() {
   const { copySeconds, loadSeconds } = await loadOnce();
   if (process.env.BENCH_LOAD_ONLY === "1") return;
 
-  // Ingest: the same number of rows both ways, generated up front (generation is not measured).
-  // Timed within the last 29 days as of now (the load took a while): ingest refuses events older
-  // than the account's retention.
+  // Ingest, generated up front (generation is not measured), sustained over INGEST events each:
+  //  - live: event times in the last hour, as an audit trail arrives (into the open day's partition);
+  //  - backfill: times spread over the last 29 days (every day's partition and indexes touched);
+  //  - raw COPY of live rows into the same table: what the indexes allow at all.
   const ingestEnd = new Date();
-  const viaHttp = [...generateEvents({ count: INGEST, end: ingestEnd, days: 29, seed: 2, idPrefix: "h-" }, 1000)];
-  const viaCopy = [...generateEvents({ count: INGEST, end: ingestEnd, days: 29, seed: 3, idPrefix: "c-" }, 1000)];
+  const HOUR = 3_600_000;
+  const live = [...generateEvents({ count: INGEST, end: ingestEnd, days: HOUR / DAY_MS, seed: 2, idPrefix: "h-" }, 1000)];
+  const backfill = [...generateEvents({ count: INGEST, end: ingestEnd, days: 29, seed: 4, idPrefix: "h-b-" }, 1000)];
+  const viaCopy = [...generateEvents({ count: INGEST, end: ingestEnd, days: HOUR / DAY_MS, seed: 3, idPrefix: "c-" }, 1000)];
   const app = createApp(benchDeps());
-  const bodies = viaHttp.map((chunk) =>
-    JSON.stringify({
-      events: chunk.map((e) => ({
-        eventID: e.eventId,
-        eventTime: e.eventTime.toISOString(),
-        eventName: e.eventName,
-        eventType: e.eventType,
-        eventSource: e.eventSource,
-        recipientAccountId: e.accountId,
-        project: e.project,
-        userName: e.userName,
-        accessKeyId: e.accessKeyId,
-        sourceIPAddress: e.sourceIp,
-        userAgent: e.userAgent,
-        requestID: e.requestId,
-        requestParameters: e.requestParameters,
-        responseElements: e.responseElements,
-        errorCode: e.errorCode,
-        errorMessage: e.errorMessage,
-      })),
-    }),
-  );
-  log(`ingest: ${INGEST} events over HTTP in batches of 1000 (2 in flight)…`);
-  let t = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const res = await app.request("/internal/v1/events", {
-        method: "POST",
-        headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
-        body,
-      });
-      if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-    }
+  const toBodies = (chunks: typeof live) =>
+    chunks.map((chunk) =>
+      JSON.stringify({
+        events: chunk.map((e) => ({
+          eventID: e.eventId,
+          eventTime: e.eventTime.toISOString(),
+          eventName: e.eventName,
+          eventType: e.eventType,
+          eventSource: e.eventSource,
+          recipientAccountId: e.accountId,
+          project: e.project,
+          userName: e.userName,
+          accessKeyId: e.accessKeyId,
+          sourceIPAddress: e.sourceIp,
+          userAgent: e.userAgent,
+          requestID: e.requestId,
+          requestParameters: e.requestParameters,
+          responseElements: e.responseElements,
+          errorCode: e.errorCode,
+          errorMessage: e.errorMessage,
+        })),
+      }),
+    );
+  const overHttp = async (bodies: string[]) => {
+    const t0 = performance.now();
+    let next = 0;
+    const client = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await app.request("/internal/v1/events", {
+          method: "POST",
+          headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
+          body,
+        });
+        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+      }
+    };
+    await Promise.all([client(), client()]);
+    return INGEST / ((performance.now() - t0) / 1000);
   };
-  await Promise.all([worker(), worker()]);
-  const httpRate = INGEST / ((performance.now() - t) / 1000);
-  log(`ingest: raw COPY of ${INGEST} events…`);
-  t = performance.now();
+  log(`ingest: ${INGEST} live events over HTTP in batches of 1000 (2 in flight)…`);
+  const httpRate = await overHttp(toBodies(live));
+  log(`ingest: ${Math.round(httpRate)}/s; ${INGEST} backfill events over HTTP…`);
+  const backfillRate = await overHttp(toBodies(backfill));
+  log(`ingest: ${Math.round(backfillRate)}/s; raw COPY of ${INGEST} live events…`);
+  let t = performance.now();
   await copyEvents(raw, viaCopy);
   const copyRate = INGEST / ((performance.now() - t) / 1000);
   await pg`analyze events`;
+  const indexSet = (await secondaryIndexes()).map((ix) => ix.name.replace(/^events_/, "")).join(", ");
 
   // First pages: the big account, last 30 days, 50 rows, newest first.
   const account = BENCH_ACCOUNTS[0].id;
@@ -173,10 +183,13 @@ async function main() {
     ``,
     `### Ingest (same table, same indexes)`,
     ``,
+    `Indexes: primary key (account, time, id) and ${indexSet}. ${INGEST.toLocaleString("en")} events each way, sustained.`,
+    ``,
     `| path | events/s | ratio | target |`,
     `|---|---|---|---|`,
-    `| HTTP POST /internal/v1/events, batches of 1000, 2 in flight | ${Math.round(httpRate).toLocaleString("en")} | ${(httpRate / copyRate).toFixed(2)} × COPY | ≥ 0.7 × COPY ${httpRate / copyRate >= 0.7 ? "✅" : "❌ miss"} |`,
-    `| raw COPY (postgres.js) | ${Math.round(copyRate).toLocaleString("en")} | 1.00 | |`,
+    `| HTTP POST /internal/v1/events, live (times in the last hour), batches of 1000, 2 in flight | ${Math.round(httpRate).toLocaleString("en")} | ${(httpRate / copyRate).toFixed(2)} × COPY | ≥ 5,000/s ${httpRate >= 5000 ? "✅" : "❌ miss"} |`,
+    `| HTTP, backfill (times over the last 29 days) | ${Math.round(backfillRate).toLocaleString("en")} | ${(backfillRate / copyRate).toFixed(2)} × COPY | |`,
+    `| raw COPY of live rows (postgres.js) | ${Math.round(copyRate).toLocaleString("en")} | 1.00 | |`,
     ``,
     `### First page (50 events, last 30 days) — ms`,
     ``,
