@@ -118,7 +118,7 @@ async function main() {
   log(`ingest: ${Math.round(httpRate)}/s; ${INGEST} backfill events over HTTP…`);
   const backfillRate = await overHttp(toBodies(backfill));
   log(`ingest: ${Math.round(backfillRate)}/s; raw COPY of ${INGEST} live events…`);
-  let t = performance.now();
+  const t = performance.now();
   await copyEvents(raw, viaCopy);
   const copyRate = INGEST / ((performance.now() - t) / 1000);
   await pg`analyze events`;
@@ -231,7 +231,9 @@ async function loadOnce(): Promise<{ copySeconds: number; loadSeconds: number }>
     // Rows of earlier ingest measurements (ids prefixed h-/c-), so every run starts from TOTAL rows.
     const gone = await raw`delete from events where event_id like 'h-%' or event_id like 'c-%'`;
     if (gone.count > 0) await raw`vacuum analyze events`;
-    log(`reusing ${dbName}: ${TOTAL} events loaded at ${previous.loaded_at.toISOString()} (${gone.count} ingested rows removed in ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    log(
+      `reusing ${dbName}: ${TOTAL} events loaded at ${previous.loaded_at.toISOString()} (${gone.count} ingested rows removed in ${((performance.now() - t) / 1000).toFixed(1)} s)`,
+    );
     return { copySeconds: previous.copy_s, loadSeconds: previous.load_s };
   }
   await raw`truncate events, bench_load`;

@@ -160,7 +160,6 @@ async function main() {
     if (summary.delivered !== 1 || delivery?.eventCount !== WINDOW_EVENTS) throw new Error(`archive: ${JSON.stringify(summary)} ${delivery?.eventCount}`);
 
     const fmt = (x: number) => Math.round(x).toLocaleString("en");
-    const mb = (x: number) => `${Math.round(x / 1048576)} MB`;
     const ratio = copyRate ? ours / copyRate : undefined;
     lines.push(
       "## Worker (packages/worker/bench)",

@@ -63,10 +63,13 @@ describe.skipIf(!onPostgres)("report threads", () => {
       const [{ n }] = (await nativeQuery<{ n: number }>(
         deps.database,
         `select count(*)::int as n from events where account_id = $1 and (event_time, event_id) ${range.after ? "<" : ">="} ($2::timestamptz, $3) ${range.through ? "and (event_time, event_id) >= ($4::timestamptz, $5)" : ""}`,
-        [accountId, range.after?.time ?? "1970-01-01T00:00:00Z", range.after?.id ?? "", range.through?.time ?? "1970-01-01T00:00:00Z", range.through?.id ?? ""].slice(
-          0,
-          range.through ? 5 : 3,
-        ),
+        [
+          accountId,
+          range.after?.time ?? "1970-01-01T00:00:00Z",
+          range.after?.id ?? "",
+          range.through?.time ?? "1970-01-01T00:00:00Z",
+          range.through?.id ?? "",
+        ].slice(0, range.through ? 5 : 3),
       )) as [{ n: number }];
       counts.push(n);
     }

@@ -61,7 +61,8 @@ test.skipIf(!onPostgres)(
     let row = await getReport(deps.database, accountId, report.id);
     const deadline = Date.now() + 90_000;
     while (((row?.checkpoint as { rowsDone?: number } | null)?.rowsDone ?? 0) < ROWS / 4) {
-      if (Date.now() > deadline || row?.status !== "generating" && row?.status !== "queued") throw new Error(`no checkpoint to kill at: ${JSON.stringify(row)}`);
+      if (Date.now() > deadline || (row?.status !== "generating" && row?.status !== "queued"))
+        throw new Error(`no checkpoint to kill at: ${JSON.stringify(row)}`);
       await Bun.sleep(10);
       row = await getReport(deps.database, accountId, report.id);
     }

@@ -15,14 +15,7 @@
  * the gzip totals); the worker that takes a report over continues the same upload from that row.
  */
 import { availableParallelism } from "node:os";
-import {
-  CSV_BOM,
-  csvHeaderLine,
-  jsonReportClose,
-  jsonReportOpen,
-  REPORT_HEARTBEAT_EVERY_MS,
-  type ReportFormat,
-} from "@activity-log/core";
+import { CSV_BOM, csvHeaderLine, jsonReportClose, jsonReportOpen, REPORT_HEARTBEAT_EVERY_MS, type ReportFormat } from "@activity-log/core";
 import {
   claimNextReport,
   estimateEventCount,
@@ -183,9 +176,7 @@ class ReportBuild {
     await this.progress(from?.rowsDone ?? 0, estimated, true);
     const batches = await this.batches(from, estimated);
     const opening = from ? [] : [GZIP_HEADER, this.piece(this.format === "csv" ? CSV_BOM + csvHeaderLine() : jsonReportOpen)];
-    return store.multipart
-      ? this.writeInParts(store, from, opening, batches, onUpload)
-      : this.writeStream(store, opening, batches);
+    return store.multipart ? this.writeInParts(store, from, opening, batches, onUpload) : this.writeStream(store, opening, batches);
   }
 
   private totals: GzipTotals = { crc: 0, length: 0 };

@@ -193,11 +193,7 @@ export async function renewReportClaim(database: Database, id: string, workerId:
 
 /** Whether another worker now builds the report (it took the claim over): its upload must then be left alone. */
 export async function isReportClaimedByOther(database: Database, id: string, workerId: string): Promise<boolean> {
-  const [row] = await database.db
-    .select({ status: reports.status, claimedBy: reports.claimedBy })
-    .from(reports)
-    .where(eq(reports.id, id))
-    .limit(1);
+  const [row] = await database.db.select({ status: reports.status, claimedBy: reports.claimedBy }).from(reports).where(eq(reports.id, id)).limit(1);
   return row?.status === "generating" && row.claimedBy !== workerId;
 }
 

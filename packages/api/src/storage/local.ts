@@ -125,8 +125,7 @@ function localStore(root: string, authenticate: () => Promise<void>): ObjectStor
           const full = join(current, entry.name);
           if (entry.isDirectory()) {
             if (!(current === dir && entry.name.startsWith(".upload-"))) await walk(full);
-          }
-          else if (entry.isFile() && !(current === dir && entry.name.startsWith(".tmp-"))) {
+          } else if (entry.isFile() && !(current === dir && entry.name.startsWith(".tmp-"))) {
             const key = relative(dir, full).split(sep).join("/");
             if (key.startsWith(prefix)) found.push({ key, size: (await stat(full)).size });
           }

@@ -116,7 +116,9 @@ function s3Store(client: S3Client): ObjectStore {
         return out.UploadId!;
       },
       async uploadPart(bucket, key, uploadId, partNumber, body) {
-        const out = await mapErrors(() => client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body })));
+        const out = await mapErrors(() =>
+          client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body })),
+        );
         return { partNumber, etag: out.ETag! };
       },
       async complete(bucket, key, uploadId, parts) {
