@@ -59,7 +59,7 @@ export interface ReportRunSummary {
 }
 
 /** Where a report's upload stands: saved after each part, read back by the worker that takes it over. */
-export interface ReportCheckpoint {
+interface ReportCheckpoint {
   uploadId: string;
   parts: { partNumber: number; etag: string }[];
   rowsDone: number;

@@ -38,7 +38,7 @@ export interface ObjectStore {
   multipart?: MultipartUploads;
 }
 
-export interface UploadedPart {
+interface UploadedPart {
   partNumber: number;
   etag: string;
 }
@@ -48,7 +48,7 @@ export interface UploadedPart {
  * visible at the key until complete(). An upload that is gone (aborted, expired) answers
  * StorageError NoSuchUpload.
  */
-export interface MultipartUploads {
+interface MultipartUploads {
   create(bucket: string, key: string, options?: { contentType?: string }): Promise<string>;
   uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<UploadedPart>;
   complete(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
