@@ -164,16 +164,17 @@ export function toStoredEvent(input: IngestEvent, ids: EventIds): StoredEvent {
 /**
  * The values free-text search looks in, one per line. Searched with a case-sensitive
  * `LIKE '%term%'`; the newline separator keeps a term from matching across two values
- * unless it contains a newline itself. Every entry is paid for at ingest (a trigram index), so
- * the text holds what people search for — names, user, project, source, address, agent, error,
- * resource ids and access key — and not the event and request ids (exact filters find those) nor
- * the request and response documents (BENCHMARKS.md, "Index costs").
+ * unless it contains a newline itself.
  */
 export function searchTextOf(e: Omit<StoredEvent, "searchText">): string {
   const parts: string[] = [e.eventName, e.userName, e.project, e.eventSource];
   for (const s of [e.sourceIp, e.userAgent, e.errorCode, e.errorMessage]) if (s !== null) parts.push(s);
   for (const id of e.resourceIds) parts.push(id);
   if (e.accessKeyId !== null) parts.push(e.accessKeyId);
+  parts.push(e.eventId);
+  if (e.requestId !== null) parts.push(e.requestId);
+  if (e.requestParameters !== null) parts.push(JSON.stringify(e.requestParameters));
+  if (e.responseElements !== null) parts.push(JSON.stringify(e.responseElements));
   return parts.join("\n");
 }
 
