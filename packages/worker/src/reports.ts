@@ -4,17 +4,18 @@
  * `{"Records":[…]}`), gzip them and upload in parts to the reports bucket as
  * `reports/<account>/<id>.<format>.gz`.
  *
- * On Postgres a large report is split into key ranges of equal row counts, rendered by report
- * threads (Bun Workers, one connection each) and written in order into one gzip stream
- * (gzip-join.ts); PGlite and small reports take the same code in the main thread. Memory is
- * bounded by the ranges in flight and one upload part.
+ * Each batch of rows is rendered in the main thread and compressed on zlib's thread pool while the
+ * next one renders, as an independent sync-flushed deflate piece (gzip-join.ts), so the pieces join
+ * into one gzip stream and a report can resume mid-stream. Optionally (`threads` > 1, Postgres) a
+ * large report is split into key ranges of equal row counts rendered by report threads (Bun
+ * Workers, one connection each) and written in order; off by default, see ReportRunOptions.
+ * Memory is bounded by the ranges in flight and one upload part.
  *
  * Liveness and resumption: a timer renews the claim every REPORT_HEARTBEAT_EVERY_MS, so a dead
  * worker's report is taken over after REPORT_HEARTBEAT_STALE_MS. After each uploaded part the
  * worker saves a checkpoint (the multipart upload, its parts, the key of the last row written and
  * the gzip totals); the worker that takes a report over continues the same upload from that row.
  */
-import { availableParallelism } from "node:os";
 import { CSV_BOM, csvHeaderLine, jsonReportClose, jsonReportOpen, REPORT_HEARTBEAT_EVERY_MS, type ReportFormat } from "@activity-log/core";
 import {
   claimNextReport,
@@ -42,7 +43,12 @@ export interface ReportRunOptions {
   batchSize?: number;
   /** How often progress is written (ms of real time). */
   progressEveryMs?: number;
-  /** Report threads on Postgres (default: the machine's cores); 1 renders in the main thread. */
+  /**
+   * Report threads on Postgres (default 1: the main thread renders, zlib's pool compresses). More
+   * split a large report into key ranges rendered by Bun Workers; on the 2-core machine of
+   * BENCHMARKS.md that was slower than one thread (planning the ranges, and the threads compete
+   * with Postgres for the cores), so it is off until it measures faster.
+   */
   threads?: number;
   /** Rows per key range a thread renders (default 50,000); smaller reports stay in the main thread. */
   rowsPerRange?: number;
@@ -189,7 +195,7 @@ class ReportBuild {
   /** The report's rows (after the checkpoint) as compressed batches in feed order: threads for a large report on Postgres. */
   private async batches(from: ReportCheckpoint | undefined, estimated: number | undefined): Promise<AsyncIterable<RenderedBatch>> {
     const database = this.deps.database;
-    const threads = this.options.threads ?? availableParallelism();
+    const threads = this.options.threads ?? 1;
     const rowsPerRange = this.options.rowsPerRange ?? 50_000;
     const job = { query: this.query, format: this.format, region: this.deps.config.region, batchSize: this.options.batchSize ?? 2000 };
     const startsReport = (from?.rowsDone ?? 0) === 0;
