@@ -45,15 +45,18 @@ const queue = (accountId: string) =>
     now: T0,
   });
 
-test.skipIf(!onPostgres)(
-  "a worker killed with SIGKILL mid-report frees the report within 15 s and the next worker resumes it from its checkpoint",
-  async () => {
-    const accountId = "resume-acct";
+test.skipIf(!onPostgres).each([
+  ["one thread (the default)", 1],
+  ["report threads", 2],
+])(
+  "a worker killed with SIGKILL mid-report frees the report within 15 s and the next worker resumes it from its checkpoint: %s",
+  async (_name, threads) => {
+    const accountId = `resume-acct-${threads}`;
     await seed(accountId);
     const report = await queue(accountId);
 
     // A worker process builds it with small parts (a checkpoint every few hundred rows)…
-    const child = Bun.spawn(["bun", new URL("./report-crash.fixture.ts", import.meta.url).pathname, deps.database.url!, deps.dataDir, "doomed"], {
+    const child = Bun.spawn(["bun", new URL("./report-crash.fixture.ts", import.meta.url).pathname, deps.database.url!, deps.dataDir, "doomed", String(threads)], {
       stdout: "pipe",
       stderr: "inherit",
     });
@@ -84,7 +87,7 @@ test.skipIf(!onPostgres)(
     expect(REPORT_HEARTBEAT_STALE_MS).toBeLessThanOrEqual(15_000);
     expect(await claimNextReport(deps.database, "too-early", new Date(beat + REPORT_HEARTBEAT_STALE_MS - 1000))).toBeNull();
     const after = () => new Date(beat + REPORT_HEARTBEAT_STALE_MS + 1);
-    const summary = await generateReports(deps, after, { workerId: "heir", partBytes: 16 * 1024, batchSize: 500, threads: 2, rowsPerRange: 5000 });
+    const summary = await generateReports(deps, after, { workerId: "heir", partBytes: 16 * 1024, batchSize: 500, threads, rowsPerRange: 5000 });
     expect(summary).toEqual({ ready: 1, failed: 0, abandoned: 0, resumed: 1 });
     const done = (await getReport(deps.database, accountId, report.id))!;
     expect(done).toMatchObject({ status: "ready", rowsDone: ROWS, checkpoint: null });
@@ -101,7 +104,9 @@ test.skipIf(!onPostgres)(
     expect(resumed.length).toBe(expected.length);
     expect(resumed === expected).toBe(true);
     // No upload left behind in the bucket's directory.
-    expect((await deps.storage.service().list(deps.config.reportsBucket, "")).map((o) => o.key).sort()).toEqual([done.objectKey!, freshRow.objectKey!].sort());
+    const objects = (await deps.storage.service().list(deps.config.reportsBucket, "")).map((o) => o.key).filter((k) => k.includes(`/${accountId}/`));
+    expect(objects.sort()).toEqual([done.objectKey!, freshRow.objectKey!].sort());
+    expect(done.objectKey).toContain(`/${accountId}/`);
   },
   120_000,
 );
