@@ -23,28 +23,11 @@ export interface GzipTotals {
 
 // Level 6 (zlib's default, as CompressionStream uses).
 const LEVEL = 6;
-const encoder = new TextEncoder();
 
 const PIECE_OPTIONS = { level: LEVEL, finishFlush: zlib.constants.Z_SYNC_FLUSH };
 
-/**
- * deflatePiece on zlib's thread pool: the calling thread goes on rendering the next batch while
- * this one is compressed (a synchronous deflate on the main thread made reports a fifth slower than
- * the CompressionStream they replaced).
- */
-export function deflatePieceAsync(text: string): Promise<DeflatedPiece> {
-  const raw = encoder.encode(text);
-  const crc = zlib.crc32(raw);
-  return new Promise((resolve, reject) => {
-    zlib.deflateRaw(raw, PIECE_OPTIONS, (error, out) => {
-      if (error) reject(error);
-      else resolve({ bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), crc, length: raw.byteLength });
-    });
-  });
-}
-
 export function deflatePiece(text: string): DeflatedPiece {
-  const raw = encoder.encode(text);
+  const raw = Buffer.from(text, "utf8"); // a quarter faster than TextEncoder here
   return {
     bytes: new Uint8Array(zlib.deflateRawSync(raw, PIECE_OPTIONS)),
     crc: zlib.crc32(raw),

@@ -1,6 +1,6 @@
 import { csvLineSerialized, type EventFilter, jsonReportRecordSerialized, type ReportFormat } from "@activity-log/core";
 import { type Database, type EventKey, type KeyRange, streamReportEvents } from "@activity-log/api/db";
-import { type DeflatedPiece, deflatePieceAsync } from "./gzip-join.ts";
+import { type DeflatedPiece, deflatePiece } from "./gzip-join.ts";
 
 /** What a report reads: the account, the console filter and the pinned window. */
 export interface ReportQuery {
@@ -32,26 +32,16 @@ export interface RangeJob {
  */
 export async function* renderRange(database: Database, job: RangeJob): AsyncIterable<RenderedBatch> {
   let first = job.startsReport;
-  // One batch compresses on zlib's thread pool while the next is read and rendered here.
-  let pending: Promise<RenderedBatch> | undefined;
-  try {
-    for await (const batch of streamReportEvents(database, { ...job.query, range: job.range, batchSize: job.batchSize })) {
-      let text = "";
-      if (job.format === "csv") for (const e of batch.events) text += csvLineSerialized(e, job.region);
-      else
-        for (const e of batch.events) {
-          text += jsonReportRecordSerialized(e, job.region, first);
-          first = false;
-        }
-      const rows = batch.events.length;
-      const last = batch.last;
-      const next = deflatePieceAsync(text).then((piece) => ({ ...piece, rows, last }));
-      if (pending) yield await pending;
-      pending = next;
-    }
-    if (pending) yield await pending;
-  } finally {
-    // Stopped early or failed: a compression still running must not reject unobserved.
-    pending?.catch(() => {});
+  for await (const batch of streamReportEvents(database, { ...job.query, range: job.range, batchSize: job.batchSize })) {
+    let text = "";
+    if (job.format === "csv") for (const e of batch.events) text += csvLineSerialized(e, job.region);
+    else
+      for (const e of batch.events) {
+        text += jsonReportRecordSerialized(e, job.region, first);
+        first = false;
+      }
+    // Compressed here, synchronously: on zlib's thread pool instead it measured no faster (the
+    // second core is Postgres's) and cost more CPU (BENCHMARKS.md, "Worker").
+    yield { ...deflatePiece(text), rows: batch.events.length, last: batch.last };
   }
 }

@@ -4,9 +4,9 @@
  * `{"Records":[…]}`), gzip them and upload in parts to the reports bucket as
  * `reports/<account>/<id>.<format>.gz`.
  *
- * Each batch of rows is rendered in the main thread and compressed on zlib's thread pool while the
- * next one renders, as an independent sync-flushed deflate piece (gzip-join.ts), so the pieces join
- * into one gzip stream and a report can resume mid-stream. Optionally (`threads` > 1, Postgres) a
+ * Each batch of rows is rendered and compressed in the main thread as an independent sync-flushed
+ * deflate piece (gzip-join.ts), so the pieces join into one gzip stream and a report can resume
+ * mid-stream. Optionally (`threads` > 1, Postgres) a
  * large report is split into key ranges of equal row counts rendered by report threads (Bun
  * Workers, one connection each) and written in order; off by default, see ReportRunOptions.
  * Memory is bounded by the ranges in flight and one upload part.
@@ -44,7 +44,7 @@ export interface ReportRunOptions {
   /** How often progress is written (ms of real time). */
   progressEveryMs?: number;
   /**
-   * Report threads on Postgres (default 1: the main thread renders, zlib's pool compresses). More
+   * Report threads on Postgres (default 1: the main thread renders and compresses). More
    * split a large report into key ranges rendered by Bun Workers; on the 2-core machine of
    * BENCHMARKS.md that was slower than one thread (planning the ranges, and the threads compete
    * with Postgres for the cores), so it is off until it measures faster.
