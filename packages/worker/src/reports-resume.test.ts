@@ -56,10 +56,13 @@ test.skipIf(!onPostgres).each([
     const report = await queue(accountId);
 
     // A worker process builds it with small parts (a checkpoint every few hundred rows)…
-    const child = Bun.spawn(["bun", new URL("./report-crash.fixture.ts", import.meta.url).pathname, deps.database.url!, deps.dataDir, "doomed", String(threads)], {
-      stdout: "pipe",
-      stderr: "inherit",
-    });
+    const child = Bun.spawn(
+      ["bun", new URL("./report-crash.fixture.ts", import.meta.url).pathname, deps.database.url!, deps.dataDir, "doomed", String(threads)],
+      {
+        stdout: "pipe",
+        stderr: "inherit",
+      },
+    );
     // …and is killed once a checkpoint past the first quarter of the rows is saved.
     let row = await getReport(deps.database, accountId, report.id);
     const deadline = Date.now() + 90_000;
