@@ -14,7 +14,7 @@ type Schema = typeof schema;
 /** The Drizzle handle every query module takes; the same type for both drivers. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
-export const MIGRATIONS_FOLDER = new URL("./migrations", import.meta.url).pathname;
+const MIGRATIONS_FOLDER = new URL("./migrations", import.meta.url).pathname;
 
 /**
  * An open database: Drizzle for queries, plus the native driver for what Drizzle cannot do
@@ -24,6 +24,8 @@ export interface Database {
   kind: "postgres" | "pglite";
   db: Db;
   pg?: postgres.Sql;
+  /** The server's URL (postgres only), for threads that open connections of their own. */
+  url?: string;
   pglite?: PGlite;
   /**
    * Days whose event partition is known to exist, when that knowledge should outlive this handle
@@ -61,6 +63,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return scopeTransactions(database, AsyncLocalStorage);
 }
 
+/** A Postgres server another process or thread has already migrated (the worker's report threads). */
+export function connectPostgres(url: string, poolSize = 1): Database {
+  return openPostgres(url, poolSize);
+}
+
 function openPostgres(url: string, poolSize: number, statementTimeoutMs?: number): Database {
   const pg = postgres(url, {
     max: poolSize,
@@ -72,7 +79,7 @@ function openPostgres(url: string, poolSize: number, statementTimeoutMs?: number
     onnotice: () => {},
   });
   const db = drizzlePostgres(pg, { schema }) as unknown as Db;
-  return { kind: "postgres", db, pg, close: () => pg.end({ timeout: 5 }) };
+  return { kind: "postgres", db, pg, url, close: () => pg.end({ timeout: 5 }) };
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
