@@ -124,7 +124,15 @@ async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date,
     for (;;) {
       try {
         const result = await build.run(store, checkpoint, (id) => (uploadId = id));
-        if (await finishReport(deps.database, report.id, options.workerId, { objectKey: key, bytes: result.bytes, contentBytes: result.contentBytes, rowsDone: result.rowsDone, now: now() }))
+        if (
+          await finishReport(deps.database, report.id, options.workerId, {
+            objectKey: key,
+            bytes: result.bytes,
+            contentBytes: result.contentBytes,
+            rowsDone: result.rowsDone,
+            now: now(),
+          })
+        )
           return "ready";
         throw new ClaimLost();
       } catch (error) {

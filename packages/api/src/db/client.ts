@@ -14,7 +14,7 @@ type Schema = typeof schema;
 /** The Drizzle handle every query module takes; the same type for both drivers. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
-const MIGRATIONS_FOLDER = new URL("./migrations", import.meta.url).pathname;
+export const MIGRATIONS_FOLDER = new URL("./migrations", import.meta.url).pathname;
 
 /**
  * An open database: Drizzle for queries, plus the native driver for what Drizzle cannot do
