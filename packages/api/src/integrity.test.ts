@@ -135,14 +135,15 @@ afterAll(async () => {
 }, 60_000);
 
 describe("CloudTrail API: recorded or refused, never executed unrecorded", () => {
-  test("StopLogging with a lone surrogate in a parameter is carried out and recorded, the surrogate as U+FFFD", async () => {
+  test("StopLogging with a lone surrogate in an unknown member is refused, nothing changes, and the refusal is recorded, the surrogate as U+FFFD", async () => {
     const name = await createLoggingTrail(alice);
     const res = await ct(alice, "StopLogging", `{"Name":"${name}","Comment":"\\ud800"}`);
-    expect(res.status).toBe(200);
-    expect((await trailRow(name))?.is_logging).toBe(false);
-    const [event] = await eventsOf(alice, "StopLogging");
-    expect(event?.error_code).toBeNull();
-    expect(event?.request_parameters).toEqual({ Name: name, Comment: "\ufffd" });
+    expect(res.status).toBe(400);
+    expect(res.body.__type).toBe("SerializationException");
+    expect((await trailRow(name))?.is_logging).toBe(true);
+    const refused = (await eventsOf(alice, "StopLogging")).find((e) => e.request_parameters?.Name === name);
+    expect(refused?.error_code).toBe("SerializationException");
+    expect(refused?.request_parameters).toEqual({ Name: name, Comment: "\ufffd" });
   });
 
   test("a NUL in a parameter is refused up front with 400, nothing changes, and the refusal is recorded", async () => {
@@ -157,13 +158,14 @@ describe("CloudTrail API: recorded or refused, never executed unrecorded", () =>
     expect(refused?.request_parameters?.Comment).toBe("a\ufffdb");
   });
 
-  test("parameters nested 100,000 levels deep: carried out and recorded with the omitted marker", async () => {
+  test("parameters nested 100,000 levels deep (an unknown member): refused, nothing changes, recorded with the omitted marker", async () => {
     const name = await createLoggingTrail(alice);
     const res = await ct(alice, "UpdateTrail", `{"Name":"${name}","S3KeyPrefix":"deep","Extra":${deepJson(100_000)}}`);
-    expect(res.status).toBe(200);
-    expect((await trailRow(name))?.prefix).toBe("deep");
+    expect(res.status).toBe(400);
+    expect(res.body.__type).toBe("SerializationException");
+    expect((await trailRow(name))?.prefix).not.toBe("deep");
     const [event] = await eventsOf(alice, "UpdateTrail");
-    expect(event?.error_code).toBeNull();
+    expect(event?.error_code).toBe("SerializationException");
     expect(event?.request_parameters).toEqual({ omitted: true, reason: `nested deeper than ${MAX_EVENT_DEPTH} levels` });
   });
 

@@ -12,6 +12,8 @@ interface CloudTrailCallContext {
 /** One CloudTrail operation: the parsed JSON body in, the JSON response out (dates as epoch seconds). */
 export interface CloudTrailMethod {
   name: string;
+  /** The members of the operation's input shape in CloudTrail's model: any other member is refused. */
+  members: readonly string[];
   run(context: CloudTrailCallContext, input: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 

@@ -4,6 +4,20 @@ import { optionalBoolean, refuseUnsupported, trailShape, UNSUPPORTED_TRAIL_FIELD
 /** CreateTrail: checks the bucket with the caller's own key; the new trail is not logging yet. */
 export const createTrail: CloudTrailMethod = {
   name: "CreateTrail",
+  members: [
+    "Name",
+    "S3BucketName",
+    "S3KeyPrefix",
+    "SnsTopicName",
+    "IncludeGlobalServiceEvents",
+    "IsMultiRegionTrail",
+    "EnableLogFileValidation",
+    "CloudWatchLogsLogGroupArn",
+    "CloudWatchLogsRoleArn",
+    "KmsKeyId",
+    "IsOrganizationTrail",
+    "TagsList",
+  ],
   async run({ deps, caller }, input) {
     refuseUnsupported(input, UNSUPPORTED_TRAIL_FIELDS);
     const trail = await create(deps, caller, {

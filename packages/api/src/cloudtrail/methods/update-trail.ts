@@ -4,6 +4,19 @@ import { optionalBoolean, refuseUnsupported, trailRefParam, trailShape, UNSUPPOR
 /** UpdateTrail: a new bucket (or prefix) is checked with the caller's key, which deliveries then use. */
 export const updateTrail: CloudTrailMethod = {
   name: "UpdateTrail",
+  members: [
+    "Name",
+    "S3BucketName",
+    "S3KeyPrefix",
+    "SnsTopicName",
+    "IncludeGlobalServiceEvents",
+    "IsMultiRegionTrail",
+    "EnableLogFileValidation",
+    "CloudWatchLogsLogGroupArn",
+    "CloudWatchLogsRoleArn",
+    "KmsKeyId",
+    "IsOrganizationTrail",
+  ],
   async run({ deps, caller }, input) {
     refuseUnsupported(input, UNSUPPORTED_TRAIL_FIELDS);
     const trail = await update(deps, caller, trailRefParam(input, "Name"), {
