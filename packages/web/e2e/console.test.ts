@@ -121,7 +121,8 @@ beforeAll(async () => {
   await operator("POST", "/accounts/acme/users", { user: "viewer", password: PASSWORD });
   await operator("PUT", "/accounts/acme/projects/production/administrators/auditor");
   await operator("POST", "/accounts/acme/access-keys", { user: "auditor", project: "production" });
-  mkdirSync(join(dataDir, "objects", "audit-archive"), { recursive: true });
+  // Local buckets have owners: the trails below deliver into acme/production's own bucket.
+  await operator("POST", "/accounts/acme/buckets", { project: "production", bucket: "audit-archive" });
   const ingested = await fetch(`${base}/internal/v1/events`, {
     method: "POST",
     headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
