@@ -2,9 +2,7 @@
 // is either refused or carried out *and* recorded. Recording failures are injected for real: a
 // trigger on `events` raises for one user's events, so the database itself refuses the insert.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { MAX_EVENT_DEPTH } from "@activity-log/core";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { and, eq } from "drizzle-orm";
 import { openDatabase } from "./db/client.ts";
 import { setQuota } from "./db/iam.ts";
@@ -12,7 +10,7 @@ import { nativeQuery } from "./db/rows.ts";
 import { users } from "./db/schema/iam.ts";
 import { withStatementTimeout } from "./db/statement-timeout.ts";
 import { NOT_RECORDED_MESSAGE } from "./record.ts";
-import { createTestUser, startTestServer, TEST_INGEST_TOKEN, TEST_REGION, type TestServer, type TestUser, testIngestEvent } from "./test-kit/index.ts";
+import { createTestUser, rawCloudTrailCall, startTestServer, TEST_INGEST_TOKEN, type TestServer, type TestUser, testIngestEvent } from "./test-kit/index.ts";
 
 let h: TestServer;
 let throttled: TestServer;
@@ -27,28 +25,7 @@ const uniqueTrail = () => `trail-${++seq}-${Math.random().toString(36).slice(2, 
 
 /** A CloudTrail call with a raw JSON body, signed like the AWS CLI (the SDK would drop unknown members). */
 async function ct(user: TestUser, operation: string, body: string | Record<string, unknown>) {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  const u = new URL(h.url);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
-    region: TEST_REGION,
-    service: "cloudtrail",
-    sha256: Sha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: u.protocol,
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: "/",
-    query: {},
-    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": `CloudTrail_20131101.${operation}` },
-    body: text,
-  });
-  const headers = { ...(signed.headers as Record<string, string>) };
-  delete headers.host;
-  const res = await fetch(h.url, { method: "POST", headers, body: text });
+  const res = await rawCloudTrailCall(h.url, user, operation, typeof body === "string" ? body : JSON.stringify(body));
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 

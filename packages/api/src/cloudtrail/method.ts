@@ -75,3 +75,18 @@ export function refuseUnsupported(input: Record<string, unknown>, fields: string
 }
 
 export const UNSUPPORTED_TRAIL_FIELDS = ["SnsTopicName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail"];
+
+/** The members CreateTrail and UpdateTrail share, as the service model lists them (CreateTrail adds TagsList). */
+export const TRAIL_SETTING_MEMBERS = [
+  "Name",
+  "S3BucketName",
+  "S3KeyPrefix",
+  "SnsTopicName",
+  "IncludeGlobalServiceEvents",
+  "IsMultiRegionTrail",
+  "EnableLogFileValidation",
+  "CloudWatchLogsLogGroupArn",
+  "CloudWatchLogsRoleArn",
+  "KmsKeyId",
+  "IsOrganizationTrail",
+] as const;

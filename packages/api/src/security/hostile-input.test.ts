@@ -4,18 +4,16 @@
 // row of the service's state changes. The corpus is generic on purpose: it names inputs and
 // endpoints, not the validation code behind them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/rows.ts";
 import {
   type ConsoleBrowser,
   consoleBrowser,
   createTestUser,
+  rawCloudTrailCall,
   startTestServer,
   TEST_INGEST_TOKEN,
   TEST_OPERATOR_TOKEN,
-  TEST_REGION,
   type TestServer,
   type TestUser,
 } from "../test-kit/index.ts";
@@ -58,24 +56,8 @@ const HOSTILE_BODIES: [string, Body][] = [
   ["prototype keys", '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'],
 ];
 
-async function signedCloudTrail(operation: string, body: Body): Promise<Response> {
-  const u = new URL(h.url);
-  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const signer = new SignatureV4({ credentials: admin, region: TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
-  const target = `CloudTrail_20131101.${operation}`;
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: u.protocol,
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: "/",
-    query: {},
-    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": target },
-    body: bytes,
-  });
-  const headers = { ...(signed.headers as Record<string, string>) };
-  delete headers.host;
-  return fetch(h.url, { method: "POST", headers, body: bytes as BodyInit });
+function signedCloudTrail(operation: string, body: Body): Promise<Response> {
+  return rawCloudTrailCall(h.url, admin, operation, body);
 }
 
 function bearer(path: string, token: string, body: Body, contentType = "application/json"): Promise<Response> {
