@@ -177,9 +177,9 @@ function copyLine(e: StoredEvent): string {
     .join("\t")}\n`;
 }
 
-/** Raw COPY of the given chunks into `events` (partitions must exist). Returns rows copied. */
-export async function copyEvents(pg: postgres.Sql, chunks: Iterable<StoredEvent[]>): Promise<number> {
-  const stream = await pg.unsafe(`copy events (${COPY_COLUMNS}) from stdin`).writable();
+/** Raw COPY of the given chunks into `events` (partitions must exist) or another table like it. Returns rows copied. */
+export async function copyEvents(pg: postgres.Sql, chunks: Iterable<StoredEvent[]>, table = "events"): Promise<number> {
+  const stream = await pg.unsafe(`copy ${table} (${COPY_COLUMNS}) from stdin`).writable();
   let rows = 0;
   for (const chunk of chunks) {
     const text = chunk.map(copyLine).join("");

@@ -29,11 +29,16 @@ export interface AppDeps {
  * Opens everything the app and the worker need, from the configuration alone: the configured
  * database (migrated) unless one is given, object storage, the secret box.
  */
-export async function openDeps(config: Config, parts: { logger: Logger; clock: Clock; database?: Database }): Promise<AppDeps> {
+export async function openDeps(config: Config, parts: { logger: Logger; clock: Clock; database?: Database; boundQueries?: boolean }): Promise<AppDeps> {
   mkdirSync(config.dataDir, { recursive: true });
+  // The API bounds every statement by QUERY_TIMEOUT_MS (callers shape its queries); the worker's
+  // reports and archives legitimately read for minutes, so its pool has no bound.
+  const statementTimeoutMs = parts.boundQueries ? config.queryTimeoutMs : undefined;
   const database =
     parts.database ??
-    (await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: config.dbPoolSize } : { dataDir: join(config.dataDir, "pg") }));
+    (await openDatabase(
+      config.databaseUrl ? { url: config.databaseUrl, poolSize: config.dbPoolSize, statementTimeoutMs } : { dataDir: join(config.dataDir, "pg") },
+    ));
   const secrets = createSecretBox(config.secretKey);
   return { database, storage: createStorage(config, database, secrets), clock: parts.clock, config, logger: parts.logger, secrets };
 }

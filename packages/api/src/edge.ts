@@ -82,7 +82,7 @@ export default {
       console.error(JSON.stringify({ level: "error", msg: error.message }));
       return errorResponse(new DomainError("ServiceUnavailableException", `The edge deployment is misconfigured. ${error.message}.`), "cloudtrail");
     }
-    const database = openRequestDatabase(current.settings.databaseUrl, current.knownPartitions);
+    const database = openRequestDatabase(current.settings.databaseUrl, current.knownPartitions, current.settings.config.queryTimeoutMs);
     const scope: EdgeRequestScope = {
       deps: { ...current.shared, database },
       // Cloudflare sets cf-connecting-ip to the client's address (a client cannot choose it).

@@ -23,6 +23,9 @@ function fail(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): never 
 
 export function jsonInput<S extends v.GenericSchema>(schema: S) {
   return validator("json", (value): v.InferOutput<S> => {
+    // Every body here is an object: valibot's object() would take an array for one with no members.
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new DomainError("ValidationException", "The request body must be a JSON object.");
     refuseNul(value);
     const parsed = v.safeParse(schema, value);
     return parsed.success ? parsed.output : fail(parsed.issues);

@@ -2,16 +2,15 @@
 // is either refused or carried out *and* recorded. Recording failures are injected for real: a
 // trigger on `events` raises for one user's events, so the database itself refuses the insert.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Sha256 } from "@aws-crypto/sha256-js";
 import { MAX_EVENT_DEPTH } from "@activity-log/core";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { and, eq } from "drizzle-orm";
+import { openDatabase } from "./db/client.ts";
 import { setQuota } from "./db/iam.ts";
 import { nativeQuery } from "./db/rows.ts";
 import { users } from "./db/schema/iam.ts";
 import { withStatementTimeout } from "./db/statement-timeout.ts";
 import { NOT_RECORDED_MESSAGE } from "./record.ts";
-import { createTestUser, startTestServer, TEST_INGEST_TOKEN, TEST_REGION, type TestServer, type TestUser, testIngestEvent } from "./test-kit/index.ts";
+import { createTestUser, rawCloudTrailCall, startTestServer, TEST_INGEST_TOKEN, type TestServer, type TestUser, testIngestEvent } from "./test-kit/index.ts";
 
 let h: TestServer;
 let throttled: TestServer;
@@ -26,28 +25,7 @@ const uniqueTrail = () => `trail-${++seq}-${Math.random().toString(36).slice(2, 
 
 /** A CloudTrail call with a raw JSON body, signed like the AWS CLI (the SDK would drop unknown members). */
 async function ct(user: TestUser, operation: string, body: string | Record<string, unknown>) {
-  const text = typeof body === "string" ? body : JSON.stringify(body);
-  const u = new URL(h.url);
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey },
-    region: TEST_REGION,
-    service: "cloudtrail",
-    sha256: Sha256,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: u.protocol,
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: "/",
-    query: {},
-    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": `CloudTrail_20131101.${operation}` },
-    body: text,
-  });
-  const headers = { ...(signed.headers as Record<string, string>) };
-  delete headers.host;
-  const res = await fetch(h.url, { method: "POST", headers, body: text });
+  const res = await rawCloudTrailCall(h.url, user, operation, typeof body === "string" ? body : JSON.stringify(body));
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -133,14 +111,15 @@ afterAll(async () => {
 }, 60_000);
 
 describe("CloudTrail API: recorded or refused, never executed unrecorded", () => {
-  test("StopLogging with a lone surrogate in a parameter is carried out and recorded, the surrogate as U+FFFD", async () => {
+  test("StopLogging with a lone surrogate in an unknown member is refused, nothing changes, and the refusal is recorded, the surrogate as U+FFFD", async () => {
     const name = await createLoggingTrail(alice);
     const res = await ct(alice, "StopLogging", `{"Name":"${name}","Comment":"\\ud800"}`);
-    expect(res.status).toBe(200);
-    expect((await trailRow(name))?.is_logging).toBe(false);
-    const [event] = await eventsOf(alice, "StopLogging");
-    expect(event?.error_code).toBeNull();
-    expect(event?.request_parameters).toEqual({ Name: name, Comment: "\ufffd" });
+    expect(res.status).toBe(400);
+    expect(res.body.__type).toBe("SerializationException");
+    expect((await trailRow(name))?.is_logging).toBe(true);
+    const refused = (await eventsOf(alice, "StopLogging")).find((e) => e.request_parameters?.Name === name);
+    expect(refused?.error_code).toBe("SerializationException");
+    expect(refused?.request_parameters).toEqual({ Name: name, Comment: "\ufffd" });
   });
 
   test("a NUL in a parameter is refused up front with 400, nothing changes, and the refusal is recorded", async () => {
@@ -155,13 +134,14 @@ describe("CloudTrail API: recorded or refused, never executed unrecorded", () =>
     expect(refused?.request_parameters?.Comment).toBe("a\ufffdb");
   });
 
-  test("parameters nested 100,000 levels deep: carried out and recorded with the omitted marker", async () => {
+  test("parameters nested 100,000 levels deep (an unknown member): refused, nothing changes, recorded with the omitted marker", async () => {
     const name = await createLoggingTrail(alice);
     const res = await ct(alice, "UpdateTrail", `{"Name":"${name}","S3KeyPrefix":"deep","Extra":${deepJson(100_000)}}`);
-    expect(res.status).toBe(200);
-    expect((await trailRow(name))?.prefix).toBe("deep");
+    expect(res.status).toBe(400);
+    expect(res.body.__type).toBe("SerializationException");
+    expect((await trailRow(name))?.prefix).not.toBe("deep");
     const [event] = await eventsOf(alice, "UpdateTrail");
-    expect(event?.error_code).toBeNull();
+    expect(event?.error_code).toBe("SerializationException");
     expect(event?.request_parameters).toEqual({ omitted: true, reason: `nested deeper than ${MAX_EVENT_DEPTH} levels` });
   });
 
@@ -215,17 +195,22 @@ describe("console API: recorded or refused, never executed unrecorded", () => {
   test("PATCH /trails/:name is recorded; a NUL or a lone surrogate in the prefix is a 400 that changes nothing", async () => {
     const name = await createLoggingTrail(alice);
     const browser = await signIn(h, alice);
-    let res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "logs" } });
-    expect(res.status).toBe(200);
-    const [event] = (await eventsOf(alice, "UpdateTrail")).filter((e) => e.request_parameters?.name === name);
-    expect(event?.request_parameters).toEqual({ name, prefix: "logs" });
+    // A lone surrogate is no valid prefix (InvalidS3PrefixException); the refusal is recorded, the text as U+FFFD.
+    let res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "logs\ud800" } });
+    expect(res.status).toBe(400);
+    const [refusal] = (await eventsOf(alice, "UpdateTrail")).filter((e) => e.request_parameters?.name === name);
+    expect(refusal?.request_parameters).toEqual({ name, prefix: "logs\ufffd" });
 
-    for (const prefix of ["a\u0000", "logs\ud800"]) {
-      res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix } });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string; message: string }).message).toMatch(/prefix/i);
-    }
+    res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "a\u0000" } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string; message: string }).message).toContain("prefix");
+    expect((await trailRow(name))?.prefix).toBe("");
+
+    res = await browser(`/trails/${name}`, { method: "PATCH", json: { prefix: "logs" } });
+    expect(res.status).toBe(200);
     expect((await trailRow(name))?.prefix).toBe("logs");
+    const recorded = (await eventsOf(alice, "UpdateTrail")).filter((e) => e.request_parameters?.name === name && e.request_parameters?.prefix === "logs");
+    expect(recorded).toHaveLength(1);
   });
 
   test("with the event refused by the database: PATCH, stop and delete answer 503 and change nothing", async () => {
@@ -325,13 +310,22 @@ describe("ingest: hostile text is a 400 naming the event and field", () => {
 });
 
 describe("bounded work", () => {
-  test("a caller-shaped query over its statement timeout is a retryable 503", async () => {
-    if (!h.deps.database.pg) return; // PGlite cannot cancel a running query (documented).
-    await expect(withStatementTimeout(h.deps.database, 50, () => nativeQuery(h.deps.database, "select pg_sleep(2)"))).rejects.toMatchObject({
-      code: "ServiceUnavailableException",
-      retryAfterSeconds: 1,
-    });
-    // The timeout was local to that work: the pool's next query may run long.
-    await nativeQuery(h.deps.database, "select pg_sleep(0.1)");
+  test("the API pool bounds every statement; a caller-shaped query over it is a retryable 503", async () => {
+    const pg = h.deps.database.pg;
+    if (!pg) return; // PGlite cannot cancel a running query (documented).
+    const o = pg.options as unknown as { host: string[]; port: number[]; database: string; user: string };
+    // The same database as the API server opens it (openDeps with boundQueries): the bound is a startup parameter.
+    const bounded = await openDatabase({ url: `postgres://${o.user}@${o.host[0]}:${o.port[0]}/${o.database}`, poolSize: 1, statementTimeoutMs: 200 });
+    try {
+      await expect(withStatementTimeout(200, () => nativeQuery(bounded, "select pg_sleep(2)"))).rejects.toMatchObject({
+        code: "ServiceUnavailableException",
+        retryAfterSeconds: 1,
+      });
+      // Short work passes; the worker's unbounded pool (here the test server's) may still run long.
+      await nativeQuery(bounded, "select pg_sleep(0.01)");
+      await nativeQuery(h.deps.database, "select pg_sleep(0.3)");
+    } finally {
+      await bounded.close();
+    }
   });
 });

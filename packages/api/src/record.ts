@@ -3,6 +3,7 @@ import {
   DEFAULT_PROJECT,
   DomainError,
   errorCodeOfStatus,
+  isReadOnly,
   recordableField,
   type EventType,
   redactSecrets,
@@ -93,9 +94,14 @@ const UNRECORDED_PREFIX = "/internal/v1/events";
  */
 const isSignIn = (method: string, path: string) => method === "POST" && path === "/api/v1/session";
 
-/** A request that may change state: it runs in one transaction with its event. */
-function changesState(method: string, path: string): boolean {
+/**
+ * A request that may change state: it runs in one transaction with its event. A CloudTrail call is
+ * a POST whatever it does; a read-only operation (LookupEvents, Describe*, Get*, List*) is a read,
+ * so it costs no BEGIN/COMMIT (LookupEvents stays three statements: caller, page, record).
+ */
+function changesState(method: string, path: string, target: string | undefined): boolean {
   if (method === "GET" || method === "HEAD" || method === "OPTIONS") return false;
+  if (path === "/" && target !== undefined && isReadOnly(target.slice(target.lastIndexOf(".") + 1))) return false;
   return !path.startsWith(UNRECORDED_PREFIX) && !isSignIn(method, path);
 }
 
@@ -114,7 +120,7 @@ class RefusedCall extends Error {}
 export function recordCalls(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get("deps");
-    if (!changesState(c.req.method, c.req.path)) {
+    if (!changesState(c.req.method, c.req.path, c.req.header("x-amz-target"))) {
       await next();
       const event = eventOf(c);
       if (!event) return;

@@ -42,7 +42,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const config = loadConfig(options.env);
   const hostname = config.host;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const deps = await openDeps(config, { logger, clock: options.clock ?? systemClock, database: options.database });
+  const deps = await openDeps(config, { logger, clock: options.clock ?? systemClock, database: options.database, boundQueries: true });
   const close = () => closeDeps(deps, { keepDatabase: options.database !== undefined });
   const app = createApp(deps);
   const webDir = options.webDir === undefined ? WEB_DIR : options.webDir;

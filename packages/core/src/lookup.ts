@@ -2,7 +2,7 @@
 // MaxResults, and opaque signed page tokens bound to the query that produced them.
 import * as v from "valibot";
 import { DomainError } from "./errors.ts";
-import { hasNul } from "./recordable.ts";
+import { hasLoneSurrogate, hasNul } from "./recordable.ts";
 import { retentionFloor } from "./retention.ts";
 
 export const LOOKUP_ATTRIBUTE_KEYS = [
@@ -73,6 +73,8 @@ export function filterFromLookupAttributes(attrs: unknown): EventFilter {
     if (typeof value !== "string" || value.length < 1 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH)
       throw badAttributes(`AttributeValue for ${key} must be a string of 1 to ${MAX_ATTRIBUTE_VALUE_LENGTH} characters.`);
     if (hasNul(value)) throw badAttributes(`AttributeValue for ${key} must not contain the NUL character (U+0000).`);
+    // No stored event holds a lone surrogate (recorded text has U+FFFD instead): the question is malformed, not empty.
+    if (hasLoneSurrogate(value)) throw badAttributes(`AttributeValue for ${key} must not contain a lone surrogate (invalid UTF-16, e.g. \\ud800).`);
     const previous = seen.get(key);
     if (previous !== undefined && previous !== value)
       throw badAttributes(`AttributeKey ${key} is given twice with different values; an event can match only one.`);

@@ -3,7 +3,7 @@
 import { DomainError } from "./errors.ts";
 import { formatEventTime, toCloudTrailRecord, type StoredEvent } from "./event.ts";
 import type { Quotas } from "./limits.ts";
-import { HOUR_MS, MINUTE_MS } from "./time.ts";
+import { HOUR_MS, SECOND_MS } from "./time.ts";
 
 export const REPORT_STATUSES = ["queued", "generating", "ready", "failed", "expired"] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
@@ -16,8 +16,13 @@ export const REPORT_CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
   json: "application/json",
 };
 
-/** A generating report whose worker has not reported progress for this long is taken over by another worker. */
-export const REPORT_HEARTBEAT_STALE_MS = MINUTE_MS;
+/**
+ * A generating report's worker renews its claim this often, on a timer of its own (so a slow query
+ * or a slow upload never looks like a dead worker)…
+ */
+export const REPORT_HEARTBEAT_EVERY_MS = 5 * SECOND_MS;
+/** …and a report whose claim was not renewed for this long (three missed beats) is taken over by another worker. */
+export const REPORT_HEARTBEAT_STALE_MS = 15 * SECOND_MS;
 
 const TRANSITIONS: Readonly<Record<ReportStatus, readonly ReportStatus[]>> = {
   queued: ["generating", "failed", "expired"],

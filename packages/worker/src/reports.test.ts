@@ -97,7 +97,7 @@ for (const backend of backends) {
       await ingest(d.database, [tricky, ...plain, readOnly]);
       const r = await queueReport(d.database, accountId, "csv", { readOnly: false });
       const { summary, row } = await build(d, r);
-      expect(summary).toEqual({ ready: 1, failed: 0, abandoned: 0 });
+      expect(summary).toEqual({ ready: 1, failed: 0, abandoned: 0, resumed: 0 });
       expect(row).toMatchObject({ status: "ready", rowsDone: 8, objectKey: `reports/${accountId}/${r.id}.csv.gz` });
       const gz = await readObject(d.storage.service(), d.config.reportsBucket, row.objectKey!);
       expect(row.bytes).toBe(gz.byteLength);
@@ -177,7 +177,7 @@ test("a report deleted while generating is abandoned and leaves no object", asyn
     return T0;
   };
   const summary = await generateReports(deps, clock, { workerId: "w", batchSize: 2, progressEveryMs: 0 });
-  expect(summary).toEqual({ ready: 0, failed: 0, abandoned: 1 });
+  expect(summary).toEqual({ ready: 0, failed: 0, abandoned: 1, resumed: 0 });
   const left = await deps.storage.service().get(deps.config.reportsBucket, `reports/${accountId}/${r.id}.csv.gz`);
   expect(left).toBeNull();
 });

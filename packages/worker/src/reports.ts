@@ -1,24 +1,39 @@
 /**
  * Report generation: claim a queued report (FOR UPDATE SKIP LOCKED, so any number of workers can
- * run), stream its rows newest first from a server-side cursor, render them with core (CSV with a
- * BOM and header, or `{"Records":[…]}`), gzip them on the fly and upload in parts to the reports
- * bucket as `reports/<account>/<id>.<format>.gz`. Nothing holds more than one batch of rows, so
- * memory stays flat whatever the size. Progress (rows done / estimated) is written at least every
- * second and doubles as the heartbeat: a report whose worker died is claimed again by another.
+ * run), read its rows newest first, render them with core (CSV with a BOM and header, or
+ * `{"Records":[…]}`), gzip them and upload in parts to the reports bucket as
+ * `reports/<account>/<id>.<format>.gz`.
+ *
+ * Each batch of rows is rendered and compressed in the main thread as an independent sync-flushed
+ * deflate piece (gzip-join.ts), so the pieces join into one gzip stream and a report can resume
+ * mid-stream. Optionally (`threads` > 1, Postgres) a
+ * large report is split into key ranges of equal row counts rendered by report threads (Bun
+ * Workers, one connection each) and written in order; off by default, see ReportRunOptions.
+ * Memory is bounded by the ranges in flight and one upload part.
+ *
+ * Liveness and resumption: a timer renews the claim every REPORT_HEARTBEAT_EVERY_MS, so a dead
+ * worker's report is taken over after REPORT_HEARTBEAT_STALE_MS. After each uploaded part the
+ * worker saves a checkpoint (the multipart upload, its parts, the key of the last row written and
+ * the gzip totals); the worker that takes a report over continues the same upload from that row.
  */
+import { CSV_BOM, csvHeaderLine, jsonReportClose, jsonReportOpen, REPORT_HEARTBEAT_EVERY_MS, type ReportFormat } from "@activity-log/core";
 import {
-  CSV_BOM,
-  csvHeaderLine,
-  csvLineSerialized,
-  type EventFilter,
-  jsonReportClose,
-  jsonReportOpen,
-  jsonReportRecordSerialized,
-  type ReportFormat,
-  type SerializedReportEvent,
-} from "@activity-log/core";
-import { claimNextReport, estimateEventCount, failReport, finishReport, type ReportRow, streamReportEvents, updateReportProgress } from "@activity-log/api/db";
-import type { AppDeps, ObjectStore } from "@activity-log/api/runtime";
+  claimNextReport,
+  estimateEventCount,
+  type EventKey,
+  failReport,
+  finishReport,
+  isReportClaimedByOther,
+  planKeyRanges,
+  renewReportClaim,
+  type ReportRow,
+  saveReportCheckpoint,
+  updateReportProgress,
+} from "@activity-log/api/db";
+import { type AppDeps, type ObjectStore, StorageError } from "@activity-log/api/runtime";
+import { addPiece, deflatePiece, GZIP_HEADER, type GzipTotals, gzipTrailer } from "./gzip-join.ts";
+import { type RenderedBatch, type ReportQuery, renderRange } from "./report-render.ts";
+import { renderRangesInThreads } from "./report-threads.ts";
 
 export interface ReportRunOptions {
   workerId: string;
@@ -28,21 +43,48 @@ export interface ReportRunOptions {
   batchSize?: number;
   /** How often progress is written (ms of real time). */
   progressEveryMs?: number;
+  /**
+   * Report threads on Postgres (default 1: the main thread renders and compresses). More
+   * split a large report into key ranges rendered by Bun Workers; on the 2-core machine of
+   * BENCHMARKS.md that was slower than one thread (planning the ranges, and the threads compete
+   * with Postgres for the cores), so it is off until it measures faster.
+   */
+  threads?: number;
+  /** Rows per key range a thread renders (default 50,000); smaller reports stay in the main thread. */
+  rowsPerRange?: number;
+  /** Compressed bytes per uploaded part: the most a crash can cost (default 8 MiB; S3 wants ≥ 5 MiB). */
+  partBytes?: number;
 }
 
 export interface ReportRunSummary {
   ready: number;
   failed: number;
   abandoned: number;
+  /** Reports taken over from a dead worker and continued from its checkpoint. */
+  resumed: number;
+}
+
+/** Where a report's upload stands: saved after each part, read back by the worker that takes it over. */
+interface ReportCheckpoint {
+  uploadId: string;
+  parts: { partNumber: number; etag: string }[];
+  rowsDone: number;
+  /** The last row in the uploaded parts; the rest of the report is the rows after it. */
+  after: EventKey;
+  /** Uncompressed CRC-32 and length so far, and compressed bytes uploaded. */
+  crc: number;
+  length: number;
+  bytes: number;
 }
 
 /** Claims and builds queued reports until none is left (or maxReports). */
 export async function generateReports(deps: AppDeps, now: () => Date, options: ReportRunOptions): Promise<ReportRunSummary> {
-  const summary: ReportRunSummary = { ready: 0, failed: 0, abandoned: 0 };
+  const summary: ReportRunSummary = { ready: 0, failed: 0, abandoned: 0, resumed: 0 };
   const max = options.maxReports ?? Number.POSITIVE_INFINITY;
   for (let n = 0; n < max; n++) {
     const report = await claimNextReport(deps.database, options.workerId, now());
     if (!report) break;
+    if (checkpointOf(report)) summary.resumed++;
     const outcome = await generateReport(deps, report, now, options);
     summary[outcome]++;
   }
@@ -51,121 +93,239 @@ export async function generateReports(deps: AppDeps, now: () => Date, options: R
 
 class ClaimLost extends Error {}
 
+/** The report's checkpoint if it has a usable one (it is written by this module only, but check its shape). */
+function checkpointOf(report: ReportRow): ReportCheckpoint | undefined {
+  const c = report.checkpoint as Partial<ReportCheckpoint> | null;
+  if (!c || typeof c.uploadId !== "string" || !Array.isArray(c.parts) || typeof c.rowsDone !== "number" || !c.after) return undefined;
+  if (typeof c.crc !== "number" || typeof c.length !== "number" || typeof c.bytes !== "number") return undefined;
+  return c as ReportCheckpoint;
+}
+
 /** Builds one claimed report; never throws (a failure is recorded on the report). */
 async function generateReport(deps: AppDeps, report: ReportRow, now: () => Date, options: ReportRunOptions): Promise<"ready" | "failed" | "abandoned"> {
   const bucket = deps.config.reportsBucket;
   const key = report.objectKey!;
-  const format = report.format as ReportFormat;
-  const query = { accountId: report.accountId, filter: report.filter as EventFilter, window: { start: report.windowStart, end: report.windowEnd } };
-  let rowsDone = 0;
+  let checkpoint = checkpointOf(report);
   let claimLost = false;
   let store: ObjectStore | undefined;
+  let uploadId: string | undefined;
+  // Liveness on its own timer: a long query or a slow upload must not look like a dead worker.
+  const heartbeat = setInterval(() => {
+    renewReportClaim(deps.database, report.id, options.workerId, now())
+      .then((held) => {
+        if (!held) claimLost = true;
+      })
+      .catch(() => {});
+  }, REPORT_HEARTBEAT_EVERY_MS);
   try {
     store = deps.storage.service();
     await ensureBucket(deps, store, bucket);
-    const estimated = await estimateEventCount(deps.database, query).catch(() => undefined);
-    if (!(await updateReportProgress(deps.database, report.id, options.workerId, { rowsDone: 0, rowsEstimated: estimated, now: now() }))) throw new ClaimLost();
-
-    const progressEvery = options.progressEveryMs ?? 1000;
-    let lastProgress = performance.now();
-    const rows = streamReportEvents(deps.database, { ...query, batchSize: options.batchSize ?? 2000 });
-    const text = renderReport(rows, format, deps.config.region, async (done) => {
-      rowsDone = done;
-      if (performance.now() - lastProgress < progressEvery) return;
-      lastProgress = performance.now();
-      if (await updateReportProgress(deps.database, report.id, options.workerId, { rowsDone: done, now: now() })) return;
-      claimLost = true;
-      throw new ClaimLost();
-    });
-    let bytes = 0;
-    let contentBytes = 0;
-    const body = text
-      .pipeThrough(new TextEncoderStream())
-      .pipeThrough(
-        new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
-          transform(chunk, controller) {
-            contentBytes += chunk.byteLength;
-            controller.enqueue(chunk);
-          },
-        }),
-      )
-      .pipeThrough(new CompressionStream("gzip"))
-      .pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, controller) {
-            bytes += chunk.byteLength;
-            controller.enqueue(chunk);
-          },
-        }),
-      );
-    await store.put(bucket, key, body, { contentType: "application/gzip" });
-    if (await finishReport(deps.database, report.id, options.workerId, { objectKey: key, bytes, contentBytes, rowsDone, now: now() })) return "ready";
-    throw new ClaimLost();
+    const build = new ReportBuild(deps, report, now, options, () => claimLost);
+    for (;;) {
+      try {
+        const result = await build.run(store, checkpoint, (id) => (uploadId = id));
+        if (
+          await finishReport(deps.database, report.id, options.workerId, {
+            objectKey: key,
+            bytes: result.bytes,
+            contentBytes: result.contentBytes,
+            rowsDone: result.rowsDone,
+            now: now(),
+          })
+        )
+          return "ready";
+        throw new ClaimLost();
+      } catch (error) {
+        // The upload a checkpoint names is gone (aborted, expired): build the report again from row 0.
+        if (checkpoint && error instanceof StorageError && error.code === "NoSuchUpload") {
+          deps.logger.info("report upload gone, rebuilding", { report: report.id });
+          checkpoint = undefined;
+          continue;
+        }
+        throw error;
+      }
+    }
   } catch (error) {
     if (claimLost || error instanceof ClaimLost) {
-      // Deleted, replaced or taken over meanwhile: our output must not linger.
-      await store?.delete(bucket, key).catch(() => {});
+      // Deleted, replaced, or taken over after a stall. A worker that took it over continues our
+      // upload; otherwise our output must not linger.
+      if (!(await isReportClaimedByOther(deps.database, report.id, options.workerId).catch(() => true))) await discard(store, bucket, key, uploadId);
       return "abandoned";
     }
     const reason = `The report could not be built: ${error instanceof Error ? error.message : String(error)}`;
     deps.logger.error("report failed", { report: report.id, error: reason });
-    await store?.delete(bucket, key).catch(() => {});
+    await discard(store, bucket, key, uploadId);
     const recorded = await failReport(deps.database, report.id, options.workerId, reason, now()).catch(() => false);
     return recorded ? "failed" : "abandoned";
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 
-/**
- * The report's text as a stream: one chunk per batch of rows, pulled only when the consumer (the
- * gzip + upload pipeline) wants more — backpressure all the way down to the database cursor.
- */
-function renderReport(
-  batches: AsyncIterable<SerializedReportEvent[]>,
-  format: ReportFormat,
-  region: string,
-  onProgress: (rowsDone: number) => Promise<void>,
-): ReadableStream<string> {
-  const iterator = batches[Symbol.asyncIterator]();
-  let started = false;
-  let done = 0;
-  return new ReadableStream<string>(
-    {
+async function discard(store: ObjectStore | undefined, bucket: string, key: string, uploadId: string | undefined): Promise<void> {
+  if (!store) return;
+  if (uploadId) await store.multipart?.abort(bucket, key, uploadId).catch(() => {});
+  await store.delete(bucket, key).catch(() => {});
+}
+
+/** One attempt at writing a report's object, from its start or from a checkpoint. */
+class ReportBuild {
+  private readonly query: ReportQuery;
+  private readonly format: ReportFormat;
+  private lastProgress = performance.now();
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly report: ReportRow,
+    private readonly now: () => Date,
+    private readonly options: ReportRunOptions,
+    private readonly claimLost: () => boolean,
+  ) {
+    this.query = { accountId: report.accountId, filter: report.filter as ReportQuery["filter"], window: { start: report.windowStart, end: report.windowEnd } };
+    this.format = report.format as ReportFormat;
+  }
+
+  /** Builds and stores the report; `contentBytes` is the size of what a download gives (the gzip trailer's length). */
+  async run(
+    store: ObjectStore,
+    from: ReportCheckpoint | undefined,
+    onUpload: (uploadId: string) => void,
+  ): Promise<{ bytes: number; contentBytes: number; rowsDone: number }> {
+    const estimated = await estimateEventCount(this.deps.database, this.query).catch(() => undefined);
+    await this.progress(from?.rowsDone ?? 0, estimated, true);
+    const batches = await this.batches(from, estimated);
+    const opening = from ? [] : [GZIP_HEADER, this.piece(this.format === "csv" ? CSV_BOM + csvHeaderLine() : jsonReportOpen)];
+    const written = store.multipart ? await this.writeInParts(store, from, opening, batches, onUpload) : await this.writeStream(store, opening, batches);
+    return { ...written, contentBytes: this.totals.length };
+  }
+
+  private totals: GzipTotals = { crc: 0, length: 0 };
+  private piece(text: string): Uint8Array {
+    const p = deflatePiece(text);
+    this.totals = addPiece(this.totals, p);
+    return p.bytes;
+  }
+
+  /** The report's rows (after the checkpoint) as compressed batches in feed order: threads for a large report on Postgres. */
+  private async batches(from: ReportCheckpoint | undefined, estimated: number | undefined): Promise<AsyncIterable<RenderedBatch>> {
+    const database = this.deps.database;
+    const threads = this.options.threads ?? 1;
+    const rowsPerRange = this.options.rowsPerRange ?? 50_000;
+    const job = { query: this.query, format: this.format, region: this.deps.config.region, batchSize: this.options.batchSize ?? 2000 };
+    const startsReport = (from?.rowsDone ?? 0) === 0;
+    if (database.pg && database.url && threads > 1 && (estimated ?? 0) >= 2 * rowsPerRange) {
+      const ranges = await planKeyRanges(database, this.query, rowsPerRange, from?.after);
+      if (ranges.length > 1) return renderRangesInThreads(database.url, ranges, job, { threads, firstStartsReport: startsReport });
+    }
+    return renderRange(database, { ...job, range: from ? { after: from.after } : {}, startsReport });
+  }
+
+  /** Multipart upload with a checkpoint after every part (resumable). */
+  private async writeInParts(
+    store: ObjectStore,
+    from: ReportCheckpoint | undefined,
+    opening: Uint8Array[],
+    batches: AsyncIterable<RenderedBatch>,
+    onUpload: (uploadId: string) => void,
+  ): Promise<{ bytes: number; rowsDone: number }> {
+    const multipart = store.multipart!;
+    const { reportsBucket: bucket } = this.deps.config;
+    const key = this.report.objectKey!;
+    const partBytes = this.options.partBytes ?? 8 * 1024 * 1024;
+    const uploadId = from?.uploadId ?? (await multipart.create(bucket, key, { contentType: "application/gzip" }));
+    onUpload(uploadId);
+    const parts = [...(from?.parts ?? [])];
+    let rowsDone = from?.rowsDone ?? 0;
+    let bytes = from?.bytes ?? 0;
+    if (from) this.totals = { crc: from.crc, length: from.length };
+    let buffer: Uint8Array[] = [...opening];
+    let buffered = opening.reduce((n, b) => n + b.byteLength, 0);
+    const upload = async () => {
+      const body = concat(buffer, buffered);
+      buffer = [];
+      buffered = 0;
+      parts.push(await multipart.uploadPart(bucket, key, uploadId, parts.length + 1, body));
+      bytes += body.byteLength;
+    };
+    for await (const batch of batches) {
+      if (this.claimLost()) throw new ClaimLost();
+      buffer.push(batch.bytes);
+      buffered += batch.bytes.byteLength;
+      this.totals = addPiece(this.totals, batch);
+      rowsDone += batch.rows;
+      if (buffered >= partBytes) {
+        await upload();
+        const checkpoint: ReportCheckpoint = { uploadId, parts, rowsDone, after: batch.last, ...this.totals, bytes };
+        if (!(await saveReportCheckpoint(this.deps.database, this.report.id, this.options.workerId, { checkpoint, now: this.now() }))) throw new ClaimLost();
+        this.lastProgress = performance.now();
+      } else await this.progress(rowsDone);
+    }
+    if (this.format === "json") buffer.push(this.piece(jsonReportClose));
+    buffer.push(gzipTrailer(this.totals));
+    buffered = buffer.reduce((n, b) => n + b.byteLength, 0);
+    await upload();
+    if (this.claimLost()) throw new ClaimLost();
+    await multipart.complete(bucket, key, uploadId, parts);
+    return { bytes, rowsDone };
+  }
+
+  /** One streamed upload, for stores without multipart uploads (not resumable). */
+  private async writeStream(store: ObjectStore, opening: Uint8Array[], batches: AsyncIterable<RenderedBatch>): Promise<{ bytes: number; rowsDone: number }> {
+    let rowsDone = 0;
+    let bytes = 0;
+    const self = this;
+    async function* body(): AsyncIterable<Uint8Array> {
+      for (const b of opening) yield b;
+      for await (const batch of batches) {
+        if (self.claimLost()) throw new ClaimLost();
+        self.totals = addPiece(self.totals, batch);
+        rowsDone += batch.rows;
+        yield batch.bytes;
+        await self.progress(rowsDone);
+      }
+      if (self.format === "json") yield self.piece(jsonReportClose);
+      yield gzipTrailer(self.totals);
+    }
+    const iterator = body()[Symbol.asyncIterator]();
+    const source = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        try {
-          await step(controller);
-        } catch (error) {
-          // Close the database cursor (and free its connection) before the stream fails.
-          await iterator.return?.().catch(() => {});
-          throw error;
-        }
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
       },
       async cancel() {
         await iterator.return?.();
       },
-    },
-    { highWaterMark: 1 },
-  );
-
-  async function step(controller: ReadableStreamDefaultController<string>): Promise<void> {
-    if (!started) {
-      started = true;
-      controller.enqueue(format === "csv" ? CSV_BOM + csvHeaderLine() : jsonReportOpen);
-      return;
-    }
-    const next = await iterator.next();
-    if (next.done) {
-      if (format === "json") controller.enqueue(jsonReportClose);
-      await onProgress(done);
-      controller.close();
-      return;
-    }
-    let chunk = "";
-    if (format === "csv") for (const e of next.value) chunk += csvLineSerialized(e, region);
-    else for (const e of next.value) chunk += jsonReportRecordSerialized(e, region, done++ === 0);
-    if (format === "csv") done += next.value.length;
-    controller.enqueue(chunk);
-    await onProgress(done);
+    });
+    const counted = source.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    await store.put(this.deps.config.reportsBucket, this.report.objectKey!, counted, { contentType: "application/gzip" });
+    return { bytes, rowsDone };
   }
+
+  /** Writes rows done at most every progressEveryMs (also renews the claim); throws ClaimLost when it is gone. */
+  private async progress(rowsDone: number, rowsEstimated?: number, force = false): Promise<void> {
+    if (!force && performance.now() - this.lastProgress < (this.options.progressEveryMs ?? 1000)) return;
+    this.lastProgress = performance.now();
+    const p = { rowsDone, now: this.now(), ...(rowsEstimated === undefined ? {} : { rowsEstimated }) };
+    if (!(await updateReportProgress(this.deps.database, this.report.id, this.options.workerId, p))) throw new ClaimLost();
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
 
 const bucketsReady = new WeakMap<object, Set<string>>();

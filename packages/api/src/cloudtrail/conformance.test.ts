@@ -12,9 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
-import { createTestUser, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
+import { createTestUser, rawCloudTrailCall, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
 import { digestSigner } from "../trails/signing-keys.ts";
 import { METHODS } from "./methods/index.ts";
 
@@ -130,22 +128,7 @@ const answers: Answer[] = [];
 
 /** One call, signed as the AWS CLI signs it, with the model's own X-Amz-Target; the raw answer is kept. */
 async function call(operation: string, input: Record<string, unknown> = {}): Promise<Answer> {
-  const url = new URL(h.url);
-  const body = JSON.stringify(input);
-  const signer = new SignatureV4({ credentials: user, region: TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: "/",
-    query: {},
-    headers: { "content-type": "application/x-amz-json-1.1", host: url.host, "x-amz-target": `${model.metadata.targetPrefix}.${operation}` },
-    body,
-  });
-  const headers = { ...(signed.headers as Record<string, string>) };
-  delete headers.host;
-  const response = await fetch(h.url, { method: "POST", headers, body });
+  const response = await rawCloudTrailCall(h.url, user, operation, JSON.stringify(input));
   const answer = { operation, status: response.status, body: (await response.json()) as Record<string, unknown> };
   answers.push(answer);
   return answer;

@@ -12,6 +12,8 @@ interface CloudTrailCallContext {
 /** One CloudTrail operation: the parsed JSON body in, the JSON response out (dates as epoch seconds). */
 export interface CloudTrailMethod {
   name: string;
+  /** The members of the operation's input shape in CloudTrail's model: any other member is refused. */
+  members: readonly string[];
   run(context: CloudTrailCallContext, input: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
@@ -73,3 +75,18 @@ export function refuseUnsupported(input: Record<string, unknown>, fields: string
 }
 
 export const UNSUPPORTED_TRAIL_FIELDS = ["SnsTopicName", "CloudWatchLogsLogGroupArn", "CloudWatchLogsRoleArn", "KmsKeyId", "IsOrganizationTrail"];
+
+/** The members CreateTrail and UpdateTrail share, as the service model lists them (CreateTrail adds TagsList). */
+export const TRAIL_SETTING_MEMBERS = [
+  "Name",
+  "S3BucketName",
+  "S3KeyPrefix",
+  "SnsTopicName",
+  "IncludeGlobalServiceEvents",
+  "IsMultiRegionTrail",
+  "EnableLogFileValidation",
+  "CloudWatchLogsLogGroupArn",
+  "CloudWatchLogsRoleArn",
+  "KmsKeyId",
+  "IsOrganizationTrail",
+] as const;

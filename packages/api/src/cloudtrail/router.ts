@@ -1,8 +1,9 @@
-import { assertCanUseActivityLog, CLOUDTRAIL_EVENT_SOURCE, DomainError, findTextProblem, isReadOnly } from "@activity-log/core";
+import { assertCanUseActivityLog, CLOUDTRAIL_EVENT_SOURCE, DomainError, findTextProblem, isReadOnly, wellFormed } from "@activity-log/core";
 import { Hono } from "hono";
 import { verifySigV4 } from "../auth/sigv4.ts";
 import { type ResolvedKeyCaller, resolveKeyCaller } from "../db/caller-resolution.ts";
 import type { AppEnv } from "../http-context.ts";
+import type { CloudTrailMethod } from "./method.ts";
 import { METHODS } from "./methods/index.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimit, type RateLimiter, recordedCallsAllow, recordedCallsWindowMs } from "./rate-limit.ts";
 
@@ -86,6 +87,7 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
     const input = parseBody(body);
     call.requestParameters = input;
     refuseNul(input);
+    refuseUnknownMembers(input, method);
     const output = await method.run({ deps, caller, quotas }, input);
     // Read-only events never carry response elements (they would copy the data read into the log).
     call.responseElements = call.readOnly || Object.keys(output).length === 0 ? null : output;
@@ -93,8 +95,16 @@ export function cloudtrailRouter(options: CloudTrailRouterOptions = {}) {
   });
 }
 
+/** Fatal: invalid UTF-8 is refused rather than read as U+FFFD (which would turn it into some other request). */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseBody(body: Uint8Array): Record<string, unknown> {
-  const text = new TextDecoder().decode(body).trim();
+  let text: string;
+  try {
+    text = UTF8.decode(body).trim();
+  } catch {
+    throw new DomainError("SerializationException", "The request body is not valid UTF-8.");
+  }
   if (text === "") return {};
   let parsed: unknown;
   try {
@@ -117,6 +127,20 @@ function refuseNul(input: Record<string, unknown>): void {
   if (!problem) return;
   const code = problem.path.startsWith("LookupAttributes") ? "InvalidLookupAttributesException" : "InvalidParameterException";
   throw new DomainError(code, `${problem.path}: ${problem.message}`);
+}
+
+/**
+ * A member the operation does not have is a malformed request (a misspelt parameter, or a body meant
+ * for another operation), not one to answer as if it were absent: with every member optional, that
+ * would be a different request than the one sent.
+ */
+function refuseUnknownMembers(input: Record<string, unknown>, method: CloudTrailMethod): void {
+  const unknown = Object.keys(input).find((key) => !method.members.includes(key));
+  if (unknown === undefined) return;
+  throw new DomainError(
+    "SerializationException",
+    `${JSON.stringify(wellFormed(unknown.slice(0, 128)))} is not a member of ${method.name}'s input; its members are ${method.members.join(", ")}.`,
+  );
 }
 
 function tooLarge(): DomainError {

@@ -65,9 +65,7 @@ export async function consoleHistogram(deps: AppDeps, caller: Caller, q: FilterQ
   const span = { start: window.start.toISOString(), end: window.end.toISOString() };
   if (window.empty) return { bucketMs: 0, buckets: [], window: span };
   const filter = eventFilterOf(q);
-  const h = await withStatementTimeout(deps.database, deps.config.queryTimeoutMs, () =>
-    eventHistogram(deps.database, { accountId: caller.accountId, filter, window }),
-  );
+  const h = await withStatementTimeout(deps.config.queryTimeoutMs, () => eventHistogram(deps.database, { accountId: caller.accountId, filter, window }));
   return {
     bucketMs: h.bucketMs,
     buckets: h.buckets.map((b) => ({ start: new Date(b.start).toISOString(), readOnly: b.readOnly, write: b.write })),

@@ -2,7 +2,7 @@
  * The console API's input schemas (valibot), checked at the edge by input-validation.ts: a bad
  * input is a 400 ValidationException naming the field.
  */
-import { EVENT_ID_PATTERN, type EventFilter, MAX_MAX_RESULTS, validateSearch } from "@activity-log/core";
+import { EVENT_ID_PATTERN, type EventFilter, hasLoneSurrogate, MAX_MAX_RESULTS, validateSearch } from "@activity-log/core";
 import * as v from "valibot";
 
 /** An empty form field means "no filter", not "match the empty string". */
@@ -12,6 +12,8 @@ const optionalText = (what: string, max = 2000) =>
       v.string(),
       v.transform((s) => (s === "" ? undefined : s)),
       v.check((s) => s === undefined || s.length <= max, `${what} must be at most ${max} characters.`),
+      // Stored text never holds a lone surrogate (recorded text has U+FFFD): such a filter is malformed.
+      v.check((s) => s === undefined || !hasLoneSurrogate(s), `${what} must not contain a lone surrogate (invalid UTF-16, e.g. \\ud800).`),
     ),
   );
 
@@ -90,12 +92,16 @@ export const TrailCreateSchema = v.object({
   readWriteType: v.optional(v.picklist(["All", "ReadOnly", "WriteOnly"], "readWriteType must be All, ReadOnly or WriteOnly.")),
 });
 
-export const TrailUpdateSchema = v.object({
-  bucket: v.optional(v.pipe(v.string(), v.minLength(1, "bucket must not be empty."), v.maxLength(255))),
-  project: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
-  prefix: v.optional(v.pipe(v.string(), v.maxLength(1024))),
-  readWriteType: v.optional(v.picklist(["All", "ReadOnly", "WriteOnly"], "readWriteType must be All, ReadOnly or WriteOnly.")),
-});
+/** Strict: every member is optional, so an unknown one (a misspelling) would otherwise be an empty update. */
+export const TrailUpdateSchema = v.strictObject(
+  {
+    bucket: v.optional(v.pipe(v.string(), v.minLength(1, "bucket must not be empty."), v.maxLength(255))),
+    project: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+    prefix: v.optional(v.pipe(v.string(), v.maxLength(1024))),
+    readWriteType: v.optional(v.picklist(["All", "ReadOnly", "WriteOnly"], "readWriteType must be All, ReadOnly or WriteOnly.")),
+  },
+  "A trail update may have only the members bucket, project, prefix and readWriteType.",
+);
 
 export const NameParam = v.object({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)) });
 export const IdParam = v.object({ id: v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, "The id is not valid.")) });

@@ -1,4 +1,4 @@
-// Migration 0011_account_ids on a database from before it: the account named `acme` gets a 12-digit
+// Migration 0012_account_ids on a database from before it: the account named `acme` gets a 12-digit
 // id, keeps `acme` as alias, and every row that names it moves to the id — the tables of the first
 // version and those added since (event_ids, local_buckets) alike.
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -14,7 +14,7 @@ import { type Database, type Db, MIGRATIONS_FOLDER } from "./client.ts";
 import { insertEvents } from "./events.ts";
 import * as schema from "./schema/index.ts";
 
-const BEFORE = "0011_account_ids";
+const BEFORE = "0012_account_ids";
 let pglite: PGlite;
 let database: Database;
 let before: string;

@@ -24,6 +24,8 @@ export interface Database {
   kind: "postgres" | "pglite";
   db: Db;
   pg?: postgres.Sql;
+  /** The server's URL (postgres only), for threads that open connections of their own. */
+  url?: string;
   pglite?: PGlite;
   /**
    * Days whose event partition is known to exist, when that knowledge should outlive this handle
@@ -36,26 +38,48 @@ export interface Database {
 /** Seconds to establish a connection before the query fails as "database unavailable". */
 const CONNECT_TIMEOUT_SECONDS = 2;
 
-/** A Postgres server (`url`, with `poolSize` connections, default 10) or embedded PGlite (`dataDir`; undefined = in memory). */
-export type DatabaseOptions = { url: string; poolSize?: number } | { dataDir: string | undefined };
+/**
+ * A Postgres server (`url`, with `poolSize` connections, default 10, and optionally a
+ * `statementTimeoutMs` every statement of the pool runs under) or embedded PGlite (`dataDir`;
+ * undefined = in memory).
+ */
+export type DatabaseOptions = { url: string; poolSize?: number; statementTimeoutMs?: number } | { dataDir: string | undefined };
 
 /** Opens Postgres (`url`) or embedded PGlite (`dataDir`; undefined = in memory) and migrates it. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if ("url" in options && options.statementTimeoutMs !== undefined) {
+    // Migrations may rewrite large tables: they run on a connection of their own, without the bound.
+    // Two connections: migrateDatabase holds one for its advisory lock while the other migrates.
+    const migrator = openPostgres(options.url, 2);
+    try {
+      await migrateDatabase(migrator);
+    } finally {
+      await migrator.close();
+    }
+    return scopeTransactions(openPostgres(options.url, options.poolSize ?? 10, options.statementTimeoutMs), AsyncLocalStorage);
+  }
   const database = "url" in options ? openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.dataDir);
   await migrateDatabase(database);
   return scopeTransactions(database, AsyncLocalStorage);
 }
 
-function openPostgres(url: string, poolSize: number): Database {
+/** A Postgres server another process or thread has already migrated (the worker's report threads). */
+export function connectPostgres(url: string, poolSize = 1): Database {
+  return openPostgres(url, poolSize);
+}
+
+function openPostgres(url: string, poolSize: number, statementTimeoutMs?: number): Database {
   const pg = postgres(url, {
     max: poolSize,
+    // A startup parameter: every statement on these connections is bounded, at no extra round trip.
+    ...(statementTimeoutMs !== undefined ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
     // A server that is down or unreachable fails a request within seconds (a 503 the caller can
     // retry), not after the driver's default 30 s; once it is back, the next query reconnects.
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
     onnotice: () => {},
   });
   const db = drizzlePostgres(pg, { schema }) as unknown as Db;
-  return { kind: "postgres", db, pg, close: () => pg.end({ timeout: 5 }) };
+  return { kind: "postgres", db, pg, url, close: () => pg.end({ timeout: 5 }) };
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {

@@ -386,6 +386,66 @@ export interface StreamQuery extends EventQuery {
   batchSize?: number;
 }
 
+/** A row's key in feed order: its time (text with microseconds, as SCALAR_COLUMNS writes it) and id. */
+export interface EventKey {
+  time: string;
+  id: string;
+}
+
+/**
+ * A slice of a report's rows in feed order (newest first): rows strictly older than `after`
+ * (none: from the newest) down to and including `through` (none: to the oldest).
+ */
+export interface KeyRange {
+  after?: EventKey;
+  through?: EventKey;
+}
+
+export interface ReportStreamQuery extends StreamQuery {
+  range?: KeyRange;
+}
+
+function rangeCondition(range: KeyRange | undefined, params: unknown[]): string {
+  let cond = "";
+  if (range?.after) {
+    params.push(range.after.time, range.after.id);
+    cond += ` and (event_time, event_id) < ($${params.length - 1}::timestamptz, $${params.length})`;
+  }
+  if (range?.through) {
+    params.push(range.through.time, range.through.id);
+    cond += ` and (event_time, event_id) >= ($${params.length - 1}::timestamptz, $${params.length})`;
+  }
+  return cond;
+}
+
+/**
+ * Splits a report's rows into consecutive key ranges of `rowsPerRange` rows each (the last one
+ * shorter), in one pass over the matching keys: the key of every rowsPerRange-th row in feed order
+ * ends a range. Postgres only (the parallel path); the ranges cover every row (after `from`, if
+ * given) exactly once.
+ */
+export async function planKeyRanges(database: Database, q: EventQuery, rowsPerRange: number, from?: EventKey): Promise<KeyRange[]> {
+  if (!database.pg) throw new Error("key ranges are planned on Postgres only");
+  const { where: base, params } = buildWhere(q);
+  const where = base + rangeCondition(from ? { after: from } : undefined, params);
+  params.push(Math.max(1, Math.floor(rowsPerRange)));
+  const ends = await database.pg.unsafe<{ time: string; id: string }[]>(
+    `select to_char(event_time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as time, event_id as id from (
+       select event_time, event_id, row_number() over (order by event_time desc, event_id desc) as n from events where ${where}
+     ) k where n % $${params.length} = 0 order by event_time desc, event_id desc`,
+    params as never[],
+  );
+  const ranges: KeyRange[] = [];
+  let after = from;
+  for (const end of ends) {
+    const through = { time: end.time, id: end.id };
+    ranges.push(after ? { after, through } : { through });
+    after = through;
+  }
+  ranges.push(after ? { after } : {});
+  return ranges;
+}
+
 /**
  * Every matching event newest first, in batches, with flat memory: a server-side cursor on
  * postgres.js; keyset batches on PGlite (single connection, where a cursor would block others).
@@ -502,18 +562,33 @@ export function compactJsonb(text: string | null): string | null {
   return from === 0 ? text : out + text.slice(from);
 }
 
+/** One batch of report rows and the key of its last row (where a resumed report continues). */
+export interface ReportBatch {
+  events: SerializedReportEvent[];
+  last: EventKey;
+}
+
 /**
- * streamEvents for reports: the same rows in the same order, as SerializedReportEvent. On
- * postgres.js the next batch is requested before the current one is handed out, so the server
- * reads it while the report renders this one (at most two batches in memory).
+ * streamEvents for reports: the same rows in the same order, as SerializedReportEvent, optionally
+ * limited to a key range. On postgres.js the next batch is requested before the current one is
+ * handed out, so the server reads it while the report renders this one (at most two batches in
+ * memory). On PGlite, keyset batches; a range there may only have a start (`after`).
  */
-export async function* streamReportEvents(database: Database, q: StreamQuery): AsyncIterable<SerializedReportEvent[]> {
+export async function* streamReportEvents(database: Database, q: ReportStreamQuery): AsyncIterable<ReportBatch> {
   const batchSize = q.batchSize ?? 1000;
   if (!database.pg) {
-    for await (const batch of streamEvents(database, q)) yield batch.map(toSerializedReportEvent);
-    return;
+    if (q.range?.through) throw new Error("closed key ranges are read on Postgres only");
+    let after = q.range?.after;
+    for (;;) {
+      const page = await findEventPage(database, { ...q, limit: batchSize, after });
+      if (page.length === 0) return;
+      after = page[page.length - 1]!.cursor;
+      yield { events: page.map((x) => toSerializedReportEvent(x.event)), last: after };
+      if (page.length < batchSize) return;
+    }
   }
-  const { where, params } = buildWhere(q);
+  const { where: base, params } = buildWhere(q);
+  const where = base + rangeCondition(q.range, params);
   const cursor = database.pg
     .unsafe(`select ${REPORT_COLUMNS} from events where ${where} order by event_time desc, event_id desc`, params as never[], { prepare: false })
     .cursor(batchSize);
@@ -525,7 +600,9 @@ export async function* streamReportEvents(database: Database, q: StreamQuery): A
       pending = undefined;
       if (next.done) return;
       pending = iterator.next() as Promise<IteratorResult<unknown[]>>;
-      yield (next.value as ReportEventRow[]).map(toReportEvent);
+      const rows = next.value as ReportEventRow[];
+      const tail = rows[rows.length - 1]!;
+      yield { events: rows.map(toReportEvent), last: { time: tail.event_time_text, id: tail.event_id } };
     }
   } finally {
     // Stopped early: let a batch already asked for arrive, then close the portal (postgres.js

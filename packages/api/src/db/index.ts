@@ -6,9 +6,10 @@
  */
 
 export { nativeQuery } from "./rows.ts";
+export { connectPostgres, type Database } from "./client.ts";
 
 // Events: ingest, reads, reports, the histogram's rollups, day partitions.
-export { estimateEventCount, streamReportEvents } from "./events.ts";
+export { estimateEventCount, type EventKey, type KeyRange, planKeyRanges, type ReportBatch, streamReportEvents } from "./events.ts";
 export { type RollupRunSummary, deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
 export { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partitions.ts";
 
@@ -41,8 +42,11 @@ export {
   failReport,
   finishReport,
   getReport,
+  isReportClaimedByOther,
   purgeReport,
+  renewReportClaim,
   type ReportRow,
   requestReport,
+  saveReportCheckpoint,
   updateReportProgress,
 } from "./reports.ts";

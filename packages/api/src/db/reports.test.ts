@@ -111,9 +111,9 @@ test("claims: one worker per report; progress renews; a stalled report is taken 
   expect(claimed[0]).toMatchObject({ id: r.id, status: "generating", objectKey: `reports/${acc}/${r.id}.csv.gz` });
   expect(await updateReportProgress(database, r.id, owner, { rowsDone: 10, rowsEstimated: 100, now: T0 })).toBe(true);
   expect(await updateReportProgress(database, r.id, other, { rowsDone: 10, now: T0 })).toBe(false);
-  // Not stale yet 30 s later; stale after a minute without heartbeat.
-  expect(await claimNextReport(database, other, new Date(T0.getTime() + 30_000))).toBeNull();
-  const taken = await claimNextReport(database, other, new Date(T0.getTime() + 61_000));
+  // Not stale yet 14 s later; stale after 15 s without heartbeat (three missed beats).
+  expect(await claimNextReport(database, other, new Date(T0.getTime() + 14_000))).toBeNull();
+  const taken = await claimNextReport(database, other, new Date(T0.getTime() + 15_001));
   expect(taken).toMatchObject({ id: r.id, claimedBy: other, rowsDone: 0 });
   // The first worker's claim is gone: it cannot finish.
   expect(await finishReport(database, r.id, owner, { objectKey: "x", bytes: 1, rowsDone: 1, now: T0 })).toBe(false);

@@ -117,6 +117,7 @@ export async function deleteReport(database: Database, accountId: string, id: st
 /**
  * Claims the oldest queued report, or one whose worker stopped heartbeating, with FOR UPDATE SKIP
  * LOCKED: any number of workers may call this at once and each report goes to exactly one of them.
+ * A report taken over keeps its checkpoint (and its rows done so far), so the new worker resumes it.
  */
 export async function claimNextReport(database: Database, workerId: string, now: Date, staleMs = REPORT_HEARTBEAT_STALE_MS): Promise<ReportRow | null> {
   const stale = new Date(now.getTime() - staleMs);
@@ -135,8 +136,8 @@ export async function claimNextReport(database: Database, workerId: string, now:
         status: "generating",
         claimedBy: workerId,
         heartbeatAt: now,
-        startedAt: now,
-        rowsDone: 0,
+        startedAt: sql`case when ${reports.checkpoint} is null then ${now.toISOString()}::timestamptz else ${reports.startedAt} end`,
+        rowsDone: sql`coalesce((${reports.checkpoint}->>'rowsDone')::bigint, 0)`,
         error: null,
         objectKey: reportObjectKey(candidate.accountId, candidate.id, candidate.format),
       })
@@ -166,6 +167,36 @@ export async function updateReportProgress(
   return rows.length > 0;
 }
 
+/**
+ * Records how far the report's object is durably written (the worker's checkpoint, opaque here) and
+ * renews the claim; false when the claim is lost.
+ */
+export async function saveReportCheckpoint(
+  database: Database,
+  id: string,
+  workerId: string,
+  c: { checkpoint: { rowsDone: number }; now: Date },
+): Promise<boolean> {
+  const rows = await database.db
+    .update(reports)
+    .set({ checkpoint: c.checkpoint, rowsDone: c.checkpoint.rowsDone, heartbeatAt: c.now })
+    .where(claimedBy(id, workerId))
+    .returning({ id: reports.id });
+  return rows.length > 0;
+}
+
+/** Renews the claim without other change (the worker's heartbeat timer); false when the claim is lost. */
+export async function renewReportClaim(database: Database, id: string, workerId: string, now: Date): Promise<boolean> {
+  const rows = await database.db.update(reports).set({ heartbeatAt: now }).where(claimedBy(id, workerId)).returning({ id: reports.id });
+  return rows.length > 0;
+}
+
+/** Whether another worker now builds the report (it took the claim over): its upload must then be left alone. */
+export async function isReportClaimedByOther(database: Database, id: string, workerId: string): Promise<boolean> {
+  const [row] = await database.db.select({ status: reports.status, claimedBy: reports.claimedBy }).from(reports).where(eq(reports.id, id)).limit(1);
+  return row?.status === "generating" && row.claimedBy !== workerId;
+}
+
 /** Marks the report ready with its object; false when the claim was lost meanwhile. */
 export async function finishReport(
   database: Database,
@@ -184,6 +215,7 @@ export async function finishReport(
       rowsEstimated: f.rowsDone,
       finishedAt: f.now,
       heartbeatAt: f.now,
+      checkpoint: null,
     })
     .where(claimedBy(id, workerId))
     .returning({ id: reports.id });
@@ -194,7 +226,7 @@ export async function finishReport(
 export async function failReport(database: Database, id: string, workerId: string, reason: string, now: Date): Promise<boolean> {
   const rows = await database.db
     .update(reports)
-    .set({ status: "failed", error: reason, finishedAt: now, heartbeatAt: now, objectKey: null })
+    .set({ status: "failed", error: reason, finishedAt: now, heartbeatAt: now, objectKey: null, checkpoint: null })
     .where(claimedBy(id, workerId))
     .returning({ id: reports.id });
   return rows.length > 0;

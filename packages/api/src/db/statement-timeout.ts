@@ -1,33 +1,21 @@
 import { DomainError } from "@activity-log/core";
-import { sql } from "drizzle-orm";
-import type { Database } from "./client.ts";
-import { rowsOf } from "./rows.ts";
-import { inTransaction } from "./transaction.ts";
 
 /** Postgres' SQLSTATE for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = "57014";
 
 /**
- * Runs the queries of `work` with a statement timeout of `ms`: the bound on work a caller can shape
- * (LookupEvents, the console's events and histogram, free-text search — which, matching nothing,
- * would otherwise read every day of the retention window). A timeout answers 503
- * ServiceUnavailableException with Retry-After, asking for a narrower query.
+ * Runs the queries of `work` — work a caller can shape (LookupEvents, the console's events and
+ * histogram, free-text search, which matching nothing would otherwise read every day of the
+ * retention window) — and answers a statement cancelled by the bound with 503
+ * ServiceUnavailableException and Retry-After, asking for a narrower query.
  *
- * The timeout is transaction-local (`set_config(..., true)`) inside a savepoint, so it neither
- * leaks to other users of a pooled connection nor outlives `work` in a request's transaction.
- * PGlite runs queries on the caller's thread and cannot cancel them: there the bound is not enforced.
+ * The bound itself is the API pool's `statement_timeout` (QUERY_TIMEOUT_MS, a startup parameter of
+ * its connections: openDeps with `boundQueries`), so it costs no round trip. PGlite runs queries
+ * on the caller's thread and cannot cancel them: there the bound is not enforced.
  */
-export async function withStatementTimeout<T>(database: Database, ms: number, work: () => Promise<T>): Promise<T> {
+export async function withStatementTimeout<T>(ms: number, work: () => Promise<T>): Promise<T> {
   try {
-    return await inTransaction(database, () =>
-      database.db.transaction(async (savepoint) => {
-        const [previous] = await rowsOf<{ value: string }>(savepoint, sql`select current_setting('statement_timeout') as value`);
-        await savepoint.execute(sql`select set_config('statement_timeout', ${`${Math.max(1, Math.round(ms))}ms`}, true)`);
-        const result = await work();
-        await savepoint.execute(sql`select set_config('statement_timeout', ${previous?.value ?? "0"}, true)`);
-        return result;
-      }),
-    );
+    return await work();
   } catch (error) {
     if (isQueryCanceled(error)) {
       throw new DomainError(

@@ -18,9 +18,11 @@ export interface RequestDatabase extends Database {
   readonly scope: "request";
 }
 
-export function openRequestDatabase(url: string, knownPartitions: Set<string>): RequestDatabase {
+export function openRequestDatabase(url: string, knownPartitions: Set<string>, statementTimeoutMs: number): RequestDatabase {
   const pg = postgres(url, {
     max: 1,
+    // Every statement bounded by QUERY_TIMEOUT_MS, as on the Bun API (a startup parameter: no round trip).
+    connection: { statement_timeout: statementTimeoutMs },
     // No type catalogue query on connect: every column read is a builtin type or json.
     fetch_types: false,
     onnotice: () => {},

@@ -64,7 +64,7 @@ export async function queryEventPage(deps: Pick<AppDeps, "database" | "clock" | 
   }
 
   // One extra row tells whether another page exists, so the last page carries no token.
-  const rows = await withStatementTimeout(deps.database, deps.config.queryTimeoutMs, () =>
+  const rows = await withStatementTimeout(deps.config.queryTimeoutMs, () =>
     findEventPage(deps.database, { accountId: req.accountId, filter, window, limit: maxResults + 1, after }),
   );
   const page = rows.slice(0, maxResults);

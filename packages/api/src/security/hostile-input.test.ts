@@ -4,18 +4,16 @@
 // row of the service's state changes. The corpus is generic on purpose: it names inputs and
 // endpoints, not the validation code behind them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../db/rows.ts";
 import {
   type ConsoleBrowser,
   consoleBrowser,
   createTestUser,
+  rawCloudTrailCall,
   startTestServer,
   TEST_INGEST_TOKEN,
   TEST_OPERATOR_TOKEN,
-  TEST_REGION,
   type TestServer,
   type TestUser,
 } from "../test-kit/index.ts";
@@ -58,24 +56,8 @@ const HOSTILE_BODIES: [string, Body][] = [
   ["prototype keys", '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'],
 ];
 
-async function signedCloudTrail(operation: string, body: Body): Promise<Response> {
-  const u = new URL(h.url);
-  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
-  const signer = new SignatureV4({ credentials: admin, region: TEST_REGION, service: "cloudtrail", sha256: Sha256, applyChecksum: false });
-  const target = `CloudTrail_20131101.${operation}`;
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: u.protocol,
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: "/",
-    query: {},
-    headers: { "content-type": "application/x-amz-json-1.1", host: u.host, "x-amz-target": target },
-    body: bytes,
-  });
-  const headers = { ...(signed.headers as Record<string, string>) };
-  delete headers.host;
-  return fetch(h.url, { method: "POST", headers, body: bytes as BodyInit });
+function signedCloudTrail(operation: string, body: Body): Promise<Response> {
+  return rawCloudTrailCall(h.url, admin, operation, body);
 }
 
 function bearer(path: string, token: string, body: Body, contentType = "application/json"): Promise<Response> {
@@ -132,56 +114,6 @@ const HOSTILE_QUERY_VALUES: [string, string][] = [
   ["a LIKE wildcard", "%_%"],
 ];
 
-/**
- * Cases that fail on this branch because their fix belongs to issue 12 items 1-2 (call recording
- * and hostile-input validation, another engineer's change): each is listed with its reason and
- * runs as test.todo until that change lands.
- */
-const NUL_AND_SURROGATES = "NUL refused up front and lone surrogates stored as U+FFFD: issue 12 items 1-2, the integrity engineer's change";
-const UNREADABLE_BODIES =
-  "an unreadable body (invalid UTF-8, not an object, too deep or too big) or unknown members must be refused, not ignored: issue 12 item 2, the integrity engineer's change";
-const AWAITING_VALIDATION_FIX = new Map<string, string>([
-  ...[
-    "CloudTrail LookupEvents with NUL",
-    "CloudTrail LookupEvents with a lone surrogate",
-    "CloudTrail LookupEvents with a lone low surrogate",
-    "CloudTrail GetTrail with NUL",
-    "CloudTrail GetTrailStatus with NUL",
-    "CloudTrail StartLogging with NUL",
-    "CloudTrail StopLogging with NUL",
-    "CloudTrail DeleteTrail with NUL",
-    "CloudTrail DescribeTrails with NUL",
-    "CloudTrail DescribeTrails with a lone surrogate",
-    "CloudTrail DescribeTrails with a lone low surrogate",
-    "CloudTrail GetEventSelectors with NUL",
-    "console POST /session with NUL",
-    "console POST /reports with NUL",
-    "console POST /reports with a lone surrogate",
-    "console POST /reports with a lone low surrogate",
-    "console GET /events with NUL",
-    "console GET /events (search) with NUL",
-    "console GET /histogram with NUL",
-  ].map((name): [string, string] => [name, NUL_AND_SURROGATES]),
-  ...[
-    "CloudTrail LookupEvents with invalid UTF-8",
-    "CloudTrail LookupEvents with 100k levels of objects",
-    "CloudTrail LookupEvents with prototype keys",
-    "CloudTrail DescribeTrails with invalid UTF-8",
-    "CloudTrail DescribeTrails with 100k levels of objects",
-    "CloudTrail DescribeTrails with prototype keys",
-    "console PATCH /trails/existing-trail with invalid UTF-8",
-    "console PATCH /trails/existing-trail with a JSON array",
-    "console PATCH /trails/existing-trail with 100k levels of nesting",
-    "console PATCH /trails/existing-trail with 100k levels of objects",
-    "console PATCH /trails/existing-trail with a 6 MB body",
-    "console PATCH /trails/existing-trail with prototype keys",
-  ].map((name): [string, string] => [name, UNREADABLE_BODIES]),
-  [
-    "CloudTrail DescribeTrails with a 100k-character string",
-    "DescribeTrails leaves out names it does not know, as AWS does; refusing an impossible name is the CloudTrail-fidelity engineer's call",
-  ],
-]);
-
 /** The state hostile input must not change: counts of every table a caller can write to. */
 async function stateCounts(): Promise<Record<string, number>> {
   const [row] = await rowsOf<Record<string, string>>(
@@ -236,11 +168,6 @@ describe("hostile values where a string is expected", () => {
     for (const [what, value] of HOSTILE_VALUES) {
       if (what === "null" && OPTIONAL_FIELD.has(endpoint)) continue;
       const name = `${endpoint} with ${what}`;
-      const reason = AWAITING_VALIDATION_FIX.get(name);
-      if (reason) {
-        test.todo(`${name} (${reason})`);
-        continue;
-      }
       test(name, async () => expectRefused(name, () => send(place(value))), 60_000);
     }
   }
@@ -250,11 +177,6 @@ describe("hostile bodies", () => {
   for (const [endpoint, , send] of BODY_ENDPOINTS) {
     for (const [what, body] of HOSTILE_BODIES) {
       const name = `${endpoint} with ${what}`;
-      const reason = AWAITING_VALIDATION_FIX.get(name);
-      if (reason) {
-        test.todo(`${name} (${reason})`);
-        continue;
-      }
       test(name, async () => expectRefused(name, () => send(body)), 60_000);
     }
   }
@@ -271,11 +193,6 @@ describe("hostile query strings", () => {
   for (const [endpoint, path] of QUERY_ENDPOINTS) {
     for (const [what, value] of HOSTILE_QUERY_VALUES) {
       const name = `${endpoint} with ${what}`;
-      const reason = AWAITING_VALIDATION_FIX.get(name);
-      if (reason) {
-        test.todo(`${name} (${reason})`);
-        continue;
-      }
       test(name, async () => {
         const res = await browser.fetch(path(value));
         // A harmless value may simply match nothing (200); what it must never do is fail (5xx).
@@ -284,6 +201,38 @@ describe("hostile query strings", () => {
       }, 60_000);
     }
   }
+});
+
+/** The error code a refusal names: `__type` on the CloudTrail API, `error` on the others. */
+async function refusalCode(res: Response): Promise<string> {
+  const body = (await res.json()) as { __type?: string; error?: string };
+  return `${res.status} ${body.__type ?? body.error}`;
+}
+
+describe("refusals name the operation's error", () => {
+  test("CloudTrail: a lone surrogate in a lookup attribute, invalid UTF-8 and unknown members", async () => {
+    const lookup = await signedCloudTrail("LookupEvents", '{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"\\ud800"}]}');
+    expect(await refusalCode(lookup)).toBe("400 InvalidLookupAttributesException");
+    const utf8 = await signedCloudTrail("DescribeTrails", HOSTILE_BODIES.find(([what]) => what === "invalid UTF-8")![1]);
+    expect(await refusalCode(utf8)).toBe("400 SerializationException");
+    // A misspelt member is not answered as if it were absent (all trails, all events).
+    const misspelt = await signedCloudTrail("DescribeTrails", '{"trailNameLists":["existing-trail"]}');
+    const body = (await misspelt.clone().json()) as { message: string };
+    expect(await refusalCode(misspelt)).toBe("400 SerializationException");
+    expect(body.message).toContain("trailNameLists");
+    expect(await refusalCode(await signedCloudTrail("LookupEvents", '{"__proto__":{"polluted":true}}'))).toBe("400 SerializationException");
+    // Known members still work.
+    expect((await signedCloudTrail("DescribeTrails", '{"trailNameList":["existing-trail"],"includeShadowTrails":false}')).status).toBe(200);
+  }, 60_000);
+
+  test("console: a trail update that is not an object or has unknown members, and a report filter with a lone surrogate", async () => {
+    expect(await refusalCode(await consoleRaw("PATCH", "/trails/existing-trail", "[]"))).toBe("400 ValidationException");
+    const misspelt = await consoleRaw("PATCH", "/trails/existing-trail", '{"prefixx":"changed"}');
+    expect(await refusalCode(misspelt)).toBe("400 ValidationException");
+    const report = await consoleRaw("POST", "/reports", '{"format":"csv","filter":{"eventName":"\\ud800"}}');
+    expect(await refusalCode(report)).toBe("400 ValidationException");
+    expect((await stateCounts()).trail_state).toEqual(before.trail_state);
+  }, 60_000);
 });
 
 describe("afterwards", () => {

@@ -158,7 +158,7 @@ describe("users", () => {
     // The session closed by disabling does not come back.
     expect((await browser.fetch("/me")).status).toBe(401);
 
-    const updates = (await operatorEvents("UpdateUser")).filter((e) => (e.requestParameters as { userName?: string }).userName === "dora");
+    const updates = (await operatorEvents("UpdateUser")).filter((e) => (e.requestParameters as { userName?: string } | null)?.userName === "dora");
     expect(updates.map((e) => (e.requestParameters as { status: string }).status).sort()).toEqual(["Disabled", "Enabled"]);
   });
 

@@ -47,7 +47,49 @@ function localStore(root: string, authenticate: () => Promise<void>): ObjectStor
     }
     return join(dir, ...segments);
   };
+  // Multipart uploads live in `<bucket>/.upload-<id>/` (hidden from list) until completed.
+  const uploadDir = (dir: string, uploadId: string) => {
+    if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new StorageError("NoSuchUpload", "The specified upload does not exist.", 404);
+    return join(dir, `.upload-${uploadId}`);
+  };
+  const existingUpload = async (bucket: string, uploadId: string) => {
+    const path = uploadDir(await bucketDir(bucket), uploadId);
+    if (!(await stat(path).catch(() => null))?.isDirectory()) throw new StorageError("NoSuchUpload", "The specified upload does not exist.", 404);
+    return path;
+  };
   return {
+    multipart: {
+      async create(bucket, key) {
+        const dir = await bucketDir(bucket);
+        objectPath(dir, key);
+        const uploadId = crypto.randomUUID();
+        await mkdir(uploadDir(dir, uploadId));
+        return uploadId;
+      },
+      async uploadPart(bucket, _key, uploadId, partNumber, body) {
+        const path = await existingUpload(bucket, uploadId);
+        const temp = join(path, `.tmp-${crypto.randomUUID()}`);
+        await writeFile(temp, body);
+        await rename(temp, join(path, String(partNumber)));
+        return { partNumber, etag: `"${Bun.hash(body).toString(16)}"` };
+      },
+      async complete(bucket, key, uploadId, parts) {
+        const path = await existingUpload(bucket, uploadId);
+        let next = 0;
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const part = parts[next++];
+            if (part) controller.enqueue(new Uint8Array(await readFile(join(path, String(part.partNumber)))));
+            else controller.close();
+          },
+        });
+        await localStore(root, authenticate).put(bucket, key, body);
+        await rm(path, { recursive: true, force: true });
+      },
+      async abort(bucket, _key, uploadId) {
+        await rm(await existingUpload(bucket, uploadId), { recursive: true, force: true });
+      },
+    },
     async put(bucket, key, body, options) {
       const dir = await bucketDir(bucket);
       const path = objectPath(dir, key);
@@ -97,7 +139,7 @@ function localStore(root: string, authenticate: () => Promise<void>): ObjectStor
         for (const entry of await readdir(current, { withFileTypes: true })) {
           const full = join(current, entry.name);
           if (entry.isDirectory()) {
-            if (!(current === dir && entry.name === META_DIR)) await walk(full);
+            if (!(current === dir && (entry.name === META_DIR || entry.name.startsWith(".upload-")))) await walk(full);
           } else if (entry.isFile() && !(current === dir && entry.name.startsWith(".tmp-"))) {
             const key = relative(dir, full).split(sep).join("/");
             if (key.startsWith(prefix)) found.push({ key, size: (await stat(full)).size });

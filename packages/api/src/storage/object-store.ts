@@ -42,6 +42,25 @@ export interface ObjectStore {
    */
   checkWritable(bucket: string): Promise<void>;
   createBucket(bucket: string): Promise<void>;
+  /** Resumable uploads in numbered parts (reports checkpoint after each part); absent on stores without them. */
+  multipart?: MultipartUploads;
+}
+
+interface UploadedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/**
+ * S3's multipart upload: parts of at least 5 MiB except the last, numbered from 1; nothing is
+ * visible at the key until complete(). An upload that is gone (aborted, expired) answers
+ * StorageError NoSuchUpload.
+ */
+interface MultipartUploads {
+  create(bucket: string, key: string, options?: { contentType?: string }): Promise<string>;
+  uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<UploadedPart>;
+  complete(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+  abort(bucket: string, key: string, uploadId: string): Promise<void>;
 }
 
 /** Opens stores: with given credentials (trail buckets) or with the service's own (reports). */

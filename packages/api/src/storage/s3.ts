@@ -1,11 +1,15 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { StorageError, type ObjectStorage, type ObjectStore, type S3Credentials } from "./object-store.ts";
@@ -105,6 +109,33 @@ function s3Store(client: S3Client): ObjectStore {
         if (e.code === "BucketAlreadyOwnedByYou" || e.code === "BucketAlreadyExists") return;
         throw e;
       }
+    },
+    multipart: {
+      async create(bucket, key, opts) {
+        const out = await mapErrors(() => client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: opts?.contentType })));
+        return out.UploadId!;
+      },
+      async uploadPart(bucket, key, uploadId, partNumber, body) {
+        const out = await mapErrors(() =>
+          client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body })),
+        );
+        return { partNumber, etag: out.ETag! };
+      },
+      async complete(bucket, key, uploadId, parts) {
+        await mapErrors(() =>
+          client.send(
+            new CompleteMultipartUploadCommand({
+              Bucket: bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+            }),
+          ),
+        );
+      },
+      async abort(bucket, key, uploadId) {
+        await mapErrors(() => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })));
+      },
     },
   };
 }

@@ -14,5 +14,6 @@ export { ingest, testEvent, testIngestedEvent, testIngestEvent } from "./events.
 export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail, testAccountId } from "./fixtures.ts";
 export { readArchive, readObject } from "./objects.ts";
 export { errorOf } from "./errors.ts";
+export { rawCloudTrailCall } from "./raw-cloudtrail.ts";
 export { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway-postgres.ts";
 export { type ConsoleBrowser, consoleBrowser, operatorRequest } from "./console.ts";

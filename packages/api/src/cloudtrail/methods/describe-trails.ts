@@ -5,6 +5,7 @@ import { trailShape, type CloudTrailMethod } from "../method.ts";
 /** DescribeTrails: all of the account's trails, or those named (unknown names are left out, as AWS does). */
 export const describeTrails: CloudTrailMethod = {
   name: "DescribeTrails",
+  members: ["trailNameList", "includeShadowTrails"],
   async run({ deps, caller }, input) {
     const names = input.trailNameList;
     if (names !== undefined && names !== null && (!Array.isArray(names) || !names.every((n) => typeof n === "string"))) {

@@ -4,6 +4,7 @@ import { epochSeconds, isoString, trailRefParam, type CloudTrailMethod } from ".
 /** GetTrailStatus with the fields AWS returns: timestamps as epoch seconds, the *Attempt* ones as ISO strings. */
 export const getTrailStatus: CloudTrailMethod = {
   name: "GetTrailStatus",
+  members: ["Name"],
   async run({ deps, caller }, input) {
     const s = await status(deps, caller, trailRefParam(input, "Name"));
     const out: Record<string, unknown> = {

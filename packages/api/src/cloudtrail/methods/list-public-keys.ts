@@ -10,6 +10,7 @@ import { epochSeconds, type CloudTrailMethod } from "../method.ts";
  */
 export const listPublicKeys: CloudTrailMethod = {
   name: "ListPublicKeys",
+  members: ["StartTime", "EndTime", "NextToken"],
   async run({ deps, caller }, input) {
     assertCanUseActivityLog(caller);
     const now = deps.clock.now();

@@ -8,6 +8,7 @@ const MAX_RESOURCE_IDS = 20;
 /** ListTags: the tags of up to 20 trail ARNs; all fit on one page, so no NextToken. */
 export const listTags: CloudTrailMethod = {
   name: "ListTags",
+  members: ["ResourceIdList", "NextToken"],
   async run({ deps, caller }, input) {
     const ids = input.ResourceIdList;
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string")) {

@@ -5,6 +5,7 @@ import type { CloudTrailMethod } from "../method.ts";
 /** ListTrails: every trail of the account fits on one page (the quota is small), so no NextToken. */
 export const listTrails: CloudTrailMethod = {
   name: "ListTrails",
+  members: ["NextToken"],
   async run({ deps, caller }, input) {
     if (input.NextToken !== undefined && input.NextToken !== null) {
       // ListTrails's model lists no token error, so the common input error answers.

@@ -5,6 +5,7 @@ import { epochSeconds, type CloudTrailMethod } from "../method.ts";
 /** LookupEvents on the shared query engine: attributes ANDed, newest first, signed page tokens. */
 export const lookupEvents: CloudTrailMethod = {
   name: "LookupEvents",
+  members: ["LookupAttributes", "StartTime", "EndTime", "EventCategory", "MaxResults", "NextToken"],
   async run({ deps, caller, quotas }, input) {
     const filter = filterFromLookupAttributes(input.LookupAttributes);
     const start = parseEpochSeconds(input.StartTime, "StartTime");

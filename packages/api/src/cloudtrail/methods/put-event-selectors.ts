@@ -5,6 +5,7 @@ import { trailRefParam, type CloudTrailMethod } from "../method.ts";
 /** PutEventSelectors: ReadWriteType decides which events the trail saves. */
 export const putEventSelectors: CloudTrailMethod = {
   name: "PutEventSelectors",
+  members: ["TrailName", "EventSelectors", "AdvancedEventSelectors"],
   async run({ deps, caller }, input) {
     const name = trailRefParam(input, "TrailName");
     if (input.AdvancedEventSelectors !== undefined && input.AdvancedEventSelectors !== null) {

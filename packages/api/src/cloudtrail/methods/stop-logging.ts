@@ -3,6 +3,7 @@ import { trailRefParam, type CloudTrailMethod } from "../method.ts";
 
 export const stopLogging: CloudTrailMethod = {
   name: "StopLogging",
+  members: ["Name"],
   async run({ deps, caller }, input) {
     await stop(deps, caller, trailRefParam(input, "Name"));
     return {};

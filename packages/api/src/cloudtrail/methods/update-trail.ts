@@ -1,9 +1,18 @@
 import { updateTrail as update } from "../../trails/service.ts";
-import { optionalBoolean, refuseUnsupported, trailRefParam, trailShape, UNSUPPORTED_TRAIL_FIELDS, type CloudTrailMethod } from "../method.ts";
+import {
+  optionalBoolean,
+  refuseUnsupported,
+  trailRefParam,
+  TRAIL_SETTING_MEMBERS,
+  trailShape,
+  UNSUPPORTED_TRAIL_FIELDS,
+  type CloudTrailMethod,
+} from "../method.ts";
 
 /** UpdateTrail: a new bucket (or prefix) is checked with the caller's key, which deliveries then use. */
 export const updateTrail: CloudTrailMethod = {
   name: "UpdateTrail",
+  members: TRAIL_SETTING_MEMBERS,
   async run({ deps, caller }, input) {
     refuseUnsupported(input, UNSUPPORTED_TRAIL_FIELDS);
     const trail = await update(deps, caller, trailRefParam(input, "Name"), {

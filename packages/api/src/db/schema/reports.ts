@@ -24,6 +24,8 @@ export const reports = pgTable(
     objectKey: text("object_key"),
     error: text("error"),
     claimedBy: text("claimed_by"),
+    /** Where a report being built can resume after its worker died (the worker's ReportCheckpoint), or null. */
+    checkpoint: jsonb("checkpoint"),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true }),
