@@ -162,10 +162,7 @@ export function webhookRetryDelayMs(attempts: number): number {
 
 export type DeliveryOutcome = { ok: true; responseCode: number } | { ok: false; responseCode: number | null; error: string };
 
-export type DeliveryStep =
-  | { status: "delivered" }
-  | { status: "retrying"; nextAttemptAt: Date }
-  | { status: "failed"; disableRule: string | null };
+export type DeliveryStep = { status: "delivered" } | { status: "retrying"; nextAttemptAt: Date } | { status: "failed"; disableRule: string | null };
 
 /**
  * What happens after an attempt. A failure is retried on the schedule until the delivery is
