@@ -35,8 +35,8 @@ import type { AppDeps } from "@activity-log/api/runtime";
 import { type PostOptions, postWebhook } from "./webhook-post.ts";
 
 export const DELIVERY_LEASE_MS = 30_000;
-export const RULE_DISABLED = "Not delivered: the rule is disabled.";
-export const SUBSCRIPTION_INACTIVE = "Not delivered: the Activity Log subscription of this account is inactive.";
+const RULE_DISABLED = "Not delivered: the rule is disabled.";
+const SUBSCRIPTION_INACTIVE = "Not delivered: the Activity Log subscription of this account is inactive.";
 
 export interface RulesRunSummary {
   matching: RuleMatchSummary;
