@@ -9,7 +9,7 @@ import { inTransaction } from "./transaction.ts";
  * Matching events to rules in commit order (see the worker's rules.ts for why each (rule, event)
  * pair is considered exactly once). One run: capture the horizon H first (before this run takes a
  * transaction id), then in one transaction lock the enabled rules whose cursor is below H (FOR
- * UPDATE SKIP LOCKED: a rule another worker is matching is left to it), read each account's events
+ * UPDATE SKIP LOCKED: a rule another worker is matching is left to it), read their accounts' events
  * with cursor ≤ ingest_xid < H, insert one delivery per match (unique per rule and event), and move
  * the cursors to H. A crash anywhere rolls all of it back; the next run does the same work again.
  */
@@ -40,7 +40,7 @@ const PAGE = 500;
 export async function matchRules(database: Database, now: Date, region: string, options: { horizon?: string } = {}): Promise<RuleMatchSummary> {
   const horizon = options.horizon ?? (await currentHorizon(database));
   return inTransaction(database, async () => {
-    const summary: RuleMatchSummary = { rules: 0, matched: 0, paused: 0 };
+    const summary = { matched: 0 };
     const due = await nativeQuery<DueRule>(
       database,
       `select r.id, r.account_id, r.name, r.filter, r.match_cursor,
@@ -51,23 +51,19 @@ export async function matchRules(database: Database, now: Date, region: string, 
        for update of r skip locked`,
       [horizon],
     );
-    const byAccount = new Map<string, DueRule[]>();
-    for (const r of due) byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), r]);
-    for (const [accountId, accountRules] of byAccount) {
-      const ids = JSON.stringify(accountRules.map((r) => r.id));
-      if (!accountRules[0]!.active) {
-        // An inactive subscription pauses delivery: the events pass by, the gap is kept for the console.
-        await nativeQuery(
-          database,
-          `update rules set match_cursor = $2, paused_since = coalesce(paused_since, $3::timestamptz)
-           where id in (select value::uuid from json_array_elements_text($1::json))`,
-          [ids, horizon, now.toISOString()],
-        );
-        summary.paused += accountRules.length;
-        summary.rules += accountRules.length;
-        continue;
-      }
-      summary.matched += await matchAccount(database, accountId, accountRules, horizon, now, region);
+    const paused = due.filter((r) => !r.active);
+    const active = due.filter((r) => r.active);
+    if (paused.length > 0) {
+      // An inactive subscription pauses delivery: the events pass by, the gap is kept for the console.
+      await nativeQuery(
+        database,
+        `update rules set match_cursor = $2, paused_since = coalesce(paused_since, $3::timestamptz)
+         where id in (select value::uuid from json_array_elements_text($1::json))`,
+        [JSON.stringify(paused.map((r) => r.id)), horizon, now.toISOString()],
+      );
+    }
+    if (active.length > 0) {
+      const matched = await matchActive(database, active, horizon, now, region);
       await nativeQuery(
         database,
         `update rules set match_cursor = $2,
@@ -75,45 +71,51 @@ export async function matchRules(database: Database, now: Date, region: string, 
            last_pause_to = case when paused_since is null then last_pause_to else $3::timestamptz end,
            paused_since = null
          where id in (select value::uuid from json_array_elements_text($1::json))`,
-        [ids, horizon, now.toISOString()],
+        [JSON.stringify(active.map((r) => r.id)), horizon, now.toISOString()],
       );
-      summary.rules += accountRules.length;
+      summary.matched += matched;
     }
-    return summary;
+    return { ...summary, rules: due.length, paused: paused.length };
   });
 }
 
-/** The account's events from the lowest cursor of its rules up to the horizon, page by page in commit order. */
-async function matchAccount(database: Database, accountId: string, accountRules: DueRule[], horizon: string, now: Date, region: string): Promise<number> {
-  const rulesHere = accountRules.map((r) => ({
-    id: r.id,
-    name: r.name,
-    cursor: BigInt(r.match_cursor),
-    filter: (typeof r.filter === "string" ? JSON.parse(r.filter) : r.filter) as RuleFilter,
-  }));
-  let from = rulesHere[0]!.cursor;
-  for (const r of rulesHere) if (r.cursor < from) from = r.cursor;
+/**
+ * The events of the rules' accounts from the lowest cursor up to the horizon, page by page in commit
+ * order, in one pass for all accounts: the cursors all move to the same horizon each run, so the pass
+ * reads each newly committed event once (through events_by_ingest_xid), whatever the number of accounts.
+ */
+async function matchActive(database: Database, due: DueRule[], horizon: string, now: Date, region: string): Promise<number> {
+  const byAccount = new Map<string, { id: string; name: string; cursor: bigint; filter: RuleFilter }[]>();
+  let from = BigInt(due[0]!.match_cursor);
+  for (const r of due) {
+    const cursor = BigInt(r.match_cursor);
+    if (cursor < from) from = cursor;
+    const filter = (typeof r.filter === "string" ? JSON.parse(r.filter) : r.filter) as RuleFilter;
+    byAccount.set(r.account_id, [...(byAccount.get(r.account_id) ?? []), { id: r.id, name: r.name, cursor, filter }]);
+  }
+  const accounts = JSON.stringify([...byAccount.keys()]);
   let matched = 0;
-  let after: { xid: string; id: string } | undefined;
+  let after: { xid: string; account: string; id: string } | undefined;
   for (;;) {
-    const params: unknown[] = [accountId, from.toString(), horizon];
+    const params: unknown[] = [accounts, from.toString(), horizon];
     let keyset = "";
     if (after) {
-      params.push(after.xid, after.id);
-      keyset = `and (ingest_xid, event_id) > ($4::xid8, $5)`;
+      params.push(after.xid, after.account, after.id);
+      keyset = `and (ingest_xid, account_id, event_id) > ($4::xid8, $5, $6)`;
     }
     const rows = await nativeQuery<MatchRow>(
       database,
       `select ${SELECT_COLUMNS}, search_text, ingest_xid::text as xid from events
-       where account_id = $1 and ingest_xid >= $2::xid8 and ingest_xid < $3::xid8 ${keyset}
-       order by ingest_xid, event_id limit ${PAGE}`,
+       where ingest_xid >= $2::xid8 and ingest_xid < $3::xid8
+         and account_id in (select value from json_array_elements_text($1::json)) ${keyset}
+       order by ingest_xid, account_id, event_id limit ${PAGE}`,
       params,
     );
     const deliveries: Record<string, unknown>[] = [];
     for (const row of rows) {
       const xid = BigInt(row.xid);
-      // The stored search text is what the events query searches (a re-rendering may order JSON keys differently).
       const event = toEvent(row);
+      // The stored search text is what the events query searches (a re-rendering may order JSON keys differently).
       const matchable = {
         eventName: event.eventName,
         readOnly: event.readOnly,
@@ -126,10 +128,10 @@ async function matchAccount(database: Database, accountId: string, accountRules:
         resourceIds: event.resourceIds,
         searchText: row.search_text,
       };
-      for (const rule of rulesHere) {
+      for (const rule of byAccount.get(row.account_id) ?? []) {
         if (xid < rule.cursor || !ruleMatches(rule.filter, matchable)) continue;
         deliveries.push({
-          a: accountId,
+          a: row.account_id,
           r: rule.id,
           i: event.eventId,
           n: event.eventName,
@@ -141,7 +143,7 @@ async function matchAccount(database: Database, accountId: string, accountRules:
     if (deliveries.length > 0) matched += await insertDeliveries(database, deliveries, now);
     if (rows.length < PAGE) return matched;
     const last = rows[rows.length - 1]!;
-    after = { xid: last.xid, id: last.event_id };
+    after = { xid: last.xid, account: last.account_id, id: last.event_id };
   }
 }
 
