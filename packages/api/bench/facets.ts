@@ -48,7 +48,7 @@ try {
 async function main() {
   const pg = database.pg!;
   for (const a of BENCH_ACCOUNTS) {
-    await pg`insert into accounts (id) values (${a.id})`;
+    await pg`insert into accounts (id, alias) values (${a.id}, ${a.id})`;
     for (const p of BENCH_PROJECTS) await pg`insert into projects (account_id, name) values (${a.id}, ${p})`;
   }
   await ensurePartitions(database, new Date(now.getTime() - (BENCH_DAYS + 1) * DAY_MS), new Date(now.getTime() + DAY_MS));

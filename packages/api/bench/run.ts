@@ -240,7 +240,7 @@ async function loadOnce(): Promise<{ copySeconds: number; loadSeconds: number }>
   await raw`delete from projects where account_id like 'bench-%'`;
   await raw`delete from accounts where id like 'bench-%'`;
   for (const a of BENCH_ACCOUNTS) {
-    await pg`insert into accounts (id) values (${a.id})`;
+    await pg`insert into accounts (id, alias) values (${a.id}, ${a.id})`;
     for (const p of BENCH_PROJECTS) await pg`insert into projects (account_id, name) values (${a.id}, ${p})`;
   }
   const loadedAt = new Date();

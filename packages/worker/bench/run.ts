@@ -63,7 +63,7 @@ async function main() {
       deps.database.kind === "postgres" ? (await nativeQuery<{ v: string }>(deps.database, `select version() as v`))[0]!.v.split(" on ")[0] : "PGlite";
     const t0 = performance.now();
     const step = (s: string) => process.stderr.write(`[bench] ${s} ${((performance.now() - t0) / 1000).toFixed(1)}s\n`);
-    await nativeQuery(deps.database, `insert into accounts (id) values ('bench-report')`);
+    await nativeQuery(deps.database, `insert into accounts (id, alias) values ('bench-report', 'bench-report')`);
     await generate(deps, "bench-report", REPORT_ROWS, new Date(END.getTime() - 30 * DAY_MS), END);
     const loadS = (performance.now() - t0) / 1000;
     step("generated");

@@ -20,8 +20,8 @@ afterAll(async () => {
 });
 
 /** `count` events, three to a millisecond (ties are broken by event id), with quoting, Unicode and JSON to render. */
-async function seed(accountId: string, count: number) {
-  await createAccount(deps.database.db, accountId);
+async function seed(alias: string, count: number): Promise<string> {
+  const { accountId } = await createAccount(deps.database.db, alias);
   await ensurePartitions(deps.database, START, T0);
   await nativeQuery(
     deps.database,
@@ -36,6 +36,7 @@ async function seed(accountId: string, count: number) {
      from generate_series(1, $3::int) g`,
     [accountId, START.toISOString(), count],
   );
+  return accountId;
 }
 
 const query = (accountId: string) => ({ accountId, filter: {}, window: { start: START, end: T0 } });
@@ -54,8 +55,7 @@ async function collect(batches: AsyncIterable<{ bytes: Uint8Array; rows: number 
 
 describe.skipIf(!onPostgres)("report threads", () => {
   test("key ranges of equal row counts cover every row once, ties across range ends included", async () => {
-    const accountId = "threads-plan";
-    await seed(accountId, 2500);
+    const accountId = await seed("threads-plan", 2500);
     const ranges = await planKeyRanges(deps.database, query(accountId), 700);
     expect(ranges).toHaveLength(4); // 700, 700, 700, 400
     const counts = [];
@@ -78,8 +78,7 @@ describe.skipIf(!onPostgres)("report threads", () => {
 
   for (const format of ["csv", "json"] as const) {
     test(`${format}: ranges rendered in threads give the single-thread text, in the same order`, async () => {
-      const accountId = `threads-${format}`;
-      await seed(accountId, 5000);
+      const accountId = await seed(`threads-${format}`, 5000);
       const job = { query: query(accountId), format, region: deps.config.region, batchSize: 300 };
       const single = await collect(renderRange(deps.database, { ...job, range: {}, startsReport: true }));
       const ranges = await planKeyRanges(deps.database, query(accountId), 600);
@@ -92,8 +91,7 @@ describe.skipIf(!onPostgres)("report threads", () => {
   }
 
   test("a report built by threads is byte-identical in content to one built in the main thread", async () => {
-    const accountId = "threads-report";
-    await seed(accountId, 6000);
+    const accountId = await seed("threads-report", 6000);
     const texts: string[] = [];
     for (const threads of [1, 2]) {
       const r = await requestReport(deps.database, {

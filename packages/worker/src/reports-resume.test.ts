@@ -18,8 +18,8 @@ afterAll(async () => {
   await deps.cleanup();
 });
 
-async function seed(accountId: string) {
-  await createAccount(deps.database.db, accountId);
+async function seed(alias: string): Promise<string> {
+  const { accountId } = await createAccount(deps.database.db, alias);
   await ensurePartitions(deps.database, START, T0);
   await nativeQuery(
     deps.database,
@@ -32,6 +32,7 @@ async function seed(accountId: string) {
      from generate_series(1, $3::int) g`,
     [accountId, START.toISOString(), ROWS],
   );
+  return accountId;
 }
 
 const queue = (accountId: string) =>
@@ -51,8 +52,7 @@ test.skipIf(!onPostgres).each([
 ])(
   "a worker killed with SIGKILL mid-report frees the report within 15 s and the next worker resumes it from its checkpoint: %s",
   async (_name, threads) => {
-    const accountId = `resume-acct-${threads}`;
-    await seed(accountId);
+    const accountId = await seed(`resume-acct-${threads}`);
     const report = await queue(accountId);
 
     // A worker process builds it with small parts (a checkpoint every few hundred rows)…

@@ -104,17 +104,7 @@ function notFound(id: string): DomainError {
 }
 
 export async function deleteConsoleReport(deps: AppDeps, caller: Caller, id: string): Promise<void> {
-  const deleted = await deleteReport(deps.database, caller.accountId, id);
-  if (!deleted) throw notFound(id);
-  if (deleted.objectKey) {
-    // The row is gone either way; a leftover object is removed by the worker's retention sweep.
-    await deps.storage
-      .service()
-      .delete(deps.config.reportsBucket, deleted.objectKey)
-      .catch((error) => {
-        deps.logger.warn("report object not deleted", { id, error: String(error) });
-      });
-  }
+  if (!(await deleteReport(deps.database, caller.accountId, id, deps.clock.now()))) throw notFound(id);
 }
 
 function fileName(r: ReportRow): string {

@@ -121,18 +121,25 @@ test("claims: one worker per report; progress renews; a stalled report is taken 
   expect(await getReport(database, acc, r.id)).toMatchObject({ status: "failed", error: "The report could not be built: boom" });
 });
 
-test("delete returns the object of a ready report; unknown and malformed ids are not found", async () => {
+test("delete hides a ready report at once and leaves its object to the retention sweep; unknown and malformed ids are not found", async () => {
   const acc = await account();
   await drain();
   const r = await requestReport(database, request(acc));
   await claimNextReport(database, "w", T0);
   await finishReport(database, r.id, "w", { objectKey: `reports/${acc}/${r.id}.csv.gz`, bytes: 5, rowsDone: 1, now: T0 });
   expect(await getReport(database, "someone-else", r.id)).toBeNull();
-  expect(await deleteReport(database, "someone-else", r.id)).toBeUndefined();
-  expect(await deleteReport(database, acc, "not-a-uuid")).toBeUndefined();
+  expect(await deleteReport(database, "someone-else", r.id, T0)).toBe(false);
+  expect(await deleteReport(database, acc, "not-a-uuid", T0)).toBe(false);
   expect(await getReport(database, acc, "not-a-uuid")).toBeNull();
-  expect(await deleteReport(database, acc, r.id)).toEqual({ objectKey: `reports/${acc}/${r.id}.csv.gz` });
-  expect(await deleteReport(database, acc, r.id)).toBeUndefined();
+  expect(await deleteReport(database, acc, r.id, T0)).toBe(true);
+  expect(await getReport(database, acc, r.id)).toBeNull();
+  expect(await deleteReport(database, acc, r.id, T0)).toBe(false);
+  // The sweep finds it with its object, deletes the object, then purges the row.
+  expect(await expireReports(database, T0)).toContainEqual({ id: r.id, accountId: acc, objectKey: `reports/${acc}/${r.id}.csv.gz` });
+  // A queued report has no object: its row goes at once.
+  const queued = await requestReport(database, request(acc));
+  expect(await deleteReport(database, acc, queued.id, T0)).toBe(true);
+  expect((await expireReports(database, T0)).map((e) => e.id)).not.toContain(queued.id);
 });
 
 test("reports expire after their TTL (3 days by default)", async () => {

@@ -102,16 +102,24 @@ export async function getReport(database: Database, accountId: string, id: strin
  * (null when no file was written yet), or undefined when there is no such report. A worker still
  * generating it notices at its next progress update and discards its upload.
  */
-export async function deleteReport(database: Database, accountId: string, id: string): Promise<{ objectKey: string | null } | undefined> {
-  if (!UUID.test(id)) return undefined;
-  const rows = await database.db
-    .delete(reports)
-    .where(and(eq(reports.accountId, accountId), eq(reports.id, id), ne(reports.status, "expired")))
-    .returning({ objectKey: reports.objectKey, status: reports.status });
-  const row = rows[0];
-  if (!row) return undefined;
-  // Only a finished report has a complete object; a generating one's upload is removed by its worker.
-  return { objectKey: row.status === "ready" ? row.objectKey : null };
+/**
+ * Deletes a report for its owner. A finished report is marked expired (gone for the user at once)
+ * rather than removed: its object is deleted by the retention sweep, after this call's transaction
+ * and event have committed — an object deleted inline would be lost even if the event then failed.
+ * A queued or generating report's row is removed (its worker removes its upload). False when the
+ * account has no such report.
+ */
+export async function deleteReport(database: Database, accountId: string, id: string, now: Date): Promise<boolean> {
+  if (!UUID.test(id)) return false;
+  const mine = and(eq(reports.accountId, accountId), eq(reports.id, id), ne(reports.status, "expired"));
+  const expired = await database.db
+    .update(reports)
+    .set({ status: "expired", expiresAt: now })
+    .where(and(mine, eq(reports.status, "ready")))
+    .returning({ id: reports.id });
+  if (expired.length > 0) return true;
+  const removed = await database.db.delete(reports).where(mine).returning({ id: reports.id });
+  return removed.length > 0;
 }
 
 /**
