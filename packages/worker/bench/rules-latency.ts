@@ -108,7 +108,7 @@ async function main() {
     "## Rules latency (packages/worker/bench/rules-latency.ts)",
     "",
     `Commit of an ingest batch → its matching event's signed webhook received on loopback, through the ingest endpoint and the worker loop ` +
-      `(rules polled every second, every other job running). ${SECONDS} s of steady ingest, ${BATCHES_PER_SECOND} batches/s of ${BATCH} events, ` +
+      `(events matched every second, due webhooks sent every 250 ms, every other job running). ${SECONDS} s of steady ingest, ${BATCHES_PER_SECOND} batches/s of ${BATCH} events, ` +
       `1 in 10 matching. ${kind}; ${cpus().length} cores, load average ${loadAtStart.toFixed(2)} at start (shared machine). Goal: p95 ≤ 5000 ms.`,
     "",
     "| matching events | delivered | p50 ms | p95 ms | max ms | missing |",

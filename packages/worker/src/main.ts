@@ -24,7 +24,7 @@ import {
 import { generateReports, type ReportRunSummary } from "./reports.ts";
 import { runRetention, type RetentionSummary } from "./retention.ts";
 import { rollUp, type RollupRunSummary } from "./rollups.ts";
-import { runRules, type RulesRunSummary } from "./rules.ts";
+import { matchNewEvents, runRules, type RulesRunSummary, sendDueWebhooks } from "./rules.ts";
 import { deliverTrails, type TrailDeliverySummary } from "./trails.ts";
 
 export interface RunSummary {
@@ -59,8 +59,10 @@ export interface WorkerLoopOptions {
   retentionEveryMs?: number;
   /** How often the histogram's rollups catch up with new events. */
   rollupsEveryMs?: number;
-  /** How often new events are matched to rules and due webhooks sent (≤ 5 s from commit to request at p95). */
+  /** How often new events are matched to rules (≤ 5 s from commit to webhook request at p95). */
   rulesEveryMs?: number;
+  /** How often due webhooks are sent (a separate job: a slow receiver never delays matching). */
+  webhooksEveryMs?: number;
   /** Reports built at once by this process. */
   reportSlots?: number;
 }
@@ -103,7 +105,8 @@ export function startWorkerLoop(deps: AppDeps, options: WorkerLoopOptions = {}):
   const loops = [
     every("retention", options.retentionEveryMs ?? 60_000, () => runRetention(deps, deps.clock.now())),
     every("rollups", options.rollupsEveryMs ?? 10_000, () => rollUp(deps)),
-    every("rules", options.rulesEveryMs ?? 1_000, () => runRules(deps, deps.clock.now(), { maxDeliveries: 500 })),
+    every("rules", options.rulesEveryMs ?? 1_000, () => matchNewEvents(deps, deps.clock.now())),
+    every("webhooks", options.webhooksEveryMs ?? 250, () => sendDueWebhooks(deps, deps.clock.now(), { maxDeliveries: 500 })),
     every("trails", options.trailsEveryMs ?? 5_000, () => deliverTrails(deps, deps.clock.now(), { maxWindowsPerTrail: 48 })),
     ...Array.from({ length: options.reportSlots ?? 2 }, (_, i) =>
       every(`reports[${i}]`, options.reportsEveryMs ?? 1_000, () => generateReports(deps, () => deps.clock.now(), { workerId, maxReports: 1 })),

@@ -310,6 +310,28 @@ describe("failures, retries and the 24-hour disable", () => {
     expect(d!.error).toBe("No answer within 0.3 s.");
   });
 
+  test("a slow receiver holds up one sending lane only", async () => {
+    const acct = await account();
+    await rule(acct, "tarpit", "/tarpit");
+    await rule(acct, "brisk", "/brisk");
+    let tarpitAnsweredAt = 0;
+    receiver.on("/tarpit", async () => {
+      await Bun.sleep(1000);
+      tarpitAnsweredAt = performance.now();
+      return new Response("ok");
+    });
+    let briskArrivedAt = 0;
+    receiver.on("/brisk", () => {
+      briskArrivedAt = performance.now();
+      return new Response("ok");
+    });
+    await ingest(deps.database, [testEvent(acct, T0)]);
+    const run = await runRules(deps, T0, { concurrency: 2 });
+    expect(run.delivered).toBe(2);
+    expect(briskArrivedAt).toBeGreaterThan(0);
+    expect(briskArrivedAt).toBeLessThan(tarpitAnsweredAt);
+  });
+
   test("after 24 h of failure the delivery fails and the rule is disabled with the reason", async () => {
     const acct = await account();
     await rule(acct, "broken", "/broken");

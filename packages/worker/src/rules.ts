@@ -49,7 +49,7 @@ export interface RulesRunSummary {
 }
 
 export interface RulesRunOptions {
-  /** Deliveries claimed per run (the loop runs every second; `--once` drains the queue). */
+  /** Deliveries sent per run at most (`--once` drains the queue). */
   maxDeliveries?: number;
   /** Requests in flight at once. */
   concurrency?: number;
@@ -61,22 +61,43 @@ export interface RulesRunOptions {
   send?: boolean;
 }
 
-/** Matches new events to rules, then sends what is due as of `now`. */
+/** Matches new events to rules, then sends what is due as of `now` (`--once`, tests). */
 export async function runRules(deps: AppDeps, now: Date, options: RulesRunOptions = {}): Promise<RulesRunSummary> {
   const matching = await matchRules(deps.database, now, deps.config.region);
-  const summary: RulesRunSummary = { matching, attempted: 0, delivered: 0, retrying: 0, failed: 0, abandoned: 0, disabledRules: 0 };
-  if (options.send === false) return summary;
+  return { matching, ...(options.send === false ? emptySendSummary() : await sendDueWebhooks(deps, now, options)) };
+}
+
+/** Matches the events committed since the last run to every enabled rule (the loop's matching job). */
+export async function matchNewEvents(deps: AppDeps, now: Date): Promise<RuleMatchSummary> {
+  return matchRules(deps.database, now, deps.config.region);
+}
+
+type SendSummary = Omit<RulesRunSummary, "matching">;
+
+const emptySendSummary = (): SendSummary => ({ attempted: 0, delivered: 0, retrying: 0, failed: 0, abandoned: 0, disabledRules: 0 });
+
+/**
+ * Sends the deliveries due at `now`, up to `maxDeliveries`, on `concurrency` lanes. Each lane
+ * claims one delivery at a time, so a slow receiver holds up one lane only, and every claimed
+ * delivery is sent well within its lease (DNS and the request each take at most 5 s).
+ */
+export async function sendDueWebhooks(deps: AppDeps, now: Date, options: RulesRunOptions = {}): Promise<SendSummary> {
+  const summary = emptySendSummary();
   const budget = options.maxDeliveries ?? Number.POSITIVE_INFINITY;
-  while (summary.attempted + summary.abandoned < budget) {
-    const batch = await claimDueDeliveries(deps.database, now, Math.min(100, budget - summary.attempted - summary.abandoned), DELIVERY_LEASE_MS);
-    if (batch.length === 0) break;
-    await forEachLimited(batch, options.concurrency ?? 8, (d) => sendOne(deps, d, now, options, summary));
-    if (batch.length < 100) break;
-  }
+  let taken = 0;
+  const lane = async () => {
+    while (taken < budget) {
+      taken++;
+      const [d] = await claimDueDeliveries(deps.database, now, 1, DELIVERY_LEASE_MS);
+      if (!d) return;
+      await sendOne(deps, d, now, options, summary);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, lane));
   return summary;
 }
 
-async function sendOne(deps: AppDeps, d: ClaimedDelivery, now: Date, options: RulesRunOptions, summary: RulesRunSummary): Promise<void> {
+async function sendOne(deps: AppDeps, d: ClaimedDelivery, now: Date, options: RulesRunOptions, summary: SendSummary): Promise<void> {
   if (!d.subscriptionActive || (!d.rule.enabled && !d.test)) {
     await abandonDelivery(deps.database, d, d.subscriptionActive ? RULE_DISABLED : SUBSCRIPTION_INACTIVE);
     summary.abandoned++;
@@ -97,12 +118,4 @@ async function sendOne(deps: AppDeps, d: ClaimedDelivery, now: Date, options: Ru
   if (!(await recordAttempt(deps.database, d, outcome, step, now))) return;
   summary[step.status === "delivered" ? "delivered" : step.status === "retrying" ? "retrying" : "failed"]++;
   if (step.status === "failed" && step.disableRule && !d.test) summary.disabledRules++;
-}
-
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
 }
