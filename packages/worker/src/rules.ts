@@ -13,7 +13,7 @@
  *    has committed, and then lies in exactly one interval [C, H) of the rule's chain: matched once;
  *  - a worker that dies mid-run rolls back both its deliveries and the cursor: the next run repeats
  *    exactly that interval;
- *  - two workers never match the same rule at once (FOR UPDATE SKIP LOCKED on the rule row; the
+ *  - two workers never match the same rule at once (FOR NO KEY UPDATE SKIP LOCKED on the rule row; the
  *    second skips it), and the unique key (rule_id, event_id) makes a repeat impossible regardless.
  * A rule matches the transactions that start after it was created (or re-enabled), the one that
  * saved it included: its first cursor is the snapshot's xmax at that moment.

@@ -1,7 +1,7 @@
 import type { DeliveryOutcome, DeliveryStep } from "@activity-log/core";
+import { sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
-import { nativeQuery } from "./rows.ts";
-import { inTransaction } from "./transaction.ts";
+import { nativeQuery, rowsOf } from "./rows.ts";
 
 /**
  * The sender's side of rule deliveries: claim due ones under a lease, record each attempt. A claim
@@ -44,26 +44,25 @@ const date = (d: string | Date) => (d instanceof Date ? d : new Date(d));
 
 /** Claims up to `limit` deliveries due at `now` for `leaseMs`, oldest due first. */
 export async function claimDueDeliveries(database: Database, now: Date, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-  const rows = await inTransaction(database, () =>
-    nativeQuery<ClaimRow>(
-      database,
-      `with due as (
+  const at = now.toISOString();
+  // One statement: its row locks and the lease it writes commit together.
+  const rows = await rowsOf<ClaimRow>(
+    database.db,
+    sql`with due as (
          select id from rule_deliveries
-         where status in ('pending', 'retrying') and next_attempt_at <= $1::timestamptz
-           and (lease_until is null or lease_until <= $1::timestamptz)
+         where status in ('pending', 'retrying') and next_attempt_at <= ${at}::timestamptz
+           and (lease_until is null or lease_until <= ${at}::timestamptz)
          order by next_attempt_at
-         limit ${Math.max(1, Math.floor(limit))}
+         limit ${sql.raw(String(Math.max(1, Math.floor(limit))))}
          for update skip locked
        ), claimed as (
-         update rule_deliveries d set attempts = d.attempts + 1, lease_until = $2::timestamptz
+         update rule_deliveries d set attempts = d.attempts + 1, lease_until = ${new Date(now.getTime() + leaseMs).toISOString()}::timestamptz
          from due where d.id = due.id
          returning d.id, d.account_id, d.rule_id, d.event_id, d.test, d.body, d.attempts, d.created_at
        )
        select c.*, r.name, r.url, r.secret_sealed, r.enabled, r.failing_since,
               coalesce((select s.active from subscriptions s where s.account_id = c.account_id), false) as active
        from claimed c join rules r on r.id = c.rule_id`,
-      [now.toISOString(), new Date(now.getTime() + leaseMs).toISOString()],
-    ),
   );
   return rows.map((r) => ({
     id: r.id,
@@ -92,36 +91,30 @@ export async function claimDueDeliveries(database: Database, now: Date, limit: n
  */
 export async function recordAttempt(database: Database, d: ClaimedDelivery, outcome: DeliveryOutcome, step: DeliveryStep, now: Date): Promise<boolean> {
   const at = now.toISOString();
-  return inTransaction(database, async () => {
-    const updated = await nativeQuery(
-      database,
-      `update rule_deliveries set status = $3, response_code = $4, error = $5, last_attempt_at = $6::timestamptz,
-         delivered_at = case when $3 = 'delivered' then $6::timestamptz else null end,
-         next_attempt_at = $7::timestamptz, lease_until = null
-       where id = $1 and attempts = $2 and status in ('pending', 'retrying')
+  const error = outcome.ok ? null : outcome.error;
+  const next = step.status === "retrying" ? step.nextAttemptAt.toISOString() : null;
+  const disable = step.status === "failed" && !d.test ? step.disableRule : null;
+  return database.db.transaction(async (tx) => {
+    const updated = await rowsOf(
+      tx,
+      sql`update rule_deliveries set status = ${step.status}, response_code = ${outcome.responseCode}::int, error = ${error}::text,
+         last_attempt_at = ${at}::timestamptz,
+         delivered_at = case when ${step.status} = 'delivered' then ${at}::timestamptz else null end,
+         next_attempt_at = ${next}::timestamptz, lease_until = null
+       where id = ${d.id} and attempts = ${d.attempts}::int and status in ('pending', 'retrying')
        returning 1`,
-      [
-        d.id,
-        d.attempts,
-        step.status,
-        outcome.responseCode,
-        outcome.ok ? null : outcome.error,
-        at,
-        step.status === "retrying" ? step.nextAttemptAt.toISOString() : null,
-      ],
     );
     if (updated.length === 0) return false;
-    const disable = step.status === "failed" && !d.test ? step.disableRule : null;
-    await nativeQuery(
-      database,
-      `update rules set last_delivery_at = $2::timestamptz, last_delivery_status = $3, last_delivery_code = $4,
-         last_error_at = case when $5::text is null then last_error_at else $2::timestamptz end,
-         last_error_message = coalesce($5::text, last_error_message),
-         failing_since = case when $6 then failing_since when $7 then null else coalesce(failing_since, $2::timestamptz) end,
-         enabled = case when $8::text is null then enabled else false end,
-         disabled_reason = coalesce($8::text, disabled_reason)
-       where id = $1`,
-      [d.ruleId, at, step.status, outcome.responseCode, outcome.ok ? null : outcome.error, d.test, outcome.ok, disable],
+    await rowsOf(
+      tx,
+      sql`update rules set last_delivery_at = ${at}::timestamptz, last_delivery_status = ${step.status}, last_delivery_code = ${outcome.responseCode}::int,
+         last_error_at = case when ${error}::text is null then last_error_at else ${at}::timestamptz end,
+         last_error_message = coalesce(${error}::text, last_error_message),
+         failing_since = case when ${d.test}::boolean then failing_since when ${outcome.ok}::boolean then null
+                              else coalesce(failing_since, ${at}::timestamptz) end,
+         enabled = case when ${disable}::text is null then enabled else false end,
+         disabled_reason = coalesce(${disable}::text, disabled_reason)
+       where id = ${d.ruleId}`,
     );
     return true;
   });

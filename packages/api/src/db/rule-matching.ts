@@ -1,15 +1,19 @@
 import { type RuleFilter, ruleMatches, toCloudTrailRecord } from "@activity-log/core";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "./client.ts";
 import { type EventRow, SELECT_COLUMNS, toEvent } from "./events.ts";
 import { currentHorizon } from "./horizon.ts";
-import { nativeQuery } from "./rows.ts";
-import { inTransaction } from "./transaction.ts";
+import { rowsOf } from "./rows.ts";
+
+/** A transaction's (or the database's) query runner, as rowsOf takes it. */
+type Tx = { execute(query: SQL): PromiseLike<unknown> };
 
 /**
  * Matching events to rules in commit order (see the worker's rules.ts for why each (rule, event)
  * pair is considered exactly once). One run: capture the horizon H first (before this run takes a
- * transaction id), then in one transaction lock the enabled rules whose cursor is below H (FOR
- * UPDATE SKIP LOCKED: a rule another worker is matching is left to it), read their accounts' events
+ * transaction id), then in one transaction of its own lock the enabled rules whose cursor is below
+ * H (FOR NO KEY UPDATE SKIP LOCKED: a rule another worker is matching is left to it, and inserts
+ * referencing the rule, such as a test delivery, do not wait), read their accounts' events
  * with cursor ≤ ingest_xid < H, insert one delivery per match (unique per rule and event), and move
  * the cursors to H. A crash anywhere rolls all of it back; the next run does the same work again.
  */
@@ -39,39 +43,37 @@ const PAGE = 500;
 /** Matches every event committed since each enabled rule's cursor, up to the current horizon. */
 export async function matchRules(database: Database, now: Date, region: string, options: { horizon?: string } = {}): Promise<RuleMatchSummary> {
   const horizon = options.horizon ?? (await currentHorizon(database));
-  return inTransaction(database, async () => {
+  // A transaction of its own (never the caller's scope): the row locks and the cursor move must span it.
+  return database.db.transaction(async (tx) => {
     const summary = { matched: 0 };
-    const due = await nativeQuery<DueRule>(
-      database,
-      `select r.id, r.account_id, r.name, r.filter, r.match_cursor,
+    const due = await rowsOf<DueRule>(
+      tx,
+      sql`select r.id, r.account_id, r.name, r.filter, r.match_cursor,
               coalesce((select s.active from subscriptions s where s.account_id = r.account_id), false) as active
        from rules r
-       where r.enabled and r.match_cursor::xid8 < $1::xid8
+       where r.enabled and r.match_cursor::xid8 < ${horizon}::xid8
        order by r.account_id, r.id
-       for update of r skip locked`,
-      [horizon],
+       for no key update of r skip locked`,
     );
     const paused = due.filter((r) => !r.active);
     const active = due.filter((r) => r.active);
     if (paused.length > 0) {
       // An inactive subscription pauses delivery: the events pass by, the gap is kept for the console.
-      await nativeQuery(
-        database,
-        `update rules set match_cursor = $2, paused_since = coalesce(paused_since, $3::timestamptz)
-         where id in (select value::uuid from json_array_elements_text($1::json))`,
-        [JSON.stringify(paused.map((r) => r.id)), horizon, now.toISOString()],
+      await rowsOf(
+        tx,
+        sql`update rules set match_cursor = ${horizon}, paused_since = coalesce(paused_since, ${now.toISOString()}::timestamptz)
+         where id in (select value::uuid from json_array_elements_text(${JSON.stringify(paused.map((r) => r.id))}::json))`,
       );
     }
     if (active.length > 0) {
-      const matched = await matchActive(database, active, horizon, now, region);
-      await nativeQuery(
-        database,
-        `update rules set match_cursor = $2,
+      const matched = await matchActive(tx, active, horizon, now, region);
+      await rowsOf(
+        tx,
+        sql`update rules set match_cursor = ${horizon},
            last_pause_from = coalesce(paused_since, last_pause_from),
-           last_pause_to = case when paused_since is null then last_pause_to else $3::timestamptz end,
+           last_pause_to = case when paused_since is null then last_pause_to else ${now.toISOString()}::timestamptz end,
            paused_since = null
-         where id in (select value::uuid from json_array_elements_text($1::json))`,
-        [JSON.stringify(active.map((r) => r.id)), horizon, now.toISOString()],
+         where id in (select value::uuid from json_array_elements_text(${JSON.stringify(active.map((r) => r.id))}::json))`,
       );
       summary.matched += matched;
     }
@@ -84,7 +86,7 @@ export async function matchRules(database: Database, now: Date, region: string, 
  * order, in one pass for all accounts: the cursors all move to the same horizon each run, so the pass
  * reads each newly committed event once (through events_by_ingest_xid), whatever the number of accounts.
  */
-async function matchActive(database: Database, due: DueRule[], horizon: string, now: Date, region: string): Promise<number> {
+async function matchActive(tx: Tx, due: DueRule[], horizon: string, now: Date, region: string): Promise<number> {
   const byAccount = new Map<string, { id: string; name: string; cursor: bigint; filter: RuleFilter }[]>();
   let from = BigInt(due[0]!.match_cursor);
   for (const r of due) {
@@ -97,19 +99,13 @@ async function matchActive(database: Database, due: DueRule[], horizon: string, 
   let matched = 0;
   let after: { xid: string; account: string; id: string } | undefined;
   for (;;) {
-    const params: unknown[] = [accounts, from.toString(), horizon];
-    let keyset = "";
-    if (after) {
-      params.push(after.xid, after.account, after.id);
-      keyset = `and (ingest_xid, account_id, event_id) > ($4::xid8, $5, $6)`;
-    }
-    const rows = await nativeQuery<MatchRow>(
-      database,
-      `select ${SELECT_COLUMNS}, search_text, ingest_xid::text as xid from events
-       where ingest_xid >= $2::xid8 and ingest_xid < $3::xid8
-         and account_id in (select value from json_array_elements_text($1::json)) ${keyset}
-       order by ingest_xid, account_id, event_id limit ${PAGE}`,
-      params,
+    const keyset = after ? sql`and (ingest_xid, account_id, event_id) > (${after.xid}::xid8, ${after.account}, ${after.id})` : sql``;
+    const rows = await rowsOf<MatchRow>(
+      tx,
+      sql`select ${sql.raw(SELECT_COLUMNS)}, search_text, ingest_xid::text as xid from events
+       where ingest_xid >= ${from.toString()}::xid8 and ingest_xid < ${horizon}::xid8
+         and account_id in (select value from json_array_elements_text(${accounts}::json)) ${keyset}
+       order by ingest_xid, account_id, event_id limit ${sql.raw(String(PAGE))}`,
     );
     const deliveries: Record<string, unknown>[] = [];
     for (const row of rows) {
@@ -140,7 +136,7 @@ async function matchActive(database: Database, due: DueRule[], horizon: string, 
         });
       }
     }
-    if (deliveries.length > 0) matched += await insertDeliveries(database, deliveries, now);
+    if (deliveries.length > 0) matched += await insertDeliveries(tx, deliveries, now);
     if (rows.length < PAGE) return matched;
     const last = rows[rows.length - 1]!;
     after = { xid: last.xid, account: last.account_id, id: last.event_id };
@@ -148,15 +144,15 @@ async function matchActive(database: Database, due: DueRule[], horizon: string, 
 }
 
 /** One statement per page; a (rule, event) pair already delivered is left alone. */
-async function insertDeliveries(database: Database, rows: Record<string, unknown>[], now: Date): Promise<number> {
-  const inserted = await nativeQuery(
-    database,
-    `insert into rule_deliveries (account_id, rule_id, event_id, event_name, event_time, body, status, created_at, next_attempt_at)
-     select a, r::uuid, i, n, t, b, 'pending', $2::timestamptz, $2::timestamptz
-     from json_to_recordset($1::json) as x(a text, r text, i text, n text, t timestamptz, b text)
+async function insertDeliveries(tx: Tx, rows: Record<string, unknown>[], now: Date): Promise<number> {
+  const at = now.toISOString();
+  const inserted = await rowsOf(
+    tx,
+    sql`insert into rule_deliveries (account_id, rule_id, event_id, event_name, event_time, body, status, created_at, next_attempt_at)
+     select a, r::uuid, i, n, t, b, 'pending', ${at}::timestamptz, ${at}::timestamptz
+     from json_to_recordset(${JSON.stringify(rows)}::json) as x(a text, r text, i text, n text, t timestamptz, b text)
      on conflict (rule_id, event_id) do nothing
      returning 1`,
-    [JSON.stringify(rows), now.toISOString()],
   );
   return inserted.length;
 }
