@@ -16,6 +16,21 @@ export const api = hc<ConsoleAppType>(`${location.origin}/api/v1`, {
   init: { credentials: "same-origin" },
 });
 
+/**
+ * A console call by path, for endpoints whose types the typed client does not carry; the same
+ * cookie, CSRF header and error handling as `api` through `call`.
+ */
+export function send(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = csrfToken ? { "X-CSRF-Token": csrfToken } : {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  return fetch(`${location.origin}/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -44,7 +59,8 @@ export async function call<R extends { ok: boolean; status: number; json(): Prom
   } catch {
     throw new ApiError(0, "NetworkError", "The service could not be reached. Check your connection and try again.");
   }
-  if (res.ok) return (await res.json()) as never;
+  // 204 No Content (a delete) has no body to read.
+  if (res.ok) return (res.status === 204 ? undefined : await res.json()) as never;
   const body = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;
   const error = new ApiError(res.status, body?.error ?? `HTTP${res.status}`, body?.message ?? `The request failed (HTTP ${res.status}).`);
   if (res.status === 401 || error.code === "AccessDeniedException" || error.code === "SubscriptionRequiredException") {

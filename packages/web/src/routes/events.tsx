@@ -21,6 +21,7 @@ import {
   zoomTo,
 } from "../lib/filters.ts";
 import { formatTime, zoneLabel } from "../lib/format.ts";
+import { createRuleHref } from "../lib/rules.ts";
 import { useEventPages } from "../lib/use-event-pages.ts";
 import { member } from "../session.ts";
 
@@ -149,6 +150,13 @@ export function EventsPage() {
           <button type="button" class="btn btn-ghost btn-small" onClick={refresh} title="Run the query again up to now">
             ↻ Refresh
           </button>
+          <A
+            class="btn btn-small"
+            href={createRuleHref(paramsFromFilter(filter()))}
+            title="Be notified of every new event matching these filters (the period does not apply)"
+          >
+            Create rule from these filters
+          </A>
           <button
             type="button"
             class="btn btn-small"
