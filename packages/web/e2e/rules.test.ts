@@ -9,6 +9,7 @@ import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { formatTime } from "../src/lib/format.ts";
 import { type Console, SHOTS, sidewaysOverflow, signIn, startConsole } from "./harness.ts";
 
 setDefaultTimeout(90_000);
@@ -287,3 +288,124 @@ test("no sideways scroll at 390 px on the Rules view, its form and a delivery lo
       await page.screenshot({ path: join(SHOTS, "rule-deliveries-390.png") });
     },
   ));
+
+describe("what the list and the log say (answers stubbed: states a fresh account cannot reach quickly)", () => {
+  const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+  const rule = (name: string, extra: Record<string, unknown>) => ({
+    name,
+    filter: { eventNames: ["StopLogging", "DeleteTrail"] },
+    url: "https://hooks.example.com/activity-log",
+    enabled: true,
+    disabledReason: null,
+    createdAt: at(48 * HOUR),
+    updatedAt: at(48 * HOUR),
+    secretHint: "whsec_…abcd",
+    lastDelivery: null,
+    lastError: null,
+    paused: false,
+    pausedSince: null,
+    ...extra,
+  });
+  const delivery = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    eventId: `evt-${id}`,
+    eventName: "StopLogging",
+    eventTime: at(HOUR),
+    test: false,
+    status,
+    attempts: 1,
+    responseCode: 200,
+    error: null,
+    createdAt: at(HOUR),
+    lastAttemptAt: at(HOUR),
+    deliveredAt: at(HOUR),
+    nextAttemptAt: null,
+    ...extra,
+  });
+
+  test("paused, disabled with its reason, failing with the time of the last error", () =>
+    onPage(auditorPage, async (page) => {
+      const errorAt = at(5 * 60_000);
+      await page.route("**/api/v1/rules", (route) =>
+        route.request().method() === "GET"
+          ? route.fulfill({
+              json: {
+                rules: [
+                  rule("paused-rule", { paused: true, pausedSince: at(2 * HOUR) }),
+                  rule("gave-up", {
+                    enabled: false,
+                    disabledReason: "Deliveries failed for 24 hours (last: HTTP 503); re-enable the rule once the receiver works.",
+                  }),
+                  rule("failing-rule", {
+                    lastDelivery: { at: errorAt, status: "retrying", responseCode: 500 },
+                    lastError: { at: errorAt, message: "HTTP 500 from the receiver" },
+                  }),
+                ],
+                quota: { used: 3, limit: 10 },
+              },
+            })
+          : route.continue(),
+      );
+      await page.goto(`${c.base}/rules`);
+      const status = (name: string) => page.locator(`tr[data-rule="${name}"] [data-testid="rule-status"]`).textContent();
+      await page.locator('tr[data-rule="failing-rule"]').waitFor();
+      expect(await status("paused-rule")).toBe("Paused");
+      expect(await page.getByTestId("rule-paused").textContent()).toContain(`since ${formatTime(at(2 * HOUR))}`);
+      expect(await status("gave-up")).toBe("Disabled");
+      expect(await page.getByTestId("rule-disabled-reason").textContent()).toContain("failed for 24 hours");
+      expect(await page.locator('tr[data-rule="gave-up"]').getByRole("button", { name: "Enable gave-up" }).count()).toBe(1);
+      expect(await status("failing-rule")).toBe("Failing");
+      const failing = page.locator('tr[data-rule="failing-rule"]');
+      expect(await failing.getByTestId("rule-last-error").textContent()).toContain(`HTTP 500 from the receiver`);
+      expect(await failing.getByTestId("rule-last-error").textContent()).toContain(formatTime(errorAt));
+      expect(await failing.getByTestId("rule-last-delivery").textContent()).toContain("Retrying · HTTP 500");
+      expect(await page.getByTestId("rule-quota").textContent()).toContain("3 of 10 rules");
+    }));
+
+  test("the delivery log pages on with nextToken; retries show their error and next attempt", () =>
+    onPage(auditorPage, async (page) => {
+      const next = at(-10 * 60_000);
+      await page.route("**/api/v1/rules/paged", (route) => route.fulfill({ json: { rule: rule("paged", {}) } }));
+      const tokens: (string | null)[] = [];
+      await page.route("**/api/v1/rules/paged/deliveries?**", (route) => {
+        const token = new URL(route.request().url()).searchParams.get("nextToken");
+        tokens.push(token);
+        return route.fulfill({
+          json:
+            token === "page-2"
+              ? { deliveries: [delivery("d3", "failed", { attempts: 12, responseCode: null, error: "connect ECONNREFUSED" })], nextToken: null }
+              : {
+                  deliveries: [
+                    delivery("d1", "delivered"),
+                    delivery("d2", "retrying", { attempts: 3, responseCode: 503, error: "HTTP 503 from the receiver", nextAttemptAt: next, deliveredAt: null }),
+                  ],
+                  nextToken: "page-2",
+                },
+        });
+      });
+      await page.goto(`${c.base}/rules/paged`);
+      await page.locator('tr[data-delivery="d2"]').waitFor();
+      const retrying = page.locator('tr[data-delivery="d2"]');
+      expect(await retrying.getByTestId("delivery-status").textContent()).toBe("Retrying");
+      expect(await retrying.textContent()).toContain("HTTP 503 from the receiver");
+      expect(await retrying.textContent()).toContain(formatTime(next));
+      expect(await page.locator('tr[data-delivery="d1"] a[data-testid="delivery-event"]').getAttribute("href")).toBe("/events?event=evt-d1");
+      await page.getByRole("button", { name: "Load more" }).click();
+      await page.locator('tr[data-delivery="d3"]').waitFor();
+      expect(await page.locator("table.grid tbody tr").count()).toBe(3);
+      expect(await page.locator('tr[data-delivery="d3"]').textContent()).toContain("connect ECONNREFUSED");
+      await page.getByText("3 shown · no more").waitFor();
+      expect(tokens).toEqual([null, "page-2"]);
+      // Refresh starts again from the newest.
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await page.getByRole("button", { name: "Load more" }).waitFor();
+      expect(await page.locator("table.grid tbody tr").count()).toBe(2);
+    }));
+
+  test("an unknown rule's log says so", () =>
+    onPage(auditorPage, async (page) => {
+      await page.goto(`${c.base}/rules/no-such-rule`);
+      await page.getByRole("alert").first().waitFor();
+      expect(await page.getByRole("alert").first().textContent()).toContain("RuleNotFoundException");
+    }));
+});

@@ -103,7 +103,7 @@ export function RuleForm(props: {
               <input type="radio" name={`${id}-template`} checked={!template()} onChange={() => chooseTemplate(undefined)} />
               <span class="template-text">
                 <strong>{props.initial ? "The filters from Events" : "Your own filter"}</strong>
-                <span class="muted small">Set the fields below yourself.</span>
+                <span class="muted small">{props.initial ? "As set in the Events view; change them below." : "Set the fields below yourself."}</span>
               </span>
             </label>
             <For each={props.templates ?? []}>

@@ -150,12 +150,14 @@ export function EventsPage() {
           <button type="button" class="btn btn-ghost btn-small" onClick={refresh} title="Run the query again up to now">
             ↻ Refresh
           </button>
+          {/* Short on screen (the header keeps to one line at 1280 px); the full name for assistive technology. */}
           <A
             class="btn btn-small"
             href={createRuleHref(paramsFromFilter(filter()))}
-            title="Be notified of every new event matching these filters (the period does not apply)"
+            aria-label="Create rule from these filters"
+            title="Create a rule from these filters: be notified of every new matching event (the period does not apply)"
           >
-            Create rule from these filters
+            Create rule
           </A>
           <button
             type="button"
