@@ -32,6 +32,11 @@ export interface Config {
   queryTimeoutMs: number;
   /** Peers whose X-Forwarded-For is believed (TRUSTED_PROXIES, CIDRs); empty: the socket peer is the client. */
   trustedProxies: string[];
+  /**
+   * RULES_ALLOWED_HOSTS: host names, addresses or CIDRs rule webhooks may reach over plain http and
+   * at private addresses (core's WebhookTargetPolicy). Empty: https to public addresses only.
+   */
+  rulesAllowedHosts: string[];
 }
 
 const bool = (name: string) =>
@@ -86,6 +91,21 @@ const EnvSchema = v.object({
       v.check(
         (list) => list.every(isCidrOrAddress),
         (issue) => `must be a comma-separated list of CIDRs or addresses such as 10.0.0.0/8,127.0.0.1; got ${String(issue.input)}`,
+      ),
+    ),
+  ),
+  RULES_ALLOWED_HOSTS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) =>
+        s
+          .split(",")
+          .map((part) => part.trim())
+          .filter((part) => part !== ""),
+      ),
+      v.check(
+        (list) => list.every((entry) => isCidrOrAddress(entry) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(entry)),
+        (issue) => `must be a comma-separated list of host names, addresses or CIDRs such as hooks.internal,10.1.0.0/16,127.0.0.1; got ${String(issue.input)}`,
       ),
     ),
   ),
@@ -168,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbPoolSize: e.DB_POOL_SIZE,
     queryTimeoutMs: e.QUERY_TIMEOUT_MS,
     trustedProxies: e.TRUSTED_PROXIES ?? [],
+    rulesAllowedHosts: e.RULES_ALLOWED_HOSTS ?? [],
   };
 }
 

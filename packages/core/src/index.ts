@@ -19,3 +19,5 @@ export * from "./sign-in-throttle.ts";
 export * from "./time.ts";
 export * from "./retention.ts";
 export * from "./trail-tags.ts";
+export * from "./rule.ts";
+export * from "./webhook.ts";

@@ -12,7 +12,7 @@ function codeOf(fn: () => unknown): string {
 }
 
 test("defaults match SPEC", () => {
-  expect(DEFAULT_QUOTAS).toEqual({ trails: 2, retentionDays: 30, reportsStored: 5, reportsGenerating: 2, reportTtlHours: 72 });
+  expect(DEFAULT_QUOTAS).toEqual({ trails: 2, retentionDays: 30, reportsStored: 5, reportsGenerating: 2, reportTtlHours: 72, rules: 10 });
 });
 
 describe("effectiveQuotas", () => {

@@ -1,7 +1,7 @@
 // Per-account quotas: defaults from SPEC, operator overrides applied on top.
 import { DomainError } from "./errors.ts";
 
-export const QUOTA_NAMES = ["trails", "retentionDays", "reportsStored", "reportsGenerating", "reportTtlHours"] as const;
+export const QUOTA_NAMES = ["trails", "retentionDays", "reportsStored", "reportsGenerating", "reportTtlHours", "rules"] as const;
 export type QuotaName = (typeof QUOTA_NAMES)[number];
 export type Quotas = Record<QuotaName, number>;
 
@@ -11,6 +11,7 @@ export const DEFAULT_QUOTAS: Readonly<Quotas> = {
   reportsStored: 5,
   reportsGenerating: 2,
   reportTtlHours: 72,
+  rules: 10,
 };
 
 /** Upper bounds keep a typo (3650 → 36500) from creating unbounded storage or work. */
@@ -20,6 +21,7 @@ export const QUOTA_MAX: Readonly<Quotas> = {
   reportsStored: 1000,
   reportsGenerating: 50,
   reportTtlHours: 24 * 365,
+  rules: 200,
 };
 
 /** Human labels for the console ("the limits shown where they bite"). */
@@ -29,6 +31,7 @@ export const QUOTA_LABELS: Readonly<Record<QuotaName, string>> = {
   reportsStored: "reports stored",
   reportsGenerating: "reports generating at once",
   reportTtlHours: "hours a report is kept",
+  rules: "event rules",
 };
 
 export function isQuotaName(s: unknown): s is QuotaName {

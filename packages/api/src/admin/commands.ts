@@ -25,7 +25,9 @@ export const USAGE = `Usage: bun run admin -- <command>
   key deactivate|activate|delete <account> <access-key-id>
   bucket create <account> <project> <bucket>        (embedded object store only)
   subscription set <account> active|inactive
-  quota set <account> trails|retentionDays|reportsStored|reportsGenerating|reportTtlHours <n>
+  quota set <account> trails|retentionDays|reportsStored|reportsGenerating|reportTtlHours|rules <n>
+  rules list <account>                              (event rules: URL, filter, state, last delivery)
+  rules quota <account> <n>                         (the same as quota set <account> rules <n>)
   validate-trail <account> <trail> --from <ISO-8601> [--to <ISO-8601>]
 
 <account> is the account's alias or its 12-digit id.
@@ -148,6 +150,15 @@ export function parseCommand(argv: string[]): OperatorRequest {
       if (!/^-?\d+$/.test(value!)) throw new UsageError(`quota set takes a whole number; got ${value}.`);
       // The server names the valid limits and ranges; the CLI does not restate them.
       return { method: "PUT", path: `/accounts/${seg(account!)}/quotas/${seg(name!)}`, body: { value: Number(value) } };
+    }
+    case "rules list": {
+      const [account] = expectArgs(parseOptions(rest, []).positional, ["account"], command);
+      return { method: "GET", path: `/accounts/${seg(account!)}/rules` };
+    }
+    case "rules quota": {
+      const [account, value] = expectArgs(parseOptions(rest, []).positional, ["account", "n"], command);
+      if (!/^-?\d+$/.test(value!)) throw new UsageError(`rules quota takes a whole number; got ${value}.`);
+      return { method: "PUT", path: `/accounts/${seg(account!)}/quotas/rules`, body: { value: Number(value) } };
     }
     default:
       break;

@@ -5,6 +5,11 @@
 const error = { $ref: "#/components/responses/Error" };
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const ok = (description: string, schema: object = { type: "object" }) => ({ description, ...json(schema) });
+/** An error response naming the codes a route answers with. */
+const namedError = (description: string) => ({
+  description,
+  ...json({ type: "object", required: ["error", "message"], properties: { error: { type: "string" }, message: { type: "string" } } }),
+});
 const csrf = { $ref: "#/components/parameters/CsrfToken" };
 const q = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, description, schema });
 
@@ -37,7 +42,7 @@ export function openApiDocument() {
         "JSON API of the Activity Log console. Sign in with POST /session; the session cookie is HttpOnly and SameSite=Strict. " +
         "Every state-changing request must send the csrfToken from the sign-in (or /me) answer in the X-CSRF-Token header. " +
         "Errors are {error, message}: 401 UnauthorizedException (sign in), 403 AccessDeniedException / SubscriptionRequiredException, " +
-        "400 validation errors, 404 not found, 409 ReportLimitExceededException, 429 ThrottlingException.",
+        "400 validation errors, 404 not found, 409 ReportLimitExceededException / RuleAlreadyExistsException, 429 ThrottlingException.",
     },
     servers: [{ url: "/api/v1" }],
     components: {
@@ -46,6 +51,7 @@ export function openApiDocument() {
         CsrfToken: { name: "X-CSRF-Token", in: "header", required: true, schema: { type: "string" } },
         TrailName: { name: "name", in: "path", required: true, schema: { type: "string" } },
         ReportId: { name: "id", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+        RuleName: { name: "name", in: "path", required: true, schema: { type: "string" } },
       },
       responses: {
         Error: ok("Error", {
@@ -56,6 +62,67 @@ export function openApiDocument() {
       },
       schemas: {
         Filter: FilterSchema,
+        RuleFilter: {
+          type: "object",
+          description: "The Events view's filter (attributes ANDed, exact and case-sensitive) plus eventNames (any of). eventId is not allowed.",
+          additionalProperties: false,
+          properties: {
+            eventName: { type: "string" },
+            eventNames: { type: "array", maxItems: 20, items: { type: "string" } },
+            readOnly: { type: "boolean", description: "Absent: reads and writes." },
+            userName: { type: "string" },
+            resourceName: { type: "string" },
+            resourceType: { type: "string" },
+            eventSource: { type: "string" },
+            accessKeyId: { type: "string" },
+            project: { type: "string" },
+            errorsOnly: { type: "boolean" },
+            search: { type: "string", description: "Case-sensitive free text, 3–200 characters." },
+          },
+        },
+        Rule: {
+          type: "object",
+          properties: {
+            name: { type: "string" },
+            filter: { $ref: "#/components/schemas/RuleFilter" },
+            url: { type: "string", format: "uri" },
+            enabled: { type: "boolean" },
+            disabledReason: { type: ["string", "null"] },
+            createdAt: { type: "string", format: "date-time" },
+            updatedAt: { type: "string", format: "date-time" },
+            secretHint: { type: "string", description: "whsec_… and the secret's last 4 characters" },
+            lastDelivery: {
+              type: ["object", "null"],
+              properties: { at: { type: "string", format: "date-time" }, status: { type: "string" }, responseCode: { type: ["integer", "null"] } },
+            },
+            lastError: { type: ["object", "null"], properties: { at: { type: "string", format: "date-time" }, message: { type: "string" } } },
+            paused: { type: "boolean", description: "The subscription is inactive: matching events are skipped, never delivered later." },
+            pausedSince: { type: ["string", "null"], format: "date-time" },
+            lastPause: {
+              type: ["object", "null"],
+              description: "The last gap in delivery while the subscription was inactive.",
+              properties: { from: { type: "string", format: "date-time" }, to: { type: "string", format: "date-time" } },
+            },
+          },
+        },
+        Delivery: {
+          type: "object",
+          properties: {
+            id: { type: "string", format: "uuid" },
+            eventId: { type: "string" },
+            eventName: { type: "string" },
+            eventTime: { type: "string", format: "date-time" },
+            test: { type: "boolean" },
+            status: { type: "string", enum: ["pending", "retrying", "delivered", "failed"] },
+            attempts: { type: "integer" },
+            responseCode: { type: ["integer", "null"] },
+            error: { type: ["string", "null"], description: "Why the last attempt failed, with at most 200 characters of the response" },
+            createdAt: { type: "string", format: "date-time" },
+            lastAttemptAt: { type: ["string", "null"], format: "date-time" },
+            deliveredAt: { type: ["string", "null"], format: "date-time" },
+            nextAttemptAt: { type: ["string", "null"], format: "date-time" },
+          },
+        },
         Event: {
           type: "object",
           properties: {
@@ -212,6 +279,118 @@ export function openApiDocument() {
           summary: "Delete a report",
           parameters: [{ $ref: "#/components/parameters/ReportId" }, csrf],
           responses: { "200": ok("Deleted"), "404": error },
+        },
+      },
+      "/rules": {
+        get: {
+          summary: "Event rules with their last delivery and error, and the rule limit",
+          responses: {
+            "200": ok("Rules", {
+              type: "object",
+              properties: {
+                rules: { type: "array", items: { $ref: "#/components/schemas/Rule" } },
+                quota: { type: "object", properties: { used: { type: "integer" }, limit: { type: "integer" } } },
+              },
+            }),
+            "403": error,
+          },
+        },
+        post: {
+          summary:
+            "Create a rule: matching events are POSTed to url, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature). " +
+            "The url must be https (http only to hosts the operator allows) and must not point at private, loopback or link-local addresses.",
+          parameters: [csrf],
+          requestBody: json({
+            type: "object",
+            required: ["name", "url"],
+            properties: {
+              name: { type: "string", description: "3–128 letters, digits, . _ -" },
+              filter: { $ref: "#/components/schemas/RuleFilter" },
+              url: { type: "string", format: "uri" },
+              enabled: { type: "boolean", default: true },
+            },
+          }),
+          responses: {
+            "201": ok("Created; the secret (whsec_…) is shown only here", {
+              type: "object",
+              properties: { rule: { $ref: "#/components/schemas/Rule" }, secret: { type: "string" } },
+            }),
+            "400": namedError("InvalidRuleNameException, InvalidEventFilterException, InvalidWebhookUrlException or RulesLimitExceededException"),
+            "409": namedError("RuleAlreadyExistsException"),
+          },
+        },
+      },
+      "/rules/{name}": {
+        get: {
+          summary: "One rule",
+          parameters: [{ $ref: "#/components/parameters/RuleName" }],
+          responses: { "200": ok("The rule", { type: "object", properties: { rule: { $ref: "#/components/schemas/Rule" } } }), "404": error },
+        },
+        patch: {
+          summary: "Change the filter, url or enabled; enabling clears disabledReason and matches events from now on",
+          parameters: [{ $ref: "#/components/parameters/RuleName" }, csrf],
+          requestBody: json({
+            type: "object",
+            properties: { filter: { $ref: "#/components/schemas/RuleFilter" }, url: { type: "string" }, enabled: { type: "boolean" } },
+          }),
+          responses: { "200": ok("Updated", { type: "object", properties: { rule: { $ref: "#/components/schemas/Rule" } } }), "400": error, "404": error },
+        },
+        delete: {
+          summary: "Delete a rule and its delivery log",
+          parameters: [{ $ref: "#/components/parameters/RuleName" }, csrf],
+          responses: { "204": { description: "Deleted" }, "404": error },
+        },
+      },
+      "/rules/{name}/secret": {
+        post: {
+          summary: "Rotate the signing secret; the old one stops signing at once",
+          parameters: [{ $ref: "#/components/parameters/RuleName" }, csrf],
+          responses: { "200": ok("The new secret, shown once", { type: "object", properties: { secret: { type: "string" } } }), "404": error },
+        },
+      },
+      "/rules/{name}/test": {
+        post: {
+          summary: "Queue a synthetic event (ActivityLogRuleTest, test: true) for delivery now",
+          parameters: [{ $ref: "#/components/parameters/RuleName" }, csrf],
+          responses: { "202": ok("Queued", { type: "object", properties: { delivery: { $ref: "#/components/schemas/Delivery" } } }), "404": error },
+        },
+      },
+      "/rules/{name}/deliveries": {
+        get: {
+          summary: "The rule's delivery log, newest first",
+          parameters: [{ $ref: "#/components/parameters/RuleName" }, q("limit", "1–200, default 50"), q("nextToken", "From the previous page")],
+          responses: {
+            "200": ok("A page", {
+              type: "object",
+              properties: { deliveries: { type: "array", items: { $ref: "#/components/schemas/Delivery" } }, nextToken: { type: ["string", "null"] } },
+            }),
+            "404": error,
+          },
+        },
+      },
+      "/rule-templates": {
+        get: {
+          summary: "Filters offered when creating a rule (audit-trail tampering, failed console sign-ins, TerminateInstances in a project)",
+          responses: {
+            "200": ok("Templates", {
+              type: "object",
+              properties: {
+                templates: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: {
+                      id: { type: "string" },
+                      title: { type: "string" },
+                      description: { type: "string" },
+                      filter: { $ref: "#/components/schemas/RuleFilter" },
+                      needs: { type: "array", items: { type: "string", enum: ["project"] } },
+                    },
+                  },
+                },
+              },
+            }),
+          },
         },
       },
       "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": ok("OpenAPI 3.1") } } },

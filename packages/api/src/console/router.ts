@@ -17,15 +17,30 @@ import { consoleSecurityHeaders } from "../web-assets.ts";
 import { openApiDocument } from "./openapi.ts";
 import { consoleEvents, consoleFacets, consoleHistogram, eventDetails } from "./events.ts";
 import { createConsoleReport, deleteConsoleReport, downloadReport, listConsoleReports } from "./reports.ts";
+import {
+  createConsoleRule,
+  deleteConsoleRule,
+  getConsoleRule,
+  listConsoleDeliveries,
+  listConsoleRules,
+  recordedRuleInput,
+  rotateRuleSecret,
+  ruleTemplates,
+  testConsoleRule,
+  updateConsoleRule,
+} from "./rules.ts";
 import { createAndStartTrail, deleteConsoleTrail, listConsoleTrails, setConsoleTrailLogging, updateConsoleTrail } from "./trails.ts";
 import { jsonInput, paramInput, queryInput } from "../input-validation.ts";
 import { createRateLimiter, DEFAULT_CONSOLE_RATE_LIMIT, type RateLimiter } from "../cloudtrail/rate-limit.ts";
 import {
+  DeliveriesQuerySchema,
   EventsQuerySchema,
   FilterQuerySchema,
   IdParam,
   NameParam,
   ReportRequestSchema,
+  RuleCreateSchema,
+  RuleUpdateSchema,
   SignInSchema,
   TrailCreateSchema,
   TrailUpdateSchema,
@@ -248,6 +263,54 @@ export function consoleRouter() {
         await deleteConsoleReport(c.get("deps"), c.get("session").caller, id);
         return c.json({ deleted: id });
       })
+      // ---- rules ----
+      .get("/rules", ...reading("ListRules"), async (c) => {
+        return c.json(await listConsoleRules(c.get("deps"), c.get("session").caller));
+      })
+      .post("/rules", ...changing("CreateRule"), jsonInput(RuleCreateSchema), async (c) => {
+        const input = c.req.valid("json");
+        c.get("call").requestParameters = recordedRuleInput(input);
+        const created = await createConsoleRule(c.get("deps"), c.get("session").caller, input);
+        // The secret is answered once and never recorded.
+        c.get("call").responseElements = { ruleName: created.rule.name, secretHint: created.rule.secretHint };
+        return c.json(created, 201);
+      })
+      .get("/rules/:name", ...reading("GetRule"), paramInput(NameParam), async (c) => {
+        const { name } = c.req.valid("param");
+        c.get("call").requestParameters = { ruleName: name };
+        return c.json(await getConsoleRule(c.get("deps"), c.get("session").caller, name));
+      })
+      .patch("/rules/:name", ...changing("UpdateRule"), paramInput(NameParam), jsonInput(RuleUpdateSchema), async (c) => {
+        const { name } = c.req.valid("param");
+        const input = c.req.valid("json");
+        c.get("call").requestParameters = recordedRuleInput({ name, ...input });
+        return c.json(await updateConsoleRule(c.get("deps"), c.get("session").caller, name, input));
+      })
+      .delete("/rules/:name", ...changing("DeleteRule"), paramInput(NameParam), async (c) => {
+        const { name } = c.req.valid("param");
+        c.get("call").requestParameters = { ruleName: name };
+        await deleteConsoleRule(c.get("deps"), c.get("session").caller, name);
+        return c.body(null, 204);
+      })
+      .post("/rules/:name/secret", ...changing("RotateRuleSecret"), paramInput(NameParam), async (c) => {
+        const { name } = c.req.valid("param");
+        c.get("call").requestParameters = { ruleName: name };
+        return c.json(await rotateRuleSecret(c.get("deps"), c.get("session").caller, name));
+      })
+      .post("/rules/:name/test", ...changing("TestRule"), paramInput(NameParam), async (c) => {
+        const { name } = c.req.valid("param");
+        c.get("call").requestParameters = { ruleName: name };
+        const queued = await testConsoleRule(c.get("deps"), c.get("session").caller, name);
+        c.get("call").responseElements = { deliveryId: queued.delivery.id, eventId: queued.delivery.eventId };
+        return c.json(queued, 202);
+      })
+      .get("/rules/:name/deliveries", ...reading("ListRuleDeliveries"), paramInput(NameParam), queryInput(DeliveriesQuerySchema), async (c) => {
+        const { name } = c.req.valid("param");
+        const query = c.req.valid("query");
+        c.get("call").requestParameters = { ruleName: name, ...(query.limit !== undefined ? { limit: query.limit } : {}) };
+        return c.json(await listConsoleDeliveries(c.get("deps"), c.get("session").caller, name, query));
+      })
+      .get("/rule-templates", ...reading("ListRuleTemplates"), (c) => c.json(ruleTemplates()))
       // ---- description ----
       .get("/openapi.json", (c) => {
         c.get("call").record = false;

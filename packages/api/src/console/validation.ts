@@ -106,3 +106,39 @@ export const TrailUpdateSchema = v.strictObject(
 export const NameParam = v.object({ name: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)) });
 export const IdParam = v.object({ id: v.pipe(v.string(), v.regex(EVENT_ID_PATTERN, "The id is not valid.")) });
 export const UuidParam = v.object({ id: v.pipe(v.string(), v.uuid("The report id is not valid.")) });
+
+/** A rule as the Rules view sends it; core checks the name, filter and URL (with their own error codes). */
+export const RuleCreateSchema = v.strictObject(
+  {
+    name: v.pipe(v.string("name is required."), v.minLength(1, "name is required."), v.maxLength(1024)),
+    filter: v.optional(v.unknown()),
+    url: v.pipe(v.string("url is required."), v.maxLength(4096, "url is too long.")),
+    enabled: v.optional(v.boolean("enabled must be true or false.")),
+  },
+  "A rule has only the members name, filter, url and enabled.",
+);
+
+/** Strict, like trail updates: a misspelt member would otherwise be an empty update. */
+export const RuleUpdateSchema = v.strictObject(
+  {
+    filter: v.optional(v.unknown()),
+    url: v.optional(v.pipe(v.string("url must be a string."), v.maxLength(4096, "url is too long."))),
+    enabled: v.optional(v.boolean("enabled must be true or false.")),
+  },
+  "A rule update may have only the members filter, url and enabled.",
+);
+
+const DELIVERY_LIMIT_MESSAGE = "limit must be a whole number from 1 to 200.";
+
+export const DeliveriesQuerySchema = v.object({
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,3}$/, DELIVERY_LIMIT_MESSAGE),
+      v.transform(Number),
+      v.minValue(1, DELIVERY_LIMIT_MESSAGE),
+      v.maxValue(200, DELIVERY_LIMIT_MESSAGE),
+    ),
+  ),
+  nextToken: optionalText("nextToken", 4096),
+});

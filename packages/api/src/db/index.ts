@@ -35,6 +35,11 @@ export { readWindowEvents } from "./window-events.ts";
 export { currentHorizon, settleHorizon } from "./horizon.ts";
 export { withExclusive } from "./exclusive.ts";
 
+// Event rules: matching in commit order, then delivery with retries.
+export { matchRules, type RuleMatchSummary } from "./rule-matching.ts";
+export { abandonDelivery, type ClaimedDelivery, claimDueDeliveries, deleteRuleDeliveriesBefore, recordAttempt } from "./rule-deliveries.ts";
+export { findRule, insertRule, listRuleDeliveries, listRules, type RuleDeliveryRow, type RuleRow, updateRule } from "./rules.ts";
+
 // Reports.
 export {
   claimNextReport,

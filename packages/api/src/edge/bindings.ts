@@ -98,6 +98,7 @@ export function readEdgeBindings(env: EdgeBindings): EdgeSettings {
       queryTimeoutMs: e.QUERY_TIMEOUT_MS,
       // The peer is cf-connecting-ip, set by Cloudflare: no X-Forwarded-For is ever believed on the edge.
       trustedProxies: [],
+      rulesAllowedHosts: [],
     },
   };
 }

@@ -30,6 +30,7 @@ import {
 import type { AppEnv } from "../http-context.ts";
 import { createProjectBucket } from "../trails/buckets.ts";
 import { validateTrail } from "../trails/validate.ts";
+import { listRules } from "../db/rules.ts";
 import { requireBearer } from "../auth/bearer.ts";
 import { jsonInput } from "../input-validation.ts";
 
@@ -239,6 +240,32 @@ export function operatorRouter() {
         const result = await setQuota(c.get("deps").database.db, accountOf(c), quota, value);
         call.responseElements = result;
         return c.json(result);
+      })
+      .get("/accounts/:account/rules", operation("ListRules", true), existingAccount, async (c) => {
+        const db = c.get("deps").database.db;
+        const accountId = accountOf(c);
+        const [rows, quotas, active] = await Promise.all([listRules(db, accountId), getQuotas(db, accountId), isSubscriptionActive(db, accountId)]);
+        c.get("call").requestParameters = { accountId };
+        // What support needs to answer "why did my webhook stop": never the secret, not even sealed.
+        return c.json({
+          accountId,
+          quota: { used: rows.length, limit: quotas.rules },
+          subscription: active ? "active" : "inactive",
+          rules: rows.map((r) => ({
+            name: r.name,
+            url: r.url,
+            filter: r.filter,
+            enabled: r.enabled,
+            disabledReason: r.disabledReason,
+            secretHint: r.secretHint,
+            lastDeliveryAt: r.lastDeliveryAt?.toISOString() ?? null,
+            lastDeliveryStatus: r.lastDeliveryStatus,
+            lastErrorAt: r.lastErrorAt?.toISOString() ?? null,
+            lastError: r.lastErrorMessage,
+            pausedSince: r.pausedSince?.toISOString() ?? null,
+            createdAt: r.createdAt.toISOString(),
+          })),
+        });
       })
       .post("/accounts/:account/trails/:trail/validate", operation("ValidateTrail", true), existingAccount, jsonInput(ValidateTrailBody), async (c) => {
         const body = c.req.valid("json");

@@ -16,6 +16,8 @@ export function testEnv(dataDir: string, overrides: Record<string, string | unde
     REGION: TEST_REGION,
     DEMO: "0",
     LOG_LEVEL: "silent",
+    // Rule webhooks go to receivers on loopback in tests.
+    RULES_ALLOWED_HOSTS: "127.0.0.1,::1,localhost",
     ...overrides,
   };
 }
