@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { TEST_INGEST_TOKEN as INGEST_TOKEN, TEST_OPERATOR_TOKEN as OPERATOR_TOKEN } from "@activity-log/api/test-kit";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 
-export const ROOT = new URL("../../../", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
 export const SHOTS = join(ROOT, "docs/screenshots");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -21,7 +21,7 @@ function serverEnv(extra: Record<string, string>): Record<string, string> {
   return { ...env, ...extra };
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
   const port = s.port!;
   s.stop(true);

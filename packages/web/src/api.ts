@@ -16,21 +16,6 @@ export const api = hc<ConsoleAppType>(`${location.origin}/api/v1`, {
   init: { credentials: "same-origin" },
 });
 
-/**
- * A console call by path, for endpoints whose types the typed client does not carry; the same
- * cookie, CSRF header and error handling as `api` through `call`.
- */
-export function send(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = csrfToken ? { "X-CSRF-Token": csrfToken } : {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  return fetch(`${location.origin}/api/v1${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    credentials: "same-origin",
-  });
-}
-
 export class ApiError extends Error {
   constructor(
     readonly status: number,

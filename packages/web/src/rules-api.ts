@@ -1,61 +1,35 @@
 /**
- * The rules endpoints of the console API (issue 17's contract): rules, their secrets, test events,
- * delivery logs and templates. Every call goes through `call`, so errors arrive as ApiError with the
- * server's code and message.
+ * The rules endpoints of the console API through the typed client (issue 17's contract): rules,
+ * their secrets, test events, delivery logs and templates. Every call goes through `call`, so errors
+ * arrive as ApiError with the server's code and message.
  */
-import { call, send } from "./api.ts";
-import type { DeliveryStatus, RuleFilter } from "./lib/rules.ts";
+import type { RuleFilter } from "@activity-log/core";
+import type { InferResponseType } from "hono/client";
+import { api, call } from "./api.ts";
 
-export type Rule = {
-  name: string;
-  filter: RuleFilter;
-  url: string;
-  enabled: boolean;
-  disabledReason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  /** "whsec_…abcd": the secret's last characters only. */
-  secretHint: string;
-  lastDelivery: { at: string; status: DeliveryStatus; responseCode: number | null } | null;
-  lastError: { at: string; message: string } | null;
-  /** The subscription is inactive: nothing is delivered, and the gap is not made up later. */
-  paused: boolean;
-  pausedSince?: string | null;
-};
-
-export type RulesList = { rules: Rule[]; quota: { used: number; limit: number } };
-
-export type Delivery = {
-  id: string;
-  eventId: string;
-  eventName: string;
-  eventTime: string;
-  test: boolean;
-  status: DeliveryStatus;
-  attempts: number;
-  responseCode: number | null;
-  error: string | null;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  deliveredAt: string | null;
-  nextAttemptAt: string | null;
-};
-
-export type RuleTemplate = { id: string; title: string; description: string; filter: RuleFilter; needs?: "project"[] };
-
+type RulesList = InferResponseType<typeof api.rules.$get, 200>;
+export type Rule = RulesList["rules"][number];
+export type Delivery = InferResponseType<(typeof api.rules)[":name"]["deliveries"]["$get"], 200>["deliveries"][number];
+export type RuleTemplate = InferResponseType<(typeof api)["rule-templates"]["$get"], 200>["templates"][number];
 export type RuleInput = { name: string; filter: RuleFilter; url: string; enabled?: boolean };
 
-const path = (name: string) => `/rules/${encodeURIComponent(name)}`;
+/** The delivery log's page size. */
+export const DELIVERIES_PAGE = 50;
 
 export const rulesApi = {
-  list: (): Promise<RulesList> => call(send("GET", "/rules")),
-  get: (name: string): Promise<{ rule: Rule }> => call(send("GET", path(name))),
-  create: (input: RuleInput): Promise<{ rule: Rule; secret: string }> => call(send("POST", "/rules", input)),
-  update: (name: string, patch: { filter?: RuleFilter; url?: string; enabled?: boolean }): Promise<{ rule: Rule }> => call(send("PATCH", path(name), patch)),
-  remove: (name: string): Promise<void> => call(send("DELETE", path(name))),
-  rotateSecret: (name: string): Promise<{ secret: string }> => call(send("POST", `${path(name)}/secret`)),
-  sendTest: (name: string): Promise<{ delivery: Delivery }> => call(send("POST", `${path(name)}/test`)),
-  deliveries: (name: string, nextToken?: string): Promise<{ deliveries: Delivery[]; nextToken: string | null }> =>
-    call(send("GET", `${path(name)}/deliveries?${new URLSearchParams(nextToken ? { limit: "50", nextToken } : { limit: "50" })}`)),
-  templates: (): Promise<{ templates: RuleTemplate[] }> => call(send("GET", "/rule-templates")),
+  list: () => call(api.rules.$get()),
+  get: (name: string) => call(api.rules[":name"].$get({ param: { name } })),
+  create: (input: RuleInput) => call(api.rules.$post({ json: input })),
+  update: (name: string, patch: { filter?: RuleFilter; url?: string; enabled?: boolean }) => call(api.rules[":name"].$patch({ param: { name }, json: patch })),
+  remove: (name: string) => call(api.rules[":name"].$delete({ param: { name } })),
+  rotateSecret: (name: string) => call(api.rules[":name"].secret.$post({ param: { name } })),
+  sendTest: (name: string) => call(api.rules[":name"].test.$post({ param: { name } })),
+  deliveries: (name: string, nextToken?: string) =>
+    call(
+      api.rules[":name"].deliveries.$get({
+        param: { name },
+        query: nextToken ? { limit: DELIVERIES_PAGE, nextToken } : { limit: DELIVERIES_PAGE },
+      }),
+    ),
+  templates: () => call(api["rule-templates"].$get()),
 };

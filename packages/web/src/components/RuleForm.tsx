@@ -1,3 +1,4 @@
+import { RULE_NAME_HINT, ruleNameProblem } from "@activity-log/core";
 import { createSignal, createUniqueId, For, Show } from "solid-js";
 import { ApiError } from "../api.ts";
 import { searchProblem } from "../lib/filters.ts";
@@ -6,10 +7,8 @@ import {
   draftFromRuleFilter,
   isMatchEverything,
   parseActions,
-  RULE_NAME_HINT,
   type RuleFilterDraft,
   ruleFilterOfDraft,
-  ruleNameProblem,
   webhookUrlProblem,
 } from "../lib/rules.ts";
 import type { Rule, RuleInput, RuleTemplate } from "../rules-api.ts";

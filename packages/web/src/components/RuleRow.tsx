@@ -1,7 +1,7 @@
 import { A } from "@solidjs/router";
 import { Show } from "solid-js";
 import { formatAgo, formatTime } from "../lib/format.ts";
-import { DELIVERY_STATUS_LABEL, describeRuleFilter, RULE_STATE_CLASS, RULE_STATE_LABEL, ruleHref, ruleState } from "../lib/rules.ts";
+import { deliveryStatusLabel, describeRuleFilter, RULE_STATE_CLASS, RULE_STATE_LABEL, ruleHref, ruleState } from "../lib/rules.ts";
 import type { Rule } from "../rules-api.ts";
 import { ConfirmButton } from "./ConfirmButton.tsx";
 
@@ -39,6 +39,13 @@ export function RuleRow(props: {
             Delivery paused{r().pausedSince ? ` since ${formatTime(r().pausedSince)}` : ""}: the subscription is inactive. Events of the gap are not sent later.
           </div>
         </Show>
+        <Show when={!r().paused && r().lastPause}>
+          {(gap) => (
+            <div class="muted small" data-testid="rule-gap">
+              Events of {formatTime(gap().from)} – {formatTime(gap().to)} were not sent: the subscription was inactive.
+            </div>
+          )}
+        </Show>
         <Show when={!r().enabled && r().disabledReason}>
           <div class="small error-text" data-testid="rule-disabled-reason">
             {r().disabledReason}
@@ -49,7 +56,7 @@ export function RuleRow(props: {
         <Show when={r().lastDelivery} fallback={<span class="muted">never</span>}>
           {(d) => (
             <>
-              {DELIVERY_STATUS_LABEL[d().status]}
+              {deliveryStatusLabel(d().status)}
               {d().responseCode !== null ? ` · HTTP ${d().responseCode}` : ""}
               <div class="muted small">
                 {formatTime(d().at)} · {formatAgo(d().at, Date.now())}

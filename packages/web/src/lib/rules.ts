@@ -3,25 +3,8 @@
  * Events view's filter model, so both edit filters with the same fields; the form's checks; what a
  * rule's state and a delivery's status say. Pure, so e2e/lib.test.ts covers it without a browser.
  */
+import { MAX_RULE_EVENT_NAMES, type RuleFilter } from "@activity-log/core";
 import { describeFilter, type EventsFilter, type ReadOnlyChoice } from "./filters.ts";
-
-/** Several actions a rule can name at once (the API refuses more). */
-export const MAX_RULE_EVENT_NAMES = 20;
-
-/** What the API stores as a rule's filter: attributes ANDed; `eventNames` matches any of them. */
-export type RuleFilter = {
-  eventName?: string;
-  eventNames?: string[];
-  readOnly?: boolean;
-  userName?: string;
-  resourceName?: string;
-  resourceType?: string;
-  eventSource?: string;
-  accessKeyId?: string;
-  project?: string;
-  errorsOnly?: boolean;
-  search?: string;
-};
 
 /** The fields the shared filter editor edits (the Events filter without its period). */
 type FilterFields = Omit<EventsFilter, "range" | "start" | "end">;
@@ -108,15 +91,6 @@ export function webhookUrlProblem(text: string): string | null {
   return null;
 }
 
-/** Rule names: letters, digits, '.', '_' and '-', 1–64 characters (checked again by the server). */
-export const RULE_NAME_HINT = "1–64 characters: letters, digits, '.', '_' and '-'.";
-export function ruleNameProblem(name: string): string | null {
-  if (name === "") return "Enter a name for the rule.";
-  if (name.length > 64) return `The name must be at most 64 characters; it has ${name.length}.`;
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) return "Use only letters, digits, '.', '_' and '-'.";
-  return null;
-}
-
 export type RuleState = "enabled" | "failing" | "disabled" | "paused";
 
 /** The one word the list shows for a rule: paused (no subscription) wins, then off, then failing. */
@@ -135,19 +109,15 @@ export const RULE_STATE_CLASS: Record<RuleState, string> = {
   paused: "status-stopped",
 };
 
-export type DeliveryStatus = "pending" | "retrying" | "delivered" | "failed";
-export const DELIVERY_STATUS_LABEL: Record<DeliveryStatus, string> = {
-  pending: "Pending",
-  retrying: "Retrying",
-  delivered: "Delivered",
-  failed: "Failed",
+const DELIVERY_STATUS: Record<string, { label: string; class: string }> = {
+  pending: { label: "Pending", class: "status-queued" },
+  retrying: { label: "Retrying", class: "status-generating" },
+  delivered: { label: "Delivered", class: "status-ready" },
+  failed: { label: "Failed", class: "status-failed" },
 };
-export const DELIVERY_STATUS_CLASS: Record<DeliveryStatus, string> = {
-  pending: "status-queued",
-  retrying: "status-generating",
-  delivered: "status-ready",
-  failed: "status-failed",
-};
+/** A delivery's status in words ("Delivered"), and its colour class. */
+export const deliveryStatusLabel = (status: string): string => DELIVERY_STATUS[status]?.label ?? status;
+export const deliveryStatusClass = (status: string): string => DELIVERY_STATUS[status]?.class ?? "status-stopped";
 
 /** The Events view showing one event's details (its id is enough: the details are fetched by id). */
 export function eventHref(eventId: string): string {

@@ -3,12 +3,10 @@ import { createEffect, createResource, createSignal, For, Match, onCleanup, Show
 import { ApiError } from "../api.ts";
 import { Empty, ErrorBox, Loading } from "../components/States.tsx";
 import { formatTime, zoneLabel } from "../lib/format.ts";
-import { DELIVERY_STATUS_CLASS, DELIVERY_STATUS_LABEL, describeRuleFilter, eventHref, RULE_STATE_CLASS, RULE_STATE_LABEL, ruleState } from "../lib/rules.ts";
-import { type Delivery, rulesApi } from "../rules-api.ts";
+import { deliveryStatusClass, deliveryStatusLabel, describeRuleFilter, eventHref, RULE_STATE_CLASS, RULE_STATE_LABEL, ruleState } from "../lib/rules.ts";
+import { DELIVERIES_PAGE, type Delivery, rulesApi } from "../rules-api.ts";
 
 const POLL_MS = 2000;
-/** The API's page size (rulesApi.deliveries asks for 50). */
-const PAGE = 50;
 
 /**
  * One rule's delivery log, newest first: when, which event (a link to it in Events), status,
@@ -49,7 +47,7 @@ export function RuleDeliveriesPage() {
   // as only the first page is shown (a refresh would drop the pages loaded after it).
   createEffect(() => {
     const shown = deliveries();
-    if (!shown || shown.length > PAGE || !shown.some((d) => d.status === "pending")) return;
+    if (!shown || shown.length > DELIVERIES_PAGE || !shown.some((d) => d.status === "pending")) return;
     const timer = setTimeout(() => void load(false), POLL_MS);
     onCleanup(() => clearTimeout(timer));
   });
@@ -112,6 +110,13 @@ export function RuleDeliveriesPage() {
           later.
         </p>
       </Show>
+      <Show when={!r()?.paused && r()?.lastPause}>
+        {(gap) => (
+          <p class="alert alert-info" role="status">
+            Events of {formatTime(gap().from)} – {formatTime(gap().to)} were not sent: the subscription was inactive. They are not in this log.
+          </p>
+        )}
+      </Show>
       <Show when={notice()}>
         <p class="alert alert-info" role="status" data-testid="delivery-notice">
           {notice()}
@@ -168,8 +173,8 @@ export function RuleDeliveriesPage() {
                         <div class="muted small">event time {formatTime(d.eventTime)}</div>
                       </td>
                       <td data-label="Status">
-                        <span class={`status ${DELIVERY_STATUS_CLASS[d.status]}`} data-testid="delivery-status">
-                          {DELIVERY_STATUS_LABEL[d.status]}
+                        <span class={`status ${deliveryStatusClass(d.status)}`} data-testid="delivery-status">
+                          {deliveryStatusLabel(d.status)}
                         </span>
                       </td>
                       <td class="num" data-label="Attempts" data-testid="delivery-attempts">
