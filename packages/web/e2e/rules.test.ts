@@ -212,6 +212,7 @@ describe("rules", () => {
       await form.getByLabel("Webhook URL").fill(`${hookUrl}?v=2`);
       await form.getByRole("button", { name: "Save changes" }).click();
       await form.waitFor({ state: "detached" });
+      // The form closes onto the list as saved.
       expect(await row.textContent()).toContain("Action: TerminateInstances or StopInstances");
       expect(await row.textContent()).toContain("?v=2");
 

@@ -53,14 +53,15 @@ export function RulesPage() {
 
   const create = async (input: RuleInput) => {
     const answer = await rulesApi.create(input);
-    closeForm();
     setSecret({ rule: answer.rule.name, secret: answer.secret, rotated: false });
+    // The form closes onto the list as it now is.
     await refetch();
+    closeForm();
   };
   const edit = async (name: string, input: RuleInput) => {
     await rulesApi.update(name, { filter: input.filter, url: input.url, enabled: input.enabled });
-    closeForm();
     await refetch();
+    closeForm();
   };
   /** A row action: its failure shows above the table, and the list is read again either way. */
   const act = async (what: () => Promise<void>) => {
