@@ -1,12 +1,12 @@
 /**
- * The worker: trail archives every 5 minutes, reports, retention.
+ * The worker: trail archives every 5 minutes, reports, retention, event rules' webhooks.
  *
  *   bun run worker                              loop until SIGINT/SIGTERM
  *   bun run worker -- --once [--now <ISO-8601>] do all work due at that instant, then exit
  *
  * Any number of workers may run at once (also inside `bun run start`): reports are claimed with
  * FOR UPDATE SKIP LOCKED, trails under an exclusive lock per trail, sessions by a conditional
- * UPDATE, so no job is done twice. Time comes from the injected clock.
+ * UPDATE, rules' matches and deliveries under row locks (rules.ts), so no job is done twice. Time comes from the injected clock.
  */
 import { hostname } from "node:os";
 import {
@@ -24,6 +24,7 @@ import {
 import { generateReports, type ReportRunSummary } from "./reports.ts";
 import { runRetention, type RetentionSummary } from "./retention.ts";
 import { rollUp, type RollupRunSummary } from "./rollups.ts";
+import { runRules, type RulesRunSummary } from "./rules.ts";
 import { deliverTrails, type TrailDeliverySummary } from "./trails.ts";
 
 export interface RunSummary {
@@ -31,13 +32,14 @@ export interface RunSummary {
   trails: TrailDeliverySummary;
   reports: ReportRunSummary;
   rollups: RollupRunSummary;
+  rules: RulesRunSummary;
 }
 
 export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** Does all work due as of `now` — retention, every closed trail window, every queued report — once. */
+/** Does all work due as of `now` — retention, every closed trail window, every queued report, every due webhook — once. */
 export async function runOnce(deps: AppDeps, now: Date, options: { workerId?: string; settleMs?: number } = {}): Promise<RunSummary> {
   const workerId = options.workerId ?? newWorkerId();
   const retention = await runRetention(deps, now);
@@ -45,7 +47,8 @@ export async function runOnce(deps: AppDeps, now: Date, options: { workerId?: st
   const reports = await generateReports(deps, () => now, { workerId });
   // Trails settled the horizon just now: no need to wait again.
   const rollups = await rollUp(deps, { settleMs: 0 });
-  return { retention, trails, reports, rollups };
+  const rules = await runRules(deps, now);
+  return { retention, trails, reports, rollups, rules };
 }
 
 export interface WorkerLoopOptions {
@@ -56,6 +59,8 @@ export interface WorkerLoopOptions {
   retentionEveryMs?: number;
   /** How often the histogram's rollups catch up with new events. */
   rollupsEveryMs?: number;
+  /** How often new events are matched to rules and due webhooks sent (≤ 5 s from commit to request at p95). */
+  rulesEveryMs?: number;
   /** Reports built at once by this process. */
   reportSlots?: number;
 }
@@ -98,6 +103,7 @@ export function startWorkerLoop(deps: AppDeps, options: WorkerLoopOptions = {}):
   const loops = [
     every("retention", options.retentionEveryMs ?? 60_000, () => runRetention(deps, deps.clock.now())),
     every("rollups", options.rollupsEveryMs ?? 10_000, () => rollUp(deps)),
+    every("rules", options.rulesEveryMs ?? 1_000, () => runRules(deps, deps.clock.now(), { maxDeliveries: 500 })),
     every("trails", options.trailsEveryMs ?? 5_000, () => deliverTrails(deps, deps.clock.now(), { maxWindowsPerTrail: 48 })),
     ...Array.from({ length: options.reportSlots ?? 2 }, (_, i) =>
       every(`reports[${i}]`, options.reportsEveryMs ?? 1_000, () => generateReports(deps, () => deps.clock.now(), { workerId, maxReports: 1 })),

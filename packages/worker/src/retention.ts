@@ -7,6 +7,7 @@ import { GUESS_WINDOW_STALE_MS, largestRetentionDays, partitionDropCutoff, parti
 import {
   closeSession,
   deleteRollupsBefore,
+  deleteRuleDeliveriesBefore,
   dropPartitionsBefore,
   ensurePartitions,
   deleteStaleSignInGuesses,
@@ -43,6 +44,8 @@ async function dropExpiredPartitions(deps: AppDeps, now: Date): Promise<string[]
   const cutoff = partitionDropCutoff(now, largestRetentionDays(await retentionOverrides(deps.database.db)));
   const dropped = await dropPartitionsBefore(deps.database, cutoff);
   await deleteRollupsBefore(deps.database, cutoff);
+  // Rules' delivery logs are kept as long as the events they delivered.
+  await deleteRuleDeliveriesBefore(deps.database, cutoff);
   return dropped;
 }
 

@@ -91,7 +91,8 @@ async function matchAccount(database: Database, accountId: string, accountRules:
     cursor: BigInt(r.match_cursor),
     filter: (typeof r.filter === "string" ? JSON.parse(r.filter) : r.filter) as RuleFilter,
   }));
-  const from = rulesHere.reduce((lo, r) => (r.cursor < lo ? r.cursor : lo), rulesHere[0]!.cursor);
+  let from = rulesHere[0]!.cursor;
+  for (const r of rulesHere) if (r.cursor < from) from = r.cursor;
   let matched = 0;
   let after: { xid: string; id: string } | undefined;
   for (;;) {
