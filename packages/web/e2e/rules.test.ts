@@ -108,7 +108,7 @@ describe("rules", () => {
     onPage(auditorPage, async (page) => {
       await page.goto(`${c.base}/events?range=7d&eventName=StopInstances&userName=alice`);
       await page.waitForFunction(() => document.querySelectorAll(".events-table .rows .row").length === 1);
-      await page.getByRole("link", { name: "Create rule from these filters" }).click();
+      await page.getByRole("link", { name: "Create rule with these filters" }).click();
       await page.waitForURL(/\/rules\?create=1/);
       const form = page.getByTestId("rule-form");
       expect(await form.getByLabel("Actions").inputValue()).toBe("StopInstances");

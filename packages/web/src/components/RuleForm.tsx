@@ -21,7 +21,7 @@ import { AttributeFields, ErrorsOnlyField, ReadOnlyField, SearchField } from "./
  */
 export function RuleForm(props: {
   rule?: Rule;
-  /** The create form's starting filter (from the Events view's "Create rule from these filters"). */
+  /** The create form's starting filter (from the Events view's "Create rule with these filters"). */
   initial?: RuleFilterDraft;
   templates?: RuleTemplate[];
   templatesError?: string;

@@ -150,12 +150,12 @@ export function EventsPage() {
           <button type="button" class="btn btn-ghost btn-small" onClick={refresh} title="Run the query again up to now">
             ↻ Refresh
           </button>
-          {/* Short on screen (the header keeps to one line at 1280 px); the full name for assistive technology. */}
+          {/* Short on screen (the header keeps to one line at 1280 px); the full name for assistive technology (not "from": the period field is "From"). */}
           <A
             class="btn btn-small"
             href={createRuleHref(paramsFromFilter(filter()))}
-            aria-label="Create rule from these filters"
-            title="Create a rule from these filters: be notified of every new matching event (the period does not apply)"
+            aria-label="Create rule with these filters"
+            title="Create a rule with these filters: be notified of every new matching event (the period does not apply)"
           >
             Create rule
           </A>

@@ -159,7 +159,7 @@ export function RulesPage() {
           <Empty title="No rules yet">
             <p>
               A rule sends each new event that matches its filter to a webhook of yours within seconds: a trail stopped, a production instance terminated,
-              failed sign-ins. Start from a template, or set filters in <A href="/events">Events</A> and choose <em>Create rule from these filters</em>.
+              failed sign-ins. Start from a template, or set filters in <A href="/events">Events</A> and choose <em>Create rule</em> there.
             </p>
           </Empty>
         </Match>
