@@ -246,23 +246,27 @@ describe("rules", () => {
       }
     }));
 
-  test("keyboard: open the form, pick a template with the arrow keys, cancel", () =>
+  test("keyboard: Enter opens the form with focus in it, arrow keys pick a template, Cancel returns focus", () =>
     onPage(auditorPage, async (page) => {
       await page.goto(`${c.base}/rules`);
       await page.locator('tr[data-rule="alice-stops"]').waitFor();
       await page.getByRole("button", { name: "Create rule" }).focus();
       await page.keyboard.press("Enter");
       const form = page.getByTestId("rule-form");
-      await form.getByRole("radio").first().waitFor();
+      await form.waitFor();
+      const focused = () => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name || document.activeElement?.textContent);
+      expect(await focused()).toBe("name");
       // The templates arrive after the form opens: the arrow keys walk them once they are there.
       await form.locator("[data-template]").first().waitFor();
-      await form.getByRole("radio").first().focus();
+      // Back one Tab stop: the chosen template (a radio group is one stop); the arrows choose.
+      await page.keyboard.press("Shift+Tab");
       await page.keyboard.press("ArrowDown");
-      expect(await form.getByLabel("Rule name").inputValue()).not.toBe("");
-      expect(await form.getByLabel("Actions").inputValue()).not.toBe("");
+      expect(await form.getByLabel("Rule name").inputValue()).toBe("audit-trail-tampering");
+      expect(await form.getByLabel("Actions").inputValue()).toBe("StopLogging, DeleteTrail, UpdateTrail, PutEventSelectors");
       await form.getByRole("button", { name: "Cancel" }).focus();
       await page.keyboard.press("Enter");
       await form.waitFor({ state: "detached" });
+      expect(await focused()).toBe("Create rule");
     }));
 });
 
@@ -406,7 +410,7 @@ describe("what the list and the log say (answers stubbed: states a fresh account
   test("an unknown rule's log says so", () =>
     onPage(auditorPage, async (page) => {
       await page.goto(`${c.base}/rules/no-such-rule`);
-      await page.getByRole("alert").first().waitFor();
-      expect(await page.getByRole("alert").first().textContent()).toContain("RuleNotFoundException");
+      await page.getByRole("link", { name: "See the rules of this account" }).waitFor();
+      expect(await page.getByRole("alert").allTextContents()).toEqual([expect.stringContaining("RuleNotFoundException")]);
     }));
 });

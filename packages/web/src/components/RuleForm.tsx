@@ -1,5 +1,5 @@
 import { RULE_NAME_HINT, ruleNameProblem } from "@activity-log/core";
-import { createSignal, createUniqueId, For, Show } from "solid-js";
+import { createSignal, createUniqueId, For, onMount, Show } from "solid-js";
 import { ApiError } from "../api.ts";
 import { searchProblem } from "../lib/filters.ts";
 import {
@@ -42,6 +42,10 @@ export function RuleForm(props: {
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<{ code: string; message: string }>();
   const id = createUniqueId();
+  let nameInput!: HTMLInputElement;
+  let urlInput!: HTMLInputElement;
+  // The button that opened the form is disabled while it is open: focus moves into the form.
+  onMount(() => (editing() ? urlInput : nameInput).focus());
 
   const actions = () => parseActions(actionsText());
   const filter = () => ruleFilterOfDraft({ ...draft(), actions: actions() });
@@ -140,6 +144,7 @@ export function RuleForm(props: {
         <label class="field">
           <span>Rule name</span>
           <input
+            ref={nameInput}
             name="name"
             value={name()}
             disabled={editing()}
@@ -157,6 +162,7 @@ export function RuleForm(props: {
         <label class="field">
           <span>Webhook URL</span>
           <input
+            ref={urlInput}
             name="url"
             type="url"
             inputmode="url"

@@ -1,3 +1,4 @@
+import { onMount } from "solid-js";
 import { CopyButton } from "./CopyButton.tsx";
 
 /**
@@ -5,6 +6,9 @@ import { CopyButton } from "./CopyButton.tsx";
  * It stays on screen until dismissed, with a copy button and the warning that it is not shown again.
  */
 export function SecretNotice(props: { rule: string; secret: string; rotated: boolean; onDone: () => void }) {
+  let input!: HTMLInputElement;
+  // Focus (and select) the secret: the next thing to do is to copy it.
+  onMount(() => input.focus());
   return (
     <section class="card secret-notice" aria-labelledby="secret-title" data-testid="rule-secret">
       <h2 id="secret-title">
@@ -16,6 +20,7 @@ export function SecretNotice(props: { rule: string; secret: string; rotated: boo
       </p>
       <div class="secret-row">
         <input
+          ref={input}
           class="mono"
           readonly
           value={props.secret}

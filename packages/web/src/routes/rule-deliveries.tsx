@@ -70,6 +70,8 @@ export function RuleDeliveriesPage() {
     }
   };
   const r = () => (rule.error ? undefined : rule.latest?.rule);
+  /** No such rule (deleted, or a mistyped link): that one message, not a second one from its log. */
+  const missing = () => rule.error instanceof ApiError && rule.error.status === 404;
 
   return (
     <div class="page">
@@ -126,13 +128,16 @@ export function RuleDeliveriesPage() {
         <ErrorBox error={rule.error} retry={refetchRule} />
       </Show>
       <Switch>
+        <Match when={missing()}>
+          <p>
+            <A href="/rules">See the rules of this account</A>
+          </p>
+        </Match>
         <Match when={error() && !deliveries()}>
           <ErrorBox error={error()} retry={() => void load(false)} />
         </Match>
         <Match when={!deliveries()}>
-          <Show when={!(rule.error instanceof ApiError && rule.error.status === 404)}>
-            <Loading label="Loading deliveries…" />
-          </Show>
+          <Loading label="Loading deliveries…" />
         </Match>
         <Match when={deliveries()?.length === 0}>
           <Empty title="Nothing delivered yet">

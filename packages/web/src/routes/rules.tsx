@@ -37,9 +37,13 @@ export function RulesPage() {
   const [notice, setNotice] = createSignal<{ rule: string; text: string }>();
   const [actionError, setActionError] = createSignal<string>();
 
+  let createButton!: HTMLButtonElement;
+  /** When the form or the secret closes, focus lands on Create rule (not at the top of the page). */
+  const refocus = () => queueMicrotask(() => createButton.focus());
   /** The prefill lives in the URL (shareable, and Back returns to it); closing the form clears it. */
   const closeForm = () => {
     setMode(undefined);
+    if (!secret()) refocus();
     if (params.create) {
       const cleared: Record<string, undefined> = {};
       for (const k of Object.keys(params)) cleared[k] = undefined;
@@ -109,7 +113,14 @@ export function RulesPage() {
           <button type="button" class="btn btn-ghost btn-small" onClick={() => void refetch()} title="Read the rules and their last deliveries again">
             ↻ Refresh
           </button>
-          <button type="button" class="btn btn-primary" disabled={atLimit() || !!mode()} title={atLimit() ? limitReason() : undefined} onClick={openCreate}>
+          <button
+            ref={createButton}
+            type="button"
+            class="btn btn-primary"
+            disabled={atLimit() || !!mode()}
+            title={atLimit() ? limitReason() : undefined}
+            onClick={openCreate}
+          >
             Create rule
           </button>
         </div>
@@ -120,7 +131,17 @@ export function RulesPage() {
         </p>
       </Show>
       <Show when={secret()} keyed>
-        {(s) => <SecretNotice rule={s.rule} secret={s.secret} rotated={s.rotated} onDone={() => setSecret(undefined)} />}
+        {(s) => (
+          <SecretNotice
+            rule={s.rule}
+            secret={s.secret}
+            rotated={s.rotated}
+            onDone={() => {
+              setSecret(undefined);
+              refocus();
+            }}
+          />
+        )}
       </Show>
       <Show when={notice()}>
         {(n) => (
