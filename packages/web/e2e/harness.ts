@@ -1,5 +1,5 @@
 /**
- * A console under test, as console.test.ts runs it: `bun run start` on a temporary DATA_DIR and a
+ * The browser tests' console under test (console.test.ts, rules.test.ts): `bun run start` on a temporary DATA_DIR and a
  * free port (embedded PGlite, no demo data), Debian's Chromium through playwright-core, and pages
  * that record uncaught errors and CSP violations so a test can fail on them.
  */
