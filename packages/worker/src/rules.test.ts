@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { formatWebhookSecret, type RuleFilter, WEBHOOK_RETRY_WINDOW_MS, webhookSecretHint } from "@activity-log/core";
 import { connectPostgres, ensurePartitions, findRule, insertRule, listRuleDeliveries, nativeQuery, setSubscription } from "@activity-log/api/db";
-import { createTestDeps, ensureAccount, ingest, T0, type TestDeps, testEvent } from "@activity-log/api/test-kit";
+import {
+  consoleBrowser,
+  createTestDeps,
+  ensureAccount,
+  ingest,
+  operatorRequest,
+  startTestServer,
+  T0,
+  type TestDeps,
+  testEvent,
+} from "@activity-log/api/test-kit";
 import { DELIVERY_LEASE_MS, runRules } from "./rules.ts";
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -405,5 +415,43 @@ describe("subscription and disabled rules", () => {
     const [d] = await deliveriesOf(acct, "off");
     expect([d!.status, d!.error, d!.attempts]).toEqual(["failed", "Not delivered: the rule is disabled.", 0]);
     expect(receiver.at("/off")).toHaveLength(0);
+  });
+});
+
+describe("from the console to the receiver", () => {
+  test("a rule created in the console: its test event and a matching event arrive signed with the secret shown once; a rotated secret signs the next", async () => {
+    const server = await startTestServer({ storage: "local" });
+    try {
+      await ensureAccount(server.deps, "console-rules");
+      expect((await operatorRequest(server, "POST", "/accounts/console-rules/users", { user: "sec", password: "sec-password-123" })).status).toBe(201);
+      expect((await operatorRequest(server, "PUT", "/accounts/console-rules/projects/default/administrators/sec")).status).toBe(200);
+      const b = consoleBrowser(server);
+      expect((await b.signIn("console-rules", "sec", "sec-password-123")).status).toBe(200);
+      const created = await b.fetch("/rules", {
+        method: "POST",
+        json: { name: "tampering", filter: { eventNames: ["StopLogging", "DeleteTrail"] }, url: receiver.url("/console") },
+      });
+      expect(created.status).toBe(201);
+      const { secret } = (await created.json()) as { secret: string };
+      expect((await b.fetch("/rules/tampering/test", { method: "POST" })).status).toBe(202);
+      await runRules(server.deps, new Date());
+      const [testCall] = receiver.at("/console");
+      expect(JSON.parse(testCall!.body)).toMatchObject({ rule: "tampering", test: true, event: { eventName: "ActivityLogRuleTest" } });
+      expect(verify(testCall!, secret)).toBe(true);
+      const log = (await (await b.fetch("/rules/tampering/deliveries")).json()) as { deliveries: { test: boolean; status: string; responseCode: number }[] };
+      expect(log.deliveries).toMatchObject([{ test: true, status: "delivered", responseCode: 200 }]);
+      const listed = (await (await b.fetch("/rules")).json()) as { rules: { lastDelivery: { status: string } | null }[] };
+      expect(listed.rules[0]!.lastDelivery?.status).toBe("delivered");
+
+      const rotated = (await (await b.fetch("/rules/tampering/secret", { method: "POST" })).json()) as { secret: string };
+      const stop = testEvent(await ensureAccount(server.deps, "console-rules"), new Date(), { eventName: "StopLogging" });
+      await ingest(server.deps.database, [stop]);
+      await runRules(server.deps, new Date());
+      const real = receiver.at("/console").find((r) => r.id === stop.eventId)!;
+      expect(verify(real, rotated.secret)).toBe(true);
+      expect(verify(real, secret)).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });

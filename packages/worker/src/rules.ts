@@ -15,8 +15,8 @@
  *    exactly that interval;
  *  - two workers never match the same rule at once (FOR UPDATE SKIP LOCKED on the rule row; the
  *    second skips it), and the unique key (rule_id, event_id) makes a repeat impossible regardless.
- * A rule matches the transactions that start after it was created (or re-enabled): its first
- * cursor is the next xid to be assigned.
+ * A rule matches the transactions that start after it was created (or re-enabled), the one that
+ * saved it included: its first cursor is the snapshot's xmax at that moment.
  *
  * ## Sending
  *
@@ -35,8 +35,8 @@ import type { AppDeps } from "@activity-log/api/runtime";
 import { type PostOptions, postWebhook } from "./webhook-post.ts";
 
 export const DELIVERY_LEASE_MS = 30_000;
-export const RULE_DISABLED = "Not delivered: the rule is disabled.";
-export const SUBSCRIPTION_INACTIVE = "Not delivered: the Activity Log subscription of this account is inactive.";
+const RULE_DISABLED = "Not delivered: the rule is disabled.";
+const SUBSCRIPTION_INACTIVE = "Not delivered: the Activity Log subscription of this account is inactive.";
 
 export interface RulesRunSummary {
   matching: RuleMatchSummary;

@@ -21,9 +21,9 @@ import {
 } from "@activity-log/core";
 
 /** Resolves a host name to its addresses (injectable so tests can play DNS). */
-export type ResolveHost = (host: string) => Promise<string[]>;
+type ResolveHost = (host: string) => Promise<string[]>;
 
-export const resolveWithDns: ResolveHost = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+const resolveWithDns: ResolveHost = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export interface WebhookRequest {
   url: string;

@@ -95,6 +95,9 @@ describe("admin CLI against a running service", () => {
     expect(JSON.parse((await admin(["quota", "set", "globex", "trails", "4"])).stdout)).toEqual({ accountId: globex, quota: "trails", value: 4 });
     expect(JSON.parse((await admin(["account", "show", "globex"])).stdout)).toMatchObject({ subscription: "inactive", quotas: { trails: 4 } });
     expect((await admin(["group", "remove", "globex", "alice", "production"])).code).toBe(0);
+    // Event rules: the list (none yet) with the quota, and the quota changed.
+    expect(JSON.parse((await admin(["rules", "quota", "globex", "25"])).stdout)).toEqual({ accountId: globex, quota: "rules", value: 25 });
+    expect(JSON.parse((await admin(["rules", "list", "globex"])).stdout)).toMatchObject({ accountId: globex, quota: { used: 0, limit: 25 }, rules: [] });
   });
 
   test("every operator action is recorded as an event of the account, without secrets", async () => {

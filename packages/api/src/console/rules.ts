@@ -194,7 +194,7 @@ export async function rotateRuleSecret(deps: AppDeps, caller: Caller, name: stri
   return { secret };
 }
 
-export const TEST_EVENT_NAME = "ActivityLogRuleTest";
+const TEST_EVENT_NAME = "ActivityLogRuleTest";
 
 /** Queues a synthetic event for delivery now, marked `test: true` in the body and the log. */
 export async function testConsoleRule(deps: AppDeps, caller: Caller, name: string) {
@@ -236,8 +236,6 @@ export async function testConsoleRule(deps: AppDeps, caller: Caller, name: strin
   });
   return { delivery: toConsoleDelivery(row) };
 }
-
-export const MAX_DELIVERY_PAGE = 200;
 
 /** A page token of the delivery log: the last row's position, signed and bound to the rule. */
 function encodeDeliveryToken(deps: AppDeps, ruleId: string, last: RuleDeliveryRow): string {

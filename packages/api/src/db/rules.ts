@@ -13,8 +13,10 @@ export class RuleQuotaExceeded extends Error {}
 export class RuleNameTaken extends Error {}
 
 /**
- * The next transaction id to be assigned: a new or re-enabled rule matches the events of
- * transactions from now on (those with an id at or above it), nothing from before.
+ * A new or re-enabled rule's first cursor: the snapshot's xmax (one past the newest finished
+ * transaction). The rule matches the events of transactions with an id at or above it — those
+ * starting from now on, the one saving the rule included — and nothing from before. Any value is
+ * safe for exactly-once (worker/rules.ts); this one only says where the rule starts.
  */
 const NEXT_XID = sql<string>`pg_snapshot_xmax(pg_current_snapshot())::text`;
 

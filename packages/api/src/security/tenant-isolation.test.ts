@@ -51,6 +51,8 @@ const stolen = {
   consoleNextToken: "",
   reportId: "",
   csrfToken: "",
+  ruleName: "",
+  deliveriesToken: "",
 };
 
 async function signedInAdmin(account: string): Promise<ConsoleBrowser> {
@@ -101,6 +103,11 @@ beforeAll(async () => {
     id: string;
   };
   stolen.reportId = report.id;
+  // An event rule whose URL carries the secret, with a delivery log two pages long.
+  const rule = await victimBrowser.fetch("/rules", { method: "POST", json: { name: "victim-rule", url: `http://127.0.0.1:9/${SECRET}` } });
+  stolen.ruleName = ((await rule.json()) as { rule: { name: string } }).rule.name;
+  for (let i = 0; i < 2; i++) await victimBrowser.fetch("/rules/victim-rule/test", { method: "POST" });
+  stolen.deliveriesToken = ((await (await victimBrowser.fetch("/rules/victim-rule/deliveries?limit=1")).json()) as { nextToken: string }).nextToken;
   stolen.csrfToken = ((await (await victimBrowser.fetch("/me")).json()) as { csrfToken: string }).csrfToken;
   for (const value of Object.values(stolen)) expect(value).toBeTruthy();
 }, 300_000);
@@ -189,7 +196,12 @@ describe("the console API with another account's ids, names, tokens and CSRF tok
       [`/reports/${stolen.reportId}/download`, 404],
       ["/trails", 200],
       ["/reports", 200],
+      ["/rules", 200],
+      [`/rules/${stolen.ruleName}`, 404],
+      [`/rules/${stolen.ruleName}/deliveries`, 404],
+      [`/rules/attacker-own-rule/deliveries?nextToken=${encodeURIComponent(stolen.deliveriesToken)}`, 400],
     ];
+    expect((await attackerBrowser.fetch("/rules", { method: "POST", json: { name: "attacker-own-rule", url: "http://127.0.0.1:9/x" } })).status).toBe(201);
     for (const [path, status] of reads) {
       const res = await attackerBrowser.fetch(path);
       const text = await res.text();
@@ -204,9 +216,10 @@ describe("the console API with another account's ids, names, tokens and CSRF tok
         const buckets = (JSON.parse(text) as { buckets: { readOnly: number; write: number }[] }).buckets;
         expect(buckets.reduce((n, b) => n + b.readOnly + b.write, 0)).toBe(0);
       }
-      if (path === "/trails" || path === "/reports") {
+      if (path === "/trails" || path === "/reports" || path === "/rules") {
         expect(text).not.toContain("victim-trail");
         expect(text).not.toContain(stolen.reportId);
+        expect(text).not.toContain("victim-rule");
       }
     }
   });
@@ -219,6 +232,10 @@ describe("the console API with another account's ids, names, tokens and CSRF tok
       ["DELETE", "/trails/victim-trail", undefined, 400],
       ["DELETE", `/reports/${stolen.reportId}`, undefined, 404],
       ["POST", "/trails", { name: "exfiltrate", bucket: "victim-private-bucket" }, 403],
+      ["PATCH", "/rules/victim-rule", { url: "http://127.0.0.1:9/attacker" }, 404],
+      ["POST", "/rules/victim-rule/secret", undefined, 404],
+      ["POST", "/rules/victim-rule/test", undefined, 404],
+      ["DELETE", "/rules/victim-rule", undefined, 404],
     ];
     for (const [method, path, json, status] of changes) {
       const res = await attackerBrowser.fetch(path, { method, json });
@@ -241,5 +258,9 @@ describe("the console API with another account's ids, names, tokens and CSRF tok
     const reports = (await (await victimBrowser.fetch("/reports")).json()) as { reports: { id: string }[] };
     expect(reports.reports.map((r) => r.id)).toContain(stolen.reportId);
     for (const id of stolen.eventIds) expect((await victimBrowser.fetch(`/events/${encodeURIComponent(id)}`)).status).toBe(200);
+    const rule = (await (await victimBrowser.fetch("/rules/victim-rule")).json()) as { rule: { url: string } };
+    expect(rule.rule.url).toBe(`http://127.0.0.1:9/${SECRET}`);
+    const log = (await (await victimBrowser.fetch("/rules/victim-rule/deliveries")).json()) as { deliveries: unknown[] };
+    expect(log.deliveries).toHaveLength(2);
   });
 });
