@@ -6,51 +6,23 @@
  * so the console is tested under them; any uncaught page error or CSP violation fails the test.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type Subprocess, spawn } from "bun";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TEST_INGEST_TOKEN as INGEST_TOKEN, TEST_OPERATOR_TOKEN as OPERATOR_TOKEN } from "@activity-log/api/test-kit";
-import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import type { BrowserContextOptions, Page } from "playwright-core";
 import { formatBytes, formatTime } from "../src/lib/format.ts";
+import { type Console, SHOTS, sidewaysOverflow, signIn as signInAs, startConsole } from "./harness.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
-const SHOTS = join(ROOT, "docs/screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PASSWORD = "e2e-password-123";
 const DAY = 86_400_000;
 
 setDefaultTimeout(90_000);
 const pending = new Set<string>();
 
-let server: Subprocess;
-let browser: Browser;
+let c: Console;
 let base = "";
-let dataDir = "";
 
-/** Embedded mode whatever the caller's shell has set: PGlite and the local object store. */
-function serverEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_URL|S3_|REPORTS_|SECRET_KEY)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
-async function operator(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/internal/v1/operator${path}`, {
-    method,
-    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const operator = (method: string, path: string, body?: unknown) => c.operator(method, path, body);
 
 const now = Date.now();
 const at = (msAgo: number) => new Date(now - msAgo).toISOString();
@@ -86,35 +58,14 @@ const EVENTS = [
   ...Array.from({ length: 30 }, (_, i) => event("DescribeInstances", "monitoring", i * 3_600_000 + 60_000)),
 ];
 
-async function signIn(page: Page, user: string) {
-  await page.goto(`${base}/signin`);
-  await page.getByLabel("Account").fill("acme");
-  await page.getByLabel("User name").fill(user);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
+const signIn = (page: Page, user: string) => signInAs(page, base, "acme", user, PASSWORD);
 
 const usersInTable = (page: Page) =>
   page.$$eval(".events-table .rows .row", (rows) => rows.map((r) => (r.children[2]!.querySelector(".ellipsis") as HTMLElement).textContent.trim()));
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "al-e2e-"));
-  base = `http://127.0.0.1:${await freePort()}`;
-  server = spawn(["bun", "run", "start"], {
-    cwd: ROOT,
-    env: serverEnv({ PORT: base.split(":")[2]!, DATA_DIR: dataDir, DEMO: "0", OPERATOR_TOKEN, INGEST_TOKEN }),
-    stdout: process.env.E2E_SERVER_LOG ? "inherit" : "ignore",
-    stderr: "inherit",
-  });
-  // Start-up includes PGlite migrations and, on a fresh clone, the first web build.
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/`)
-      .then((r) => r.ok && r.headers.get("content-type")?.includes("html"))
-      .catch(() => false);
-    if (ok) break;
-    if (i > 240) throw new Error("the server did not start within 120 s");
-    await Bun.sleep(500);
-  }
+  c = await startConsole();
+  base = c.base;
   await operator("POST", "/accounts", { account: "acme" });
   await operator("POST", "/accounts/acme/projects", { project: "production" });
   await operator("POST", "/accounts/acme/users", { user: "auditor", password: PASSWORD });
@@ -123,41 +74,22 @@ beforeAll(async () => {
   await operator("POST", "/accounts/acme/access-keys", { user: "auditor", project: "production" });
   // A bucket of the embedded store, owned by the production project (as `bun run admin -- bucket create` makes it).
   await operator("POST", "/accounts/acme/buckets", { project: "production", bucket: "audit-archive" });
-  const ingested = await fetch(`${base}/internal/v1/events`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${INGEST_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ events: EVENTS }),
-  });
-  expect(ingested.status).toBe(200);
+  await c.ingest(EVENTS);
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.kill();
-  await server?.exited;
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await c?.stop();
 });
 
-/** Uncaught errors and CSP violations of the current test's pages: each fails the test (afterEach). */
-let pageProblems: string[] = [];
+/** Uncaught errors and CSP violations of the current test's pages: each fails the test. */
 afterEach(() => {
-  const problems = pageProblems;
-  pageProblems = [];
-  expect(problems).toEqual([]);
+  expect(c.takeProblems()).toEqual([]);
 });
 
 /** A fresh page of its own for each test (nothing carries over from another test's page). */
 async function newPage(viewport = { width: 1280, height: 860 }, options: BrowserContextOptions = {}): Promise<Page> {
-  const page = await browser.newPage({ viewport, acceptDownloads: true, ...options });
-  page.on("pageerror", (e) => pageProblems.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy/i.test(m.text())) pageProblems.push(`csp: ${m.text()}`);
-  });
+  const page = await c.newPage(viewport, { acceptDownloads: true, ...options });
   if (process.env.E2E_DEBUG) {
     page.on("request", (r) => pending.add(r.url()));
     page.on("requestfinished", (r) => pending.delete(r.url()));
@@ -256,7 +188,7 @@ describe("console", () => {
       try {
         await page.waitForSelector('tr[data-status="ready"]', { timeout: 60_000 });
       } catch (e) {
-        await page.screenshot({ path: join(dataDir, "..", "al-e2e-report-failure.png") });
+        await page.screenshot({ path: join(tmpdir(), "al-e2e-report-failure.png") });
         console.error("pending", [...pending]);
         console.error(
           "healthz",
@@ -372,8 +304,6 @@ async function readyReport(page: Page): Promise<{ id: string; createdAt: string 
   }
   throw new Error("the report did not become ready within 60 s");
 }
-/** No sideways scrolling: the page is no wider than the window. */
-const sidewaysOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 describe("reports are never lost silently", () => {
   test("with every slot used, Create report names the report it replaces and asks first", () =>

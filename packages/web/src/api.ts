@@ -44,7 +44,8 @@ export async function call<R extends { ok: boolean; status: number; json(): Prom
   } catch {
     throw new ApiError(0, "NetworkError", "The service could not be reached. Check your connection and try again.");
   }
-  if (res.ok) return (await res.json()) as never;
+  // 204 No Content (a delete) has no body to read.
+  if (res.ok) return (res.status === 204 ? undefined : await res.json()) as never;
   const body = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;
   const error = new ApiError(res.status, body?.error ?? `HTTP${res.status}`, body?.message ?? `The request failed (HTTP ${res.status}).`);
   if (res.status === 401 || error.code === "AccessDeniedException" || error.code === "SubscriptionRequiredException") {

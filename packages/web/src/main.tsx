@@ -3,6 +3,8 @@ import { render } from "solid-js/web";
 import { Layout } from "./components/Layout.tsx";
 import { EventsPage } from "./routes/events.tsx";
 import { ReportsPage } from "./routes/reports.tsx";
+import { RuleDeliveriesPage } from "./routes/rule-deliveries.tsx";
+import { RulesPage } from "./routes/rules.tsx";
 import { SignInPage } from "./routes/sign-in.tsx";
 import { TrailsPage } from "./routes/trails.tsx";
 import { loadMe } from "./session.ts";
@@ -19,6 +21,8 @@ render(
         <Route path="/events" component={EventsPage} />
         <Route path="/reports" component={ReportsPage} />
         <Route path="/trails" component={TrailsPage} />
+        <Route path="/rules" component={RulesPage} />
+        <Route path="/rules/:name" component={RuleDeliveriesPage} />
         <Route path="*" component={() => <Navigate href="/events" />} />
       </Route>
     </Router>

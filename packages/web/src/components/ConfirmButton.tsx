@@ -1,4 +1,4 @@
-import { createSignal, type JSX, Show } from "solid-js";
+import { createSignal, createUniqueId, type JSX, Show } from "solid-js";
 
 /**
  * A button that asks before doing something irreversible, in a native modal <dialog>
@@ -17,6 +17,8 @@ export function ConfirmButton(props: {
   let dialog!: HTMLDialogElement;
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string>();
+  // Several on one page (a row's Delete and Rotate): each dialog names its own title.
+  const titleId = `confirm-title-${createUniqueId()}`;
   const confirm = async () => {
     setBusy(true);
     setError(undefined);
@@ -43,8 +45,8 @@ export function ConfirmButton(props: {
       >
         {props.label}
       </button>
-      <dialog ref={dialog} class="dialog" aria-labelledby="confirm-title">
-        <h2 id="confirm-title">{props.title}</h2>
+      <dialog ref={dialog} class="dialog" aria-labelledby={titleId}>
+        <h2 id={titleId}>{props.title}</h2>
         <div class="dialog-body">{props.message}</div>
         <Show when={error()}>
           <p class="alert alert-error" role="alert">

@@ -2,20 +2,13 @@ import { retentionFloor } from "@activity-log/core";
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import { chipsOf, clearFilters, customRangeProblem, type EventsFilter, RANGE_PRESETS, type Range, searchProblem, type TextField } from "../lib/filters.ts";
 import { fromInputTime, timeZone, toInputTime, zoneLabel } from "../lib/format.ts";
-
-const TEXT_FILTERS: { key: Exclude<TextField, "search">; label: string; placeholder: string; list?: "projects" }[] = [
-  { key: "eventName", label: "Action", placeholder: "StopInstances" },
-  { key: "userName", label: "User", placeholder: "user name" },
-  { key: "project", label: "Project", placeholder: "any", list: "projects" },
-  { key: "resourceName", label: "Resource ID", placeholder: "i-0abc…" },
-  { key: "eventSource", label: "Event source", placeholder: "ec2.amazonaws.com" },
-];
+import { AttributeFields, ErrorsOnlyField, ReadOnlyField, SearchField } from "./FilterFields.tsx";
 
 /** The id of the search box: `/` focuses it from anywhere in the Events view. */
 export const SEARCH_INPUT_ID = "events-search";
 
 /**
- * The Events view's filters, compact: two rows of inline fields, then the set filters as chips
+ * The Events view's filters (the fields shared with the rule form, FilterFields.tsx), compact: two rows of inline fields, then the set filters as chips
  * (each removable, and "Clear all"). Every change goes to the URL at once (through `onChange`); text
  * fields apply on Enter or when they lose focus, so typing does not fire a query per keystroke.
  * A custom period is typed as 2026-11-24 13:05 in the zone the header shows (24-hour everywhere).
@@ -93,37 +86,17 @@ export function FilterBar(props: {
             Custom
           </button>
         </div>
-        <label class="cfield">
-          <span>Read only</span>
-          <select name="readOnly" value={props.filter.readOnly} onChange={(e) => set({ readOnly: e.currentTarget.value as EventsFilter["readOnly"] })}>
-            <option value="false">No</option>
-            <option value="true">Yes</option>
-            <option value="all">All</option>
-          </select>
-        </label>
-        <label class="check">
-          <input type="checkbox" name="errorsOnly" checked={props.filter.errorsOnly} onChange={(e) => set({ errorsOnly: e.currentTarget.checked })} />
-          Errors only
-        </label>
+        <ReadOnlyField value={props.filter.readOnly} onChange={(readOnly) => set({ readOnly })} />
+        <ErrorsOnlyField checked={props.filter.errorsOnly} onChange={(errorsOnly) => set({ errorsOnly })} />
         {/* biome-ignore lint/a11y/useSemanticElements: the form itself is the search landmark; a <search> wrapper would add a box to this flex row */}
         <form class="search" role="search" onSubmit={applySearch}>
-          <label class="cfield grow">
-            <span>Search</span>
-            <input
-              id={SEARCH_INPUT_ID}
-              name="search"
-              type="search"
-              placeholder="Case-sensitive text · / to focus"
-              value={search()}
-              onInput={(e) => setSearch(e.currentTarget.value)}
-              onBlur={() => !searchProblem(search()) && applyText("search", search())}
-              aria-invalid={searchProblem(search()) ? "true" : undefined}
-              aria-describedby="search-hint"
-            />
-          </label>
-          <span id="search-hint" class="hint hint-error">
-            {searchProblem(search()) ?? ""}
-          </span>
+          <SearchField
+            id={SEARCH_INPUT_ID}
+            placeholder="Case-sensitive text · / to focus"
+            value={search()}
+            onInput={setSearch}
+            onBlur={() => !searchProblem(search()) && applyText("search", search())}
+          />
         </form>
         <button type="button" class="btn btn-small" aria-pressed={props.facetsOpen} onClick={() => props.onToggleFacets()} data-testid="facets-toggle">
           Top values
@@ -165,25 +138,12 @@ export function FilterBar(props: {
         </form>
       </Show>
       <div class="filter-row">
-        <For each={TEXT_FILTERS}>
-          {(f) => (
-            <label class="cfield">
-              <span>{f.label}</span>
-              <input
-                name={f.key}
-                placeholder={f.placeholder}
-                value={props.filter[f.key] ?? ""}
-                list={f.list}
-                spellcheck={false}
-                onKeyDown={(e) => e.key === "Enter" && applyText(f.key, e.currentTarget.value)}
-                onChange={(e) => applyText(f.key, e.currentTarget.value)}
-              />
-            </label>
-          )}
-        </For>
-        <datalist id="projects">
-          <For each={props.projects}>{(p) => <option value={p} />}</For>
-        </datalist>
+        <AttributeFields
+          keys={["eventName", "userName", "project", "resourceName", "eventSource"]}
+          values={props.filter}
+          onChange={applyText}
+          projects={props.projects}
+        />
       </div>
       <Show when={chipsOf(props.filter).length > 0}>
         <ul class="chips" aria-label="Filters set">

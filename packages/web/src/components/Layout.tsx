@@ -5,7 +5,7 @@ import { NoAccessPage, SubscriptionInactivePage } from "../routes/access-pages.t
 import { setTimeZone, timeZone } from "../lib/format.ts";
 import { Loading } from "./States.tsx";
 
-/** The "Activity log" section: header with the three views, the signed-in user and sign-out. */
+/** The "Activity log" section: header with the views, the signed-in user and sign-out. */
 export function Layout(props: RouteSectionProps) {
   const me = () => {
     const s = session();
@@ -48,6 +48,9 @@ export function Layout(props: RouteSectionProps) {
                 </A>
                 <A href="/trails" activeClass="active">
                   Trails
+                </A>
+                <A href="/rules" activeClass="active">
+                  Rules
                 </A>
               </nav>
               <div class="who">

@@ -21,6 +21,7 @@ import {
   zoomTo,
 } from "../lib/filters.ts";
 import { formatTime, zoneLabel } from "../lib/format.ts";
+import { createRuleHref } from "../lib/rules.ts";
 import { useEventPages } from "../lib/use-event-pages.ts";
 import { member } from "../session.ts";
 
@@ -149,6 +150,15 @@ export function EventsPage() {
           <button type="button" class="btn btn-ghost btn-small" onClick={refresh} title="Run the query again up to now">
             ↻ Refresh
           </button>
+          {/* Short on screen (the header keeps to one line at 1280 px); the full name for assistive technology (not "from": the period field is "From"). */}
+          <A
+            class="btn btn-small"
+            href={createRuleHref(paramsFromFilter(filter()))}
+            aria-label="Create rule with these filters"
+            title="Create a rule with these filters: be notified of every new matching event (the period does not apply)"
+          >
+            Create rule
+          </A>
           <button
             type="button"
             class="btn btn-small"
