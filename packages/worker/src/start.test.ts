@@ -26,7 +26,8 @@ async function start(env: Record<string, string>) {
   });
   const reader = proc.stdout.getReader();
   let out = "";
-  const deadline = Date.now() + 45_000;
+  // Generous: migrating and seeding the demo on PGlite takes a minute or more on a loaded 2-core machine.
+  const deadline = Date.now() + 150_000;
   while (!out.includes("Operators") && Date.now() < deadline) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -56,7 +57,7 @@ describe("bun run start", () => {
       proc.kill("SIGINT");
     }
     expect(await proc.exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   test("DEMO=0 seeds nothing and prints no credentials", async () => {
     const { proc, out } = await start({ DATA_DIR: join(dir, "nodemo"), DEMO: "0" });
