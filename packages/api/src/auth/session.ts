@@ -60,7 +60,7 @@ const userKey = (input: SignInInput, sourceIp: string | null) =>
 
 async function reserveGuesses(deps: AppDeps, input: SignInInput, sourceIp: string | null, now: Date): Promise<void> {
   const refused = await reserveSignInGuesses(
-    deps.database.db,
+    deps.database,
     [
       { key: addressKey(sourceIp), decide: (stored) => reserveGuess(stored, now, SIGN_IN_ADDRESS_BUDGET) },
       // Reserved for unknown names too: a budget that only real users had would tell which names exist.

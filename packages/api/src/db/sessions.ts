@@ -1,6 +1,7 @@
-import type { GuessDecision, GuessWindow } from "@activity-log/core";
-import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
-import type { Db } from "./client.ts";
+import { DomainError, type GuessDecision, type GuessWindow } from "@activity-log/core";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
+import type { Database, Db } from "./client.ts";
+import { nativeQuery } from "./rows.ts";
 import { sessions, signInThrottle, users } from "./schema/iam.ts";
 
 /**
@@ -12,36 +13,82 @@ import { sessions, signInThrottle, users } from "./schema/iam.ts";
 export type SessionRow = typeof sessions.$inferSelect;
 
 /**
- * Reserves one guess from each budget, atomically and in one transaction: the rows are locked (in
- * key order, so concurrent attempts cannot deadlock) while core's rule decides, so parallel
- * attempts each see the guesses the others reserved. Nothing is reserved unless every budget
- * allows it; the answer is the first refusal, or null.
+ * Reserves one guess from each budget, atomically, in two statements and no held transaction (a
+ * flood of attempts must not queue real sign-ins behind round trips): (1) create missing rows and
+ * read them; core's rule decides; (2) one UPDATE locks the rows (in key order, so concurrent
+ * attempts cannot deadlock) and writes the new windows only if every row is still as read —
+ * otherwise nothing is written and the attempt reads again. So parallel attempts each count the
+ * guesses the others reserved, and nothing is reserved unless every budget allows it. A refusal
+ * writes nothing. The answer is the first refusal, or null.
  */
 export async function reserveSignInGuesses(
-  db: Db,
+  database: Database,
   budgets: { key: string; decide: (stored: GuessWindow | null) => GuessDecision }[],
   now: Date,
 ): Promise<Extract<GuessDecision, { allowed: false }> | null> {
   const sorted = [...budgets].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const keys = sorted.map((b) => b.key);
-  return db.transaction(async (tx) => {
-    await tx
-      .insert(signInThrottle)
-      .values(keys.map((key) => ({ key, windowStart: now, guesses: 0, strikes: 0, updatedAt: now })))
-      .onConflictDoNothing();
-    const rows = await tx.select().from(signInThrottle).where(inArray(signInThrottle.key, keys)).orderBy(asc(signInThrottle.key)).for("update");
-    const stored = new Map(rows.map((r) => [r.key, r.guesses > 0 ? { windowStart: r.windowStart, guesses: r.guesses, strikes: r.strikes } : null]));
-    const decisions = sorted.map((b) => ({ key: b.key, decision: b.decide(stored.get(b.key) ?? null) }));
+  const keys = JSON.stringify(sorted.map((b) => b.key));
+  for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
+    const rows = await nativeQuery<ThrottleRow>(
+      database,
+      `with ins as (
+         insert into sign_in_throttle (key, window_start, guesses, strikes, updated_at)
+         select value, $2::timestamptz, 0, 0, $2::timestamptz from json_array_elements_text($1::json)
+         on conflict (key) do nothing
+         returning key, window_start, guesses, strikes
+       )
+       select key, window_start, guesses, strikes from ins
+       union all
+       select key, window_start, guesses, strikes from sign_in_throttle where key in (select value from json_array_elements_text($1::json))`,
+      [keys, now.toISOString()],
+    );
+    const stored = new Map(rows.map((r) => [r.key, r]));
+    // A row another attempt inserted after this statement's snapshot: read again.
+    if (sorted.some((b) => !stored.has(b.key))) continue;
+    const decisions = sorted.map((b) => {
+      const row = stored.get(b.key)!;
+      const window = Number(row.guesses) > 0 ? { windowStart: new Date(row.window_start), guesses: Number(row.guesses), strikes: Number(row.strikes) } : null;
+      return { key: b.key, row, decision: b.decide(window) };
+    });
     const refused = decisions.find((d) => !d.decision.allowed);
     if (refused) return refused.decision as Extract<GuessDecision, { allowed: false }>;
-    for (const { key, decision } of decisions)
-      await tx
-        .update(signInThrottle)
-        .set({ ...decision.state, updatedAt: now })
-        .where(eq(signInThrottle.key, key));
-    return null;
-  });
+    const want = decisions.map(({ key, row, decision }) => ({
+      key,
+      old_start: new Date(row.window_start).toISOString(),
+      old_guesses: Number(row.guesses),
+      old_strikes: Number(row.strikes),
+      window_start: decision.state.windowStart.toISOString(),
+      guesses: decision.state.guesses,
+      strikes: decision.state.strikes,
+    }));
+    const updated = await nativeQuery(
+      database,
+      `with want as (
+         select * from json_to_recordset($1::json) as w(key text, old_start timestamptz, old_guesses int, old_strikes int,
+                                                        window_start timestamptz, guesses int, strikes int)
+       ),
+       locked as (
+         select t.key, t.window_start = w.old_start and t.guesses = w.old_guesses and t.strikes = w.old_strikes as unchanged
+         from sign_in_throttle t join want w on w.key = t.key
+         order by t.key
+         for update of t
+       )
+       update sign_in_throttle t
+       set window_start = w.window_start, guesses = w.guesses, strikes = w.strikes, updated_at = $2::timestamptz
+       from want w
+       where t.key = w.key and (select count(*) filter (where unchanged) from locked) = $3
+       returning t.key`,
+      [JSON.stringify(want), now.toISOString(), want.length],
+    );
+    if (updated.length === want.length) return null;
+  }
+  throw new DomainError("ThrottlingException", "Too many sign-ins are being checked right now. Try again in a moment.", { retryAfterSeconds: 1 });
 }
+
+/** Reads and retries before a reservation gives up (only under heavy contention on one budget). */
+const MAX_RESERVE_ATTEMPTS = 50;
+
+type ThrottleRow = { key: string; window_start: string | Date; guesses: number | string; strikes: number | string };
 
 /** Gives a guess back to a budget (a successful sign-in's address). */
 export async function refundSignInGuess(db: Db, key: string, refund: (stored: GuessWindow) => GuessWindow): Promise<void> {
