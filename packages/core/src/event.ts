@@ -8,7 +8,8 @@ import { extractResources, mergeResources, type Resource } from "./resources.ts"
 import { retentionFloor } from "./retention.ts";
 import { MINUTE_MS } from "./time.ts";
 
-export const EVENT_TYPES = ["AwsApiCall", "AwsConsoleSignIn", "AwsConsoleSignOut", "AwsConsoleAutoSignOut"] as const;
+// AwsServiceEvent: a change the service makes by itself (CloudTrail's type for those), e.g. a rule disabled after 24 h of failures.
+export const EVENT_TYPES = ["AwsApiCall", "AwsServiceEvent", "AwsConsoleSignIn", "AwsConsoleSignOut", "AwsConsoleAutoSignOut"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const EVENT_VERSION = "1.08";

@@ -362,6 +362,14 @@ describe("failures, retries and the 24-hour disable", () => {
     const r = await findRule(deps.database.db, acct, "broken");
     expect(r!.enabled).toBe(false);
     expect(r!.disabledReason).toBe("Disabled after 24 hours of failed deliveries; last error: HTTP 500: nope");
+    // The service's change is an event of the account, like a user's.
+    const [recorded] = await nativeQuery<{ user_name: string; event_type: string; request_parameters: unknown; additional_event_data: { reason: string } }>(
+      deps.database,
+      `select user_name, event_type, request_parameters, additional_event_data from events where account_id = $1 and event_name = 'UpdateRule'`,
+      [acct],
+    );
+    expect(recorded).toMatchObject({ user_name: "system", event_type: "AwsServiceEvent", request_parameters: { name: "broken", enabled: false } });
+    expect(recorded!.additional_event_data.reason).toBe(r!.disabledReason!);
     // A disabled rule matches nothing new.
     await ingest(deps.database, [testEvent(acct, T0)]);
     expect((await runRules(deps, at(WEBHOOK_RETRY_WINDOW_MS + 1000))).matching.matched).toBe(0);

@@ -29,9 +29,17 @@
  * reason. Deliveries of a disabled rule, or of an account whose subscription is inactive, are not
  * sent (events while paused are skipped at matching, so nothing piles up for later).
  */
-import { type DeliveryOutcome, nextDeliveryStep, webhookHeaders } from "@activity-log/core";
-import { abandonDelivery, type ClaimedDelivery, claimDueDeliveries, matchRules, type RuleMatchSummary, recordAttempt } from "@activity-log/api/db";
-import type { AppDeps } from "@activity-log/api/runtime";
+import { CONSOLE_EVENT_SOURCE, type DeliveryOutcome, nextDeliveryStep, webhookHeaders } from "@activity-log/core";
+import {
+  abandonDelivery,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  inTransaction,
+  matchRules,
+  type RuleMatchSummary,
+  recordAttempt,
+} from "@activity-log/api/db";
+import { type AppDeps, recordEvent } from "@activity-log/api/runtime";
 import { type PostOptions, postWebhook } from "./webhook-post.ts";
 
 export const DELIVERY_LEASE_MS = 30_000;
@@ -115,7 +123,30 @@ async function sendOne(deps: AppDeps, d: ClaimedDelivery, now: Date, options: Ru
     outcome,
     now,
   );
-  if (!(await recordAttempt(deps.database, d, outcome, step, now))) return;
+  const disables = step.status === "failed" && step.disableRule !== null && !d.test ? step.disableRule : null;
+  const recorded = await inTransaction(deps.database, async () => {
+    if (!(await recordAttempt(deps.database, d, outcome, step, now))) return false;
+    // The service's own change to a rule is recorded like a user's, and commits with it.
+    if (disables) await recordRuleDisabled(deps, d, disables, now);
+    return true;
+  });
+  if (!recorded) return;
   summary[step.status === "delivered" ? "delivered" : step.status === "retrying" ? "retrying" : "failed"]++;
-  if (step.status === "failed" && step.disableRule && !d.test) summary.disabledRules++;
+  if (disables) summary.disabledRules++;
+}
+
+/** UpdateRule by the service itself (user "system"): the rule was disabled after 24 h of failures. */
+async function recordRuleDisabled(deps: AppDeps, d: ClaimedDelivery, reason: string, now: Date): Promise<void> {
+  await recordEvent(deps, {
+    accountId: d.accountId,
+    eventName: "UpdateRule",
+    eventType: "AwsServiceEvent",
+    eventSource: CONSOLE_EVENT_SOURCE,
+    eventTime: now,
+    project: "default",
+    userName: "system",
+    readOnly: false,
+    requestParameters: { name: d.rule.name, enabled: false },
+    additionalEventData: { reason },
+  });
 }

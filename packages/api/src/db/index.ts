@@ -6,6 +6,7 @@
  */
 
 export { nativeQuery } from "./rows.ts";
+export { inTransaction } from "./transaction.ts";
 export { connectPostgres, type Database } from "./client.ts";
 
 // Events: ingest, reads, reports, the histogram's rollups, day partitions.
