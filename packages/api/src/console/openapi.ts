@@ -2,6 +2,8 @@
  * OpenAPI 3.1 description of the console API, written by hand next to the router it describes
  * (router.ts is the source of truth; openapi.test.ts checks that every route is described).
  */
+import { EVENT_TYPES } from "@activity-log/core";
+
 const error = { $ref: "#/components/responses/Error" };
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const ok = (description: string, schema: object = { type: "object" }) => ({ description, ...json(schema) });
@@ -129,7 +131,7 @@ export function openApiDocument() {
             eventID: { type: "string" },
             eventTime: { type: "string", format: "date-time" },
             eventName: { type: "string" },
-            eventType: { type: "string", enum: ["AwsApiCall", "AwsConsoleSignIn", "AwsConsoleSignOut", "AwsConsoleAutoSignOut"] },
+            eventType: { type: "string", enum: [...EVENT_TYPES] },
             eventSource: { type: "string" },
             project: { type: "string" },
             readOnly: { type: "boolean" },
