@@ -136,7 +136,9 @@ async function main() {
     "hashes (unknown names wait on a timer), so the password check grows only by CPU sharing (≈200 → ≈290 ms on 2 cores);",
     "the rest is the guess reservation and user lookup queueing behind the 80 attempts' statements and request handling",
     "on the server's one JS thread (≈4 → ≈130 ms, after cutting the reservation from a 6-round-trip transaction to two",
-    "statements). Closing the gap needs fewer statements per attempt or a lane for sign-ins that is not FIFO behind a flood.",
+    "statements). Folding the account and user lookups into one statement as well (tried, not kept) left the ratio where it",
+    "was (2.49×): what remains is CPU — 80 requests' handling on the server's one JS thread and their statements in Postgres,",
+    "on the 2 cores argon2 also needs. A sign-in lane that is not FIFO behind a flood (or more cores) is what would close it.",
   ].join("\n");
   writeBenchmarkSection("## Sign-in under a flood", section);
   console.log(section);
