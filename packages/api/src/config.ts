@@ -46,6 +46,22 @@ const bool = (name: string) =>
     v.transform((s) => (s === undefined ? undefined : /^(1|true|yes)$/i.test(s))),
   );
 
+/** A comma-separated list (blanks dropped) whose every entry passes `valid`; `what` names them in the error. */
+const commaList = (valid: (entry: string) => boolean, what: string) =>
+  v.pipe(
+    v.string(),
+    v.transform((s) =>
+      s
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== ""),
+    ),
+    v.check(
+      (list) => list.every(valid),
+      (issue) => `must be a comma-separated list of ${what}; got ${String(issue.input)}`,
+    ),
+  );
+
 const EnvSchema = v.object({
   PORT: v.optional(v.pipe(v.string(), v.regex(/^\d{1,5}$/, "PORT must be a number"), v.transform(Number), v.minValue(0), v.maxValue(65535)), "8080"),
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), "./.data"),
@@ -79,34 +95,11 @@ const EnvSchema = v.object({
     v.pipe(v.string(), v.regex(/^\d{1,7}$/, "QUERY_TIMEOUT_MS must be a number of milliseconds"), v.transform(Number), v.minValue(1), v.maxValue(3_600_000)),
     "10000",
   ),
-  TRUSTED_PROXIES: v.optional(
-    v.pipe(
-      v.string(),
-      v.transform((s) =>
-        s
-          .split(",")
-          .map((part) => part.trim())
-          .filter((part) => part !== ""),
-      ),
-      v.check(
-        (list) => list.every(isCidrOrAddress),
-        (issue) => `must be a comma-separated list of CIDRs or addresses such as 10.0.0.0/8,127.0.0.1; got ${String(issue.input)}`,
-      ),
-    ),
-  ),
+  TRUSTED_PROXIES: v.optional(commaList(isCidrOrAddress, "CIDRs or addresses such as 10.0.0.0/8,127.0.0.1")),
   RULES_ALLOWED_HOSTS: v.optional(
-    v.pipe(
-      v.string(),
-      v.transform((s) =>
-        s
-          .split(",")
-          .map((part) => part.trim())
-          .filter((part) => part !== ""),
-      ),
-      v.check(
-        (list) => list.every((entry) => isCidrOrAddress(entry) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(entry)),
-        (issue) => `must be a comma-separated list of host names, addresses or CIDRs such as hooks.internal,10.1.0.0/16,127.0.0.1; got ${String(issue.input)}`,
-      ),
+    commaList(
+      (entry) => isCidrOrAddress(entry) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(entry),
+      "host names, addresses or CIDRs such as hooks.internal,10.1.0.0/16,127.0.0.1",
     ),
   ),
   DB_POOL_SIZE: v.optional(v.pipe(v.string(), v.regex(/^\d{1,4}$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1")), "10"),

@@ -3,16 +3,22 @@
 // step of `worker --once --now`), in the s3rver bucket: it passes on the intact trail and fails,
 // non-zero, once a byte of an archive changes, an archive is deleted or a digest is deleted.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listDeliveries, listDigests, nativeQuery } from "@activity-log/api/db";
-import { createTestUser, ingest, readObject, startTestServer, TEST_REGION, type TestServer, type TestUser, testEvent } from "@activity-log/api/test-kit";
+import {
+  createTestUser,
+  ingest,
+  readObject,
+  runAwsCli,
+  skipWithoutAwsCli,
+  startTestServer,
+  TEST_REGION,
+  type TestServer,
+  type TestUser,
+  testEvent,
+} from "@activity-log/api/test-kit";
 import { deliverTrails } from "./trails.ts";
-
-// Debian's AWS CLI v2 first: a pyenv/pip v1 may shadow it on PATH.
-const awsPath = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : Bun.which("aws");
-// Only a developer machine without the CLI may skip; CI installs awscli and must run this.
-const skip = !awsPath && !process.env.CI;
 
 const HOUR = 3_600_000;
 const BUCKET = "validated-trail";
@@ -45,31 +51,12 @@ function s3EndpointRules(dir: string, url: string): void {
   );
 }
 
-/** Runs the CLI asynchronously (the server under test lives in this process's event loop). */
-async function aws(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([awsPath ?? "aws", "cloudtrail", ...args, "--region", TEST_REGION, "--endpoint-url", h.url], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      AWS_ACCESS_KEY_ID: admin.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_ENDPOINT_URL_S3: h.s3!.endpoint,
-      AWS_DATA_PATH: dataPath,
-      AWS_PAGER: "",
-      AWS_MAX_ATTEMPTS: "1",
-    },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, status] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  return { status, stdout, stderr };
-}
+const aws = (args: string[]) =>
+  runAwsCli(["cloudtrail", ...args, "--region", TEST_REGION, "--endpoint-url", h.url], admin, { AWS_ENDPOINT_URL_S3: h.s3!.endpoint, AWS_DATA_PATH: dataPath });
 
 const validateLogs = () => aws(["validate-logs", "--trail-arn", arn, "--start-time", startTime, "--verbose"]);
 
-describe.skipIf(skip)("aws cloudtrail validate-logs", () => {
+describe.skipIf(skipWithoutAwsCli)("aws cloudtrail validate-logs", () => {
   beforeAll(async () => {
     h = await startTestServer({ storage: "s3rver" });
     dataPath = join(h.dataDir, "aws-data");

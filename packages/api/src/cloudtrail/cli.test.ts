@@ -2,36 +2,15 @@
 // (long X-Amz-Target, four signed headers, no content hash) and must work unchanged.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { recordEvent } from "../record.ts";
-import { createTestUser, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
-
-const awsPath = Bun.which("aws");
-// Only a developer machine without the CLI may skip; CI installs awscli and must run this.
-const skip = !awsPath && !process.env.CI;
+import { createTestUser, runAwsCli, skipWithoutAwsCli, startTestServer, TEST_REGION, type TestServer, type TestUser } from "../test-kit/index.ts";
 
 let h: TestServer;
 let admin: TestUser;
 
-/** Runs the CLI asynchronously: the server under test lives in this process's event loop. */
-async function aws(args: string[], key: TestUser = admin): Promise<{ status: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([awsPath ?? "aws", "--endpoint-url", h.url, "--region", TEST_REGION, "--output", "json", "cloudtrail", ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      AWS_ACCESS_KEY_ID: key.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_PAGER: "",
-      AWS_MAX_ATTEMPTS: "1",
-    },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, status] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  return { status, stdout, stderr };
-}
+const aws = (args: string[], key: TestUser = admin) =>
+  runAwsCli(["--endpoint-url", h.url, "--region", TEST_REGION, "--output", "json", "cloudtrail", ...args], key);
 
-describe.skipIf(skip)("aws cloudtrail", () => {
+describe.skipIf(skipWithoutAwsCli)("aws cloudtrail", () => {
   beforeAll(async () => {
     h = await startTestServer({ storage: "s3rver" });
     admin = await createTestUser(h, "acme", "alice");

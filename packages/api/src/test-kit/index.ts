@@ -14,6 +14,7 @@ export { ingest, testEvent, testIngestedEvent, testIngestEvent } from "./events.
 export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail, testAccountId } from "./fixtures.ts";
 export { readArchive, readObject } from "./objects.ts";
 export { errorOf } from "./errors.ts";
-export { rawCloudTrailCall } from "./raw-cloudtrail.ts";
+export { type RawCallOptions, rawCloudTrailCall } from "./raw-cloudtrail.ts";
+export { runAwsCli, skipWithoutAwsCli } from "./aws-cli.ts";
 export { startThrowawayPostgres, type ThrowawayPostgres } from "./throwaway-postgres.ts";
 export { type ConsoleBrowser, consoleBrowser, operatorRequest } from "./console.ts";
