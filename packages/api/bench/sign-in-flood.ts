@@ -132,13 +132,11 @@ async function main() {
     "",
     `Ratio ${ratio.toFixed(2)}× (goal ≤ 2×: ${verdict}). Bogus attempts answered: ${answers}.`,
     "",
-    "Where the flooded sign-in's time goes (measured 2026-11-30 with timers in the sign-in path): no bogus attempt",
-    "hashes (unknown names wait on a timer), so the password check grows only by CPU sharing (≈200 → ≈290 ms on 2 cores);",
-    "the rest is the guess reservation and user lookup queueing behind the 80 attempts' statements and request handling",
-    "on the server's one JS thread (≈4 → ≈130 ms, after cutting the reservation from a 6-round-trip transaction to two",
-    "statements). Folding the account and user lookups into one statement as well (tried, not kept) left the ratio where it",
-    "was (2.49×): what remains is CPU — 80 requests' handling on the server's one JS thread and their statements in Postgres,",
-    "on the 2 cores argon2 also needs. A sign-in lane that is not FIFO behind a flood (or more cores) is what would close it.",
+    "Where the flooded sign-in's time went before the sign-in lane (measured 2026-11-30 with timers in the sign-in path): no",
+    "bogus attempt hashes (unknown names wait on a timer), so the password check grew only by CPU sharing (≈200 → ≈290 ms",
+    "on 2 cores); the rest was the lookups before the check (account, guess budgets, user) queueing first-come-first-served",
+    "behind the 80 attempts' statements (≈4 → ≈130 ms; 1.9–2.5× idle in all). The lookups now pass through a lane of 4 at",
+    "once served newest first (auth/admission.ts), so a sign-in that arrives during a flood is looked up next.",
   ].join("\n");
   writeBenchmarkSection("## Sign-in under a flood", section);
   console.log(section);

@@ -9,6 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   type Caller,
   DomainError,
+  isAccountId,
   isSessionAlive,
   refundGuess,
   reserveGuess,
@@ -22,10 +23,11 @@ import {
 } from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { findUserForSignIn, loadCaller } from "../db/iam.ts";
+import { type AccountRef, findAccount, findUserForSignIn, loadCaller } from "../db/iam.ts";
 import { clearSignInGuesses, closeSession, findOpenSession, insertSession, refundSignInGuess, reserveSignInGuesses, touchSession } from "../db/sessions.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
+import { createAdmission } from "./admission.ts";
 import { createPasswordGate } from "./password-check.ts";
 
 const SESSION_COOKIE = "al_session";
@@ -45,10 +47,21 @@ function isTls(c: Context): boolean {
 
 export type SignInInput = { account: string; user: string; password: string };
 
-export type SignedIn = { token: string; csrfToken: string; caller: Caller; expiresAt: Date };
+export type SignedIn = { token: string; csrfToken: string; caller: Caller; account: AccountRef; expiresAt: Date };
 
 /** One per process: the cores it guards are the process's. */
 const passwordGate = createPasswordGate();
+
+/**
+ * The lookups before a password check (account, guess budgets, user) pass through a lane of their
+ * own, newest first: under a flood of bogus attempts a real sign-in is served next instead of after
+ * every statement the flood queued on the connection pool. A few at once leaves the pool to other calls.
+ */
+const signInLookups = createAdmission({
+  concurrency: 4,
+  queue: 512,
+  busyMessage: "Too many sign-ins are being checked right now. Try again in a moment.",
+});
 
 // Addresses come from the socket or a parsed X-Forwarded-For hop; names are whatever was typed, so
 // they are hashed (fixed length, any characters) together with the address they are bound to.
@@ -81,16 +94,26 @@ async function reserveGuesses(deps: AppDeps, input: SignInInput, sourceIp: strin
  * atomically from the address's budget and from the account+user's budget *from that address*
  * (core sign-in-throttle.ts), so parallel guesses cannot overrun them and a guesser elsewhere
  * cannot lock the owner out; a used-up budget answers ThrottlingException (429, Retry-After).
- * Only real users' hashes cost argon2, through the process's password gate.
+ * Only real users' hashes cost argon2, through the process's password gate. `onAccount` hears of
+ * an existing account named by its alias as soon as it is found (its attempts are its events).
  */
-export async function signIn(deps: AppDeps, input: SignInInput, client: { sourceIp: string | null; userAgent: string | null }): Promise<SignedIn> {
+export async function signIn(
+  deps: AppDeps,
+  input: SignInInput,
+  client: { sourceIp: string | null; userAgent: string | null },
+  onAccount: (account: AccountRef) => void,
+): Promise<SignedIn> {
   const { db } = deps.database;
   const now = deps.clock.now();
-  await reserveGuesses(deps, input, client.sourceIp, now);
-  const found = await findUserForSignIn(db, input.account, input.user);
+  const { account, found } = await signInLookups.run(async () => {
+    const account = isAccountId(input.account) ? null : await findAccount(db, input.account);
+    if (account) onAccount(account);
+    await reserveGuesses(deps, input, client.sourceIp, now);
+    return { account, found: account ? await findUserForSignIn(db, input.account, input.user) : null };
+  });
   const hash = found && !found.caller.isSystem ? found.user.passwordHash : null;
   const ok = await passwordGate.verify(input.password, hash);
-  if (!found || !ok) throw new DomainError("UnauthorizedException", "The account, user name or password is incorrect.");
+  if (!account || !found || !ok) throw new DomainError("UnauthorizedException", "The account, user name or password is incorrect.");
   // Only someone who knows the password learns that the user is disabled.
   if (found.user.disabledAt !== null) {
     throw new DomainError("UnauthorizedException", "This user is disabled. Ask an administrator of the account to enable it.");
@@ -112,7 +135,7 @@ export async function signIn(deps: AppDeps, input: SignInInput, client: { source
   // A success forgets this address's guesses at the user and gives the address its guess back.
   await clearSignInGuesses(db, userKey(input, client.sourceIp));
   await refundSignInGuess(db, addressKey(client.sourceIp), refundGuess);
-  return { token, csrfToken, caller: found.caller, expiresAt };
+  return { token, csrfToken, caller: found.caller, account, expiresAt };
 }
 
 export type OpenSession = { tokenHash: string; csrfToken: string; caller: Caller };

@@ -115,18 +115,18 @@ export function consoleRouter() {
           requestParameters: null,
           additionalEventData: { MFAUsed: "No", LoginTo: "activity-log-console" },
         });
-        // Attempts against an existing account (named by its alias) are its events; unknown accounts have nowhere to go.
-        const account = isAccountId(input.account) ? null : await findAccount(deps.database.db, input.account);
-        if (account) call.accountId = account.accountId;
         try {
-          const signed = await signIn(deps, input, { sourceIp: sourceIpOf(c), userAgent: c.req.header("user-agent") ?? null });
+          // Attempts against an existing account (named by its alias) are its events; unknown accounts have nowhere to go.
+          const signed = await signIn(deps, input, { sourceIp: sourceIpOf(c), userAgent: c.req.header("user-agent") ?? null }, (account) => {
+            call.accountId = account.accountId;
+          });
           call.project = signed.caller.project;
           call.responseElements = { ConsoleLogin: "Success" };
           setSessionCookie(c, signed.token);
           return c.json({
             csrfToken: signed.csrfToken,
             user: { name: signed.caller.userName },
-            account: account?.alias ?? input.account,
+            account: signed.account.alias,
             accountId: signed.caller.accountId,
             expiresAt: signed.expiresAt.toISOString(),
           });
