@@ -5,11 +5,11 @@
  * with them. Every call fills the call record (source `activitylog.console`) and is recorded.
  * Routes are chained so `ConsoleAppType` carries every path and shape to the SPA's `hc` client.
  */
-import { assertCanUseActivityLog, CONSOLE_EVENT_SOURCE, DomainError, isAccountId, isActivityLogAdmin, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
+import { assertCanUseActivityLog, CONSOLE_EVENT_SOURCE, DomainError, isActivityLogAdmin, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
 import { Hono, type MiddlewareHandler } from "hono";
 import * as v from "valibot";
 import { clearSessionCookie, type OpenSession, requireSession, setSessionCookie, signIn, signOut } from "../auth/session.ts";
-import { findAccount, getQuotas, listProjects, resolveAccount } from "../db/iam.ts";
+import { getQuotas, listProjects, resolveAccount } from "../db/iam.ts";
 import { sourceIpOf } from "../source-ip.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
