@@ -7,7 +7,12 @@ function controlled(started: string[], name: string) {
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  return { task: () => (started.push(name), done.then(() => name)), finish: () => finish() };
+  const task = async () => {
+    started.push(name);
+    await done;
+    return name;
+  };
+  return { task, finish: () => finish() };
 }
 
 test("runs at most `concurrency` tasks at once and then the newest waiter first", async () => {
