@@ -29,6 +29,8 @@ import { deliverTrails, type TrailDeliverySummary } from "./trails.ts";
 
 export interface RunSummary {
   retention: RetentionSummary;
+  /** Indexes built on days' partitions that closed (see indexClosedDays). */
+  closedDayIndexes: string[];
   trails: TrailDeliverySummary;
   reports: ReportRunSummary;
   rollups: RollupRunSummary;
@@ -43,13 +45,13 @@ export function newWorkerId(): string {
 export async function runOnce(deps: AppDeps, now: Date, options: { workerId?: string; settleMs?: number } = {}): Promise<RunSummary> {
   const workerId = options.workerId ?? newWorkerId();
   const retention = await runRetention(deps, now);
-  await indexClosedDays(deps, now);
+  const closedDayIndexes = await indexClosedDays(deps, now);
   const trails = await deliverTrails(deps, now, options.settleMs === undefined ? {} : { settleMs: options.settleMs });
   const reports = await generateReports(deps, () => now, { workerId });
   // Trails settled the horizon just now: no need to wait again.
   const rollups = await rollUp(deps, { settleMs: 0 });
   const rules = await runRules(deps, now);
-  return { retention, trails, reports, rollups, rules };
+  return { retention, closedDayIndexes, trails, reports, rollups, rules };
 }
 
 export interface WorkerLoopOptions {

@@ -82,9 +82,7 @@ describe("closed-day indexes", () => {
 
   test("a closed day's search is read through its own index", async () => {
     await buildClosedDayIndexes(database, day("2027-03-03"));
-    const plan = await explainWithoutScans(
-      `select event_id from events where search_text like '%Needle-user%'`,
-    );
+    const plan = await explainWithoutScans(`select event_id from events where search_text like '%Needle-user%'`);
     // Through the parent: a closed day by its own index, the open day by a scan.
     expect(plan).toContain("Bitmap Index Scan on events_20270301_search");
     expect(plan).not.toContain("events_20270303_search");

@@ -11,12 +11,10 @@ import { nativeQuery } from "./rows.ts";
  * scans that day's rows (the same `LIKE`, so the same matches). The planner uses a partition's own
  * indexes: a day that has one is read through it, a day without is scanned.
  */
-export const CLOSED_DAY_INDEXES: readonly { suffix: string; definition: string }[] = [
-  { suffix: "search", definition: "using gin (search_text gin_trgm_ops)" },
-];
+export const CLOSED_DAY_INDEXES: readonly { suffix: string; definition: string }[] = [{ suffix: "search", definition: "using gin (search_text gin_trgm_ops)" }];
 
 /** The name of a closed-day index on a day's partition, e.g. events_20261129_search. */
-export function closedDayIndexName(partition: string, suffix: string): string {
+function closedDayIndexName(partition: string, suffix: string): string {
   return `${partition}_${suffix}`;
 }
 
