@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { largestRetentionDays, partitionDropCutoff, partitionSpan, retentionFloor } from "./retention.ts";
+import { closedDaysBefore, largestRetentionDays, partitionDropCutoff, partitionSpan, retentionFloor } from "./retention.ts";
 
 describe("retention", () => {
   test("the retention floor is whole days before now", () => {
@@ -21,5 +21,11 @@ describe("retention", () => {
 
   test("days are dropped only past the largest retention and a day of slack", () => {
     expect(partitionDropCutoff(new Date("2026-11-30T10:00:00Z"), 30).toISOString()).toBe("2026-10-30T00:00:00.000Z");
+  });
+
+  test("a day is closed an hour after it ends", () => {
+    expect(closedDaysBefore(new Date("2026-11-30T00:59:59Z")).toISOString()).toBe("2026-11-29T00:00:00.000Z");
+    expect(closedDaysBefore(new Date("2026-11-30T01:00:00Z")).toISOString()).toBe("2026-11-30T00:00:00.000Z");
+    expect(closedDaysBefore(new Date("2026-11-30T23:00:00Z")).toISOString()).toBe("2026-11-30T00:00:00.000Z");
   });
 });

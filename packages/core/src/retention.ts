@@ -4,7 +4,7 @@
  * the retention mechanism).
  */
 import { DEFAULT_QUOTAS } from "./limits.ts";
-import { DAY_MS, utcDayStart } from "./time.ts";
+import { DAY_MS, HOUR_MS, utcDayStart } from "./time.ts";
 
 /**
  * The oldest instant an account's events are kept and queryable at `now`: `retentionDays` whole days
@@ -33,4 +33,18 @@ export function largestRetentionDays(overrides: readonly number[]): number {
  */
 export function partitionDropCutoff(now: Date, largestRetention: number): Date {
   return utcDayStart(new Date(now.getTime() - (largestRetention + 1) * DAY_MS));
+}
+
+/**
+ * A UTC day is closed this long after it ends: late events (CloudTrail delivers within minutes) have
+ * arrived, and ingest into its partition stops but for backfills.
+ */
+export const DAY_CLOSES_AFTER_MS = HOUR_MS;
+
+/**
+ * Days before this UTC midnight are closed at `now`: their partitions get the indexes the open
+ * day's partition goes without (see api db/partition-indexes.ts).
+ */
+export function closedDaysBefore(now: Date): Date {
+  return utcDayStart(new Date(now.getTime() - DAY_CLOSES_AFTER_MS));
 }

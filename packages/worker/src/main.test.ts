@@ -32,6 +32,12 @@ test("runOnce: partitions ahead, old ones dropped past the largest retention", a
   const days = (await listPartitions(deps.database)).map((p) => p.name);
   expect(days).toContain("events_20260930"); // 55 days old: kept for the 60-day account
   for (const d of ["events_20261123", "events_20261124", "events_20261125", "events_20261126", "events_20261127"]) expect(days).toContain(d);
+  // Closed days get the search index, the open day (T0's) and the days ahead do not.
+  expect(summary.closedDayIndexes).toContain("events_20260930_search");
+  expect(summary.closedDayIndexes).toContain("events_20261123_search");
+  expect(summary.closedDayIndexes).not.toContain("events_20261124_search");
+  expect(summary.closedDayIndexes).not.toContain("events_20261125_search");
+  expect((await runOnce(deps, T0, { settleMs: 0 })).closedDayIndexes).toEqual([]);
 });
 
 test("expired console sessions are closed with one AwsConsoleAutoSignOut event each", async () => {

@@ -22,13 +22,15 @@ import {
   systemClock,
 } from "@activity-log/api/runtime";
 import { generateReports, type ReportRunSummary } from "./reports.ts";
-import { runRetention, type RetentionSummary } from "./retention.ts";
+import { indexClosedDays, runRetention, type RetentionSummary } from "./retention.ts";
 import { rollUp, type RollupRunSummary } from "./rollups.ts";
 import { matchNewEvents, runRules, type RulesRunSummary, sendDueWebhooks } from "./rules.ts";
 import { deliverTrails, type TrailDeliverySummary } from "./trails.ts";
 
 export interface RunSummary {
   retention: RetentionSummary;
+  /** Indexes built on days' partitions that closed (see indexClosedDays). */
+  closedDayIndexes: string[];
   trails: TrailDeliverySummary;
   reports: ReportRunSummary;
   rollups: RollupRunSummary;
@@ -43,12 +45,13 @@ export function newWorkerId(): string {
 export async function runOnce(deps: AppDeps, now: Date, options: { workerId?: string; settleMs?: number } = {}): Promise<RunSummary> {
   const workerId = options.workerId ?? newWorkerId();
   const retention = await runRetention(deps, now);
+  const closedDayIndexes = await indexClosedDays(deps, now);
   const trails = await deliverTrails(deps, now, options.settleMs === undefined ? {} : { settleMs: options.settleMs });
   const reports = await generateReports(deps, () => now, { workerId });
   // Trails settled the horizon just now: no need to wait again.
   const rollups = await rollUp(deps, { settleMs: 0 });
   const rules = await runRules(deps, now);
-  return { retention, trails, reports, rollups, rules };
+  return { retention, closedDayIndexes, trails, reports, rollups, rules };
 }
 
 export interface WorkerLoopOptions {
@@ -104,6 +107,7 @@ export function startWorkerLoop(deps: AppDeps, options: WorkerLoopOptions = {}):
 
   const loops = [
     every("retention", options.retentionEveryMs ?? 60_000, () => runRetention(deps, deps.clock.now())),
+    every("closed-day indexes", options.retentionEveryMs ?? 60_000, () => indexClosedDays(deps, deps.clock.now())),
     every("rollups", options.rollupsEveryMs ?? 10_000, () => rollUp(deps)),
     every("rules", options.rulesEveryMs ?? 1_000, () => matchNewEvents(deps, deps.clock.now())),
     every("webhooks", options.webhooksEveryMs ?? 250, () => sendDueWebhooks(deps, deps.clock.now(), { maxDeliveries: 500 })),

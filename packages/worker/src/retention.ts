@@ -1,10 +1,12 @@
 /**
  * Housekeeping: event partitions created a few days ahead and dropped past the largest retention
  * of any account (dropping a partition is the retention mechanism); expired reports deleted
- * (object, then row); console sessions past their expiry closed with an AwsConsoleAutoSignOut event.
+ * (object, then row); console sessions past their expiry closed with an AwsConsoleAutoSignOut event;
+ * closed days' partitions given the indexes the open day goes without.
  */
-import { GUESS_WINDOW_STALE_MS, largestRetentionDays, partitionDropCutoff, partitionSpan, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
+import { closedDaysBefore, GUESS_WINDOW_STALE_MS, largestRetentionDays, partitionDropCutoff, partitionSpan, SIGN_IN_EVENT_SOURCE } from "@activity-log/core";
 import {
+  buildClosedDayIndexes,
   closeSession,
   deleteRollupsBefore,
   deleteRuleDeliveriesBefore,
@@ -16,6 +18,7 @@ import {
   purgeReport,
   reopenSession,
   retentionOverrides,
+  withExclusive,
 } from "@activity-log/api/db";
 import { type AppDeps, recordEvent } from "@activity-log/api/runtime";
 
@@ -34,6 +37,19 @@ export async function runRetention(deps: AppDeps, now: Date): Promise<RetentionS
   // Sign-in guess budgets nobody has touched for two longest windows could only start afresh.
   await deleteStaleSignInGuesses(deps.database.db, new Date(now.getTime() - GUESS_WINDOW_STALE_MS));
   return { droppedPartitions, deletedReports, closedSessions };
+}
+
+/**
+ * Builds the indexes closed days carry and the open day does not (api db/partition-indexes.ts), one
+ * worker at a time. A job of its own: a day's build takes tens of seconds at volume, and must not
+ * delay retention's other work. Returns the indexes built (none if another worker holds the job).
+ */
+export async function indexClosedDays(deps: AppDeps, now: Date): Promise<string[]> {
+  let built: string[] = [];
+  await withExclusive(deps.database, "closed-day-indexes", async () => {
+    built = await buildClosedDayIndexes(deps.database, closedDaysBefore(now));
+  });
+  return built;
 }
 
 /**

@@ -13,6 +13,7 @@ export { connectPostgres, type Database } from "./client.ts";
 export { estimateEventCount, type EventKey, type KeyRange, planKeyRanges, type ReportBatch, streamReportEvents } from "./events.ts";
 export { type RollupRunSummary, deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
 export { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partitions.ts";
+export { buildClosedDayIndexes } from "./partition-indexes.ts";
 
 // IAM, subscriptions, quotas, console sessions.
 export { createAccount, createUser, retentionOverrides, getQuotas, isSubscriptionActive, setQuota, setSubscription } from "./iam.ts";
