@@ -5,6 +5,10 @@
  * then times the Events view's facet query (db/event-facets.ts, the newest 10,000 matching events)
  * over 30 days of the largest account, for the filters the console sends. Target p95 ≤ 100 ms.
  * Writes the "Facets" section of BENCHMARKS.md.
+ *
+ * BENCH_FACETS_DB=<name> keeps the loaded database under that name and reuses it on the next run
+ * (the load takes tens of minutes at 10 M); drop it by hand when done. A database of that name
+ * that is not marked as a finished load of FACETS_BENCH_EVENTS events is dropped and reloaded.
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
@@ -28,9 +32,18 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const TARGET_P95_MS = 100;
 const log = (m: string) => console.error(`[facets] ${m}`);
 const now = new Date();
-const dbName = `al_facets_${Date.now().toString(36)}`;
+const keptName = process.env.BENCH_FACETS_DB;
+if (keptName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(keptName)) {
+  console.error("BENCH_FACETS_DB must be a plain lower-case database name");
+  process.exit(1);
+}
+const dbName = keptName ?? `al_facets_${Date.now().toString(36)}`;
 const admin = postgres(url, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${dbName}"`);
+const kept = keptName === undefined ? undefined : await keptLoad(keptName);
+if (!kept) {
+  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+  await admin.unsafe(`create database "${dbName}"`);
+}
 const benchUrl = new URL(url);
 benchUrl.pathname = `/${dbName}`;
 const database = await openDatabase({ url: benchUrl.toString() });
@@ -41,11 +54,18 @@ try {
 } finally {
   await raw.end();
   await database.close();
-  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+  if (keptName === undefined) await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
   await admin.end();
 }
 
 async function main() {
+  const loadSeconds = kept?.loadSeconds ?? (await load());
+  if (kept) log(`reusing ${dbName}: ${kept.events} events loaded ${kept.loadedAt}`);
+  await measure(loadSeconds);
+}
+
+/** Loads TOTAL events into the new database; returns the seconds the load and indexes took. */
+async function load(): Promise<number> {
   const pg = database.pg!;
   for (const a of BENCH_ACCOUNTS) {
     await pg`insert into accounts (id, alias) values (${a.id}, ${a.id})`;
@@ -62,7 +82,13 @@ async function main() {
   await raw.unsafe(`vacuum analyze events`);
   const loadSeconds = (performance.now() - t) / 1000;
   log(`loaded and indexed in ${loadSeconds.toFixed(0)} s`);
+  // The mark that makes a kept database reusable: written only once the load has finished.
+  const mark: LoadMark = { events: TOTAL, loadSeconds, loadedAt: now.toISOString() };
+  if (keptName !== undefined) await admin.unsafe(`comment on database "${dbName}" is '${JSON.stringify(mark)}'`);
+  return loadSeconds;
+}
 
+async function measure(loadSeconds: number) {
   const account = BENCH_ACCOUNTS[0].id;
   const [inAccount] = await raw`select count(*)::int as n from events where account_id = ${account}`;
   const [user] = await raw`select user_name from events where account_id = ${account} and not read_only order by event_time desc limit 1`;
@@ -123,6 +149,20 @@ function secondaryIndexes(): { name: string; ddl: string }[] {
     }
   }
   return found;
+}
+
+interface LoadMark {
+  events: number;
+  loadSeconds: number;
+  loadedAt: string;
+}
+
+/** The mark of a finished load of TOTAL events in the kept database, if it exists and has one. */
+async function keptLoad(name: string): Promise<LoadMark | undefined> {
+  const [row] = await admin`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${name}`;
+  if (!row?.mark) return undefined;
+  const mark = JSON.parse(String(row.mark)) as LoadMark;
+  return mark.events === TOTAL ? mark : undefined;
 }
 
 function ms(x: number): string {
