@@ -18,7 +18,7 @@ import { DAY_MS, type EventFilter } from "@activity-log/core";
 import { MIGRATIONS_FOLDER, openDatabase } from "../src/db/client.ts";
 import { eventFacets } from "../src/db/event-facets.ts";
 import { ensurePartitions } from "../src/db/partitions.ts";
-import { FACET_SAMPLE } from "../src/console/events.ts";
+import { FACET_BUDGET_MS, FACET_SAMPLE } from "../src/console/events.ts";
 import { writeBenchmarkSection } from "./benchmarks-file.ts";
 import { BENCH_ACCOUNTS, BENCH_DAYS, BENCH_PROJECTS, copyEvents, generateEvents } from "./generate-events.ts";
 
@@ -104,7 +104,7 @@ async function measure(loadSeconds: number) {
   const rows: string[] = [];
   let worst = 0;
   for (const [label, filter] of cases) {
-    const run = () => eventFacets(database, { accountId: account, filter, window }, { sampleSize: FACET_SAMPLE, top: 8 });
+    const run = () => eventFacets(database, { accountId: account, filter, window }, { sampleSize: FACET_SAMPLE, top: 8, budgetMs: FACET_BUDGET_MS });
     const first = await run(); // warm-up
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
