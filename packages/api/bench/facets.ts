@@ -92,6 +92,9 @@ async function measure(loadSeconds: number) {
   const account = BENCH_ACCOUNTS[0].id;
   const [inAccount] = await raw`select count(*)::int as n from events where account_id = ${account}`;
   const [user] = await raw`select user_name from events where account_id = ${account} and not read_only order by event_time desc limit 1`;
+  // A rare term: part of a request id from ten days back (a match the walk does not reach in its budget).
+  const [rare] =
+    await raw`select request_id from events where account_id = ${account} and event_time < now() - interval '10 days' order by event_time desc limit 1`;
   const window = { start: new Date(Date.now() - 30 * DAY_MS), end: new Date() };
   const cases: [string, EventFilter][] = [
     ["Read only: No (the console's default)", { readOnly: false }],
@@ -99,24 +102,32 @@ async function measure(loadSeconds: number) {
     ["Action StopInstances", { readOnly: false, eventName: "StopInstances" }],
     ["User (one of the busiest)", { readOnly: false, userName: String(user!.user_name) }],
     ["Errors only", { errorsOnly: true }],
-    ["Search (common)", { search: "i-0" }],
+    ["Search (common, `i-0`)", { search: "i-0" }],
+    ["Search (rare, part of a request id)", { search: String(rare!.request_id).slice(2, 12) }],
   ];
   const rows: string[] = [];
   let worst = 0;
   for (const [label, filter] of cases) {
     const run = () => eventFacets(database, { accountId: account, filter, window }, { sampleSize: FACET_SAMPLE, top: 8, budgetMs: FACET_BUDGET_MS });
-    const first = await run(); // warm-up
+    await run(); // warm-up
     const times: number[] = [];
+    const counted: number[] = [];
+    const spans: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const s = performance.now();
-      await run();
+      const f = await run();
       times.push(performance.now() - s);
+      counted.push(f.counted);
+      spans.push(window.end.getTime() - Date.parse(f.since!));
     }
-    times.sort((a, b) => a - b);
-    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-    worst = Math.max(worst, at(0.95));
-    rows.push(`| ${label} | ${first.counted.toLocaleString("en-US")}${first.sampled ? " (newest)" : ""} | ${ms(at(0.5))} | ${ms(at(0.95))} |`);
-    log(`${label}: p50 ${ms(at(0.5))} ms, p95 ${ms(at(0.95))} ms`);
+    const at = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+    worst = Math.max(worst, at(times, 0.95));
+    const [c50, cMin, span50, spanMin] = [at(counted, 0.5), at(counted, 0), at(spans, 0.5), at(spans, 0)];
+    const range = (a: string, b: string) => (a === b ? a : `${b} (least ${a})`);
+    rows.push(
+      `| ${label} | ${range(cMin.toLocaleString("en-US"), c50.toLocaleString("en-US"))} | ${range(hours(spanMin), hours(span50))} | ${ms(at(times, 0.5))} | ${ms(at(times, 0.95))} |`,
+    );
+    log(`${label}: counted ${c50} over ${hours(span50)}, p50 ${ms(at(times, 0.5))} ms, p95 ${ms(at(times, 0.95))} ms`);
   }
   const [version] = await raw`select version() as v`;
   const section = [
@@ -124,13 +135,13 @@ async function measure(loadSeconds: number) {
     "",
     `Run ${new Date().toISOString()} · ${cpus().length} CPUs · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · ${String(version!.v).split(" on ")[0]} · ${TOTAL.toLocaleString("en-US")} events (3 accounts, 30 days; load and indexes ${loadSeconds.toFixed(0)} s) · 30 days of the largest account (${Number(inAccount!.n).toLocaleString("en-US")} events) · ${RUNS} runs each · load average at the end ${loadavg()[0]!.toFixed(1)}.`,
     "",
-    `Top 8 values of user, action, event source, project and resource over the newest ${FACET_SAMPLE.toLocaleString("en-US")} matching events, in one statement — ms.`,
+    `Top 8 values of user, action, event source, project and resource over the newest matching events, in one statement: the period walked newest first in hourly slices until ${FACET_SAMPLE.toLocaleString("en-US")} events are found or ${FACET_BUDGET_MS} ms of walking are spent (db/event-facets.ts). "Events counted" and "hours covered" (from the answer's \`since\` to the end of the period; 720 h is all of it) are medians over the runs, with the least when they varied — ms.`,
     "",
-    "| filter | events counted | p50 | p95 |",
-    "|---|---|---|---|",
+    "| filter | events counted | hours covered | p50 | p95 |",
+    "|---|---|---|---|---|",
     ...rows,
     "",
-    `Target p95 ≤ ${TARGET_P95_MS} ms: worst ${ms(worst)} ms ${worst <= TARGET_P95_MS ? "✅" : "❌ miss"}. The work is bounded by the sample, not by the period: one backward walk of the index a first page uses, then five small GROUP BYs over at most ${FACET_SAMPLE.toLocaleString("en-US")} rows.`,
+    `Target p95 ≤ ${TARGET_P95_MS} ms: worst ${ms(worst)} ms ${worst <= TARGET_P95_MS ? "✅" : "❌ miss"}. The work is bounded by the sample and the time budget, not by the period or the filter; the answer says what it covers (\`counted\`, \`since\`).`,
     "",
   ].join("\n");
   writeBenchmarkSection("## Facets (packages/api/bench/facets.ts)", section);
@@ -163,6 +174,10 @@ async function keptLoad(name: string): Promise<LoadMark | undefined> {
   if (!row?.mark) return undefined;
   const mark = JSON.parse(String(row.mark)) as LoadMark;
   return mark.events === TOTAL ? mark : undefined;
+}
+
+function hours(spanMs: number): string {
+  return (spanMs / 3_600_000).toFixed(spanMs < 10 * 3_600_000 ? 1 : 0);
 }
 
 function ms(x: number): string {

@@ -220,8 +220,8 @@ describe("events", () => {
     const window = { start: new Date(now - 3_600_000), end: new Date(now) };
     const filter = { eventSource: "ec2.amazonaws.com" };
     const at = (ms: number) => new Date(ms).toISOString();
-    const facets = (opts: { sampleSize: number; budgetMs?: number; stepMs?: number }) =>
-      eventFacets(h.deps.database, { accountId, filter, window }, { top: 5, budgetMs: 60_000, ...opts });
+    const facets = (opts: { sampleSize: number; budgetMs?: number; stepMs?: number }, search?: string) =>
+      eventFacets(h.deps.database, { accountId, filter: { ...filter, search }, window }, { top: 5, budgetMs: 60_000, ...opts });
     // ev-1 (bob, StopInstances) and ev-2 (carol, TerminateInstances) are the two newest.
     const newest2 = await facets({ sampleSize: 2 });
     expect(newest2).toMatchObject({ counted: 2, sampled: true, since: at(now - 2 * 60_000) });
@@ -237,6 +237,10 @@ describe("events", () => {
     const first = await facets({ sampleSize: 100, stepMs: 150_000, budgetMs: 0 });
     expect(first).toMatchObject({ counted: 2, sampled: true, since: at(now - 150_000) });
     expect(first.facets.userName.map((x) => x.value)).toEqual(["bob", "carol"]);
+    // A search the walk found little of before it stopped: the newest matches are asked for through
+    // the index instead, and cover the period.
+    const walked = await facets({ sampleSize: 100, stepMs: 10_000 }, "Instances");
+    expect(walked).toMatchObject({ counted: 4, sampled: false, since: at(window.start.getTime()) });
   });
 });
 

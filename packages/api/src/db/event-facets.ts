@@ -1,6 +1,8 @@
+import type { EventFilter } from "@activity-log/core";
 import { buildWhere, type EventQuery } from "./events.ts";
 import type { Database } from "./client.ts";
 import { nativeQuery } from "./rows.ts";
+import { isQueryCanceled } from "./statement-timeout.ts";
 
 /** The fields the Events view shows top values of. */
 const FACET_FIELDS = ["userName", "eventName", "eventSource", "project", "resource"] as const;
@@ -50,54 +52,42 @@ export function noFacets(): Facets {
 }
 
 /**
- * Top values with counts per field over the newest matching events, in one statement. The period
- * is walked newest first in slices of `stepMs` (as a first page reads: each slice is a short walk
- * of one day's index), until `sampleSize` events are found, the period is done, or `budgetMs` is
- * spent. So the cost is bounded whatever the filter or the period: a narrow filter whose newest
- * matches are spread over days, or a common search term, which over the whole period the planner
- * would answer from the trigram index and a sort of every match. The answer says what it covers:
- * every match from `since` to the end of the period.
+ * Top values with counts per field over the newest matching events. The period is walked newest
+ * first in slices (walkFacets), so the cost is bounded whatever the filter or the period. A filter
+ * only a GIN index narrows (free text, a resource) that matches little is the one case the walk
+ * answers badly — it reads every slice to find nothing — so when the walk ran out of time having
+ * found few, the newest matches are asked for through the index instead, within the same budget
+ * again (newestFacets); if that does not finish in time, the walk's answer stands.
  */
 export async function eventFacets(database: Database, q: EventQuery, opts: FacetOptions): Promise<Facets> {
-  const { where, params } = buildWhere(q);
-  // Literal numbers (see findEventPage: a parameter LIMIT would get a generic plan that sorts).
-  const sample = Math.max(1, Math.floor(opts.sampleSize));
-  const top = Math.max(1, Math.floor(opts.top));
-  const step = Math.max(1, Math.floor(opts.stepMs ?? HOUR_MS));
-  const budget = Math.max(0, Math.floor(opts.budgetMs));
-  const stepInterval = `interval '${step} milliseconds'`;
-  params.push(q.window.end.toISOString(), q.window.start.toISOString());
-  const [end, start] = [`$${params.length - 1}::timestamptz`, `$${params.length}::timestamptz`];
+  const walked = await walkFacets(database, q, opts);
+  if (!walked.sampled || walked.counted >= opts.sampleSize || !narrowedByGinOnly(q.filter)) return walked;
+  // Matches over the whole period at the rate the walk found them: too many to sort in time?
+  const covered = q.window.end.getTime() - Date.parse(walked.since!);
+  const expected = (walked.counted * (q.window.end.getTime() - q.window.start.getTime())) / Math.max(1, covered);
+  if (expected > opts.sampleSize) return walked;
+  return (await newestFacets(database, q, opts)) ?? walked;
+}
+
+/** Filters no btree index serves: a slice of the walk reads every event of its hour for them. */
+function narrowedByGinOnly(f: EventFilter): boolean {
+  return f.search !== undefined || f.resourceName !== undefined || f.resourceType !== undefined;
+}
+
+type FacetRow = { f: string; v: string | null; n: string | number; since: string | null };
+
+/** The top-values part of a facets statement over a CTE `s` of the counted events. */
+function topValues(top: number): string {
   const scalar = Object.entries(COLUMN).map(
     ([field, column]) => `(select '${field}', ${column}, count(*), null from s group by ${column} order by 3 desc, 2 limit ${top})`,
   );
   const resources = `(select 'resource', r, count(*), null from s, unnest(s.resource_ids) as r group by r order by 3 desc, 2 limit ${top})`;
-  // `walk` has a row per event and one (all null but t) per slice with none, so the walk's end is
-  // known: when it stopped short of `sample` rows, every slice it reached was read to the end.
-  // The deadline is an InitPlan, fixed when the first slice is taken; the first slice always runs.
-  const rows = await nativeQuery<{ f: string; v: string | null; n: string | number; since: string | null }>(
-    database,
-    `with walk as materialized (
-       select c.t, x.* from (
-         select t from generate_series(${end}, ${start}, -${stepInterval}) as t
-         where (select clock_timestamp() + interval '${budget} milliseconds') > clock_timestamp() or t = ${end}
-         offset 0
-       ) c
-       left join lateral (
-         select user_name, event_name, event_source, project, resource_ids, event_time from events
-         where ${where} and event_time <= c.t and event_time > c.t - ${stepInterval}
-         order by event_time desc, event_id desc limit ${sample}
-       ) x on true
-       limit ${sample}
-     ),
-     s as (select * from walk where event_time is not null)
-     select '' as f, null as v, (select count(*) from s) as n,
-       to_char(greatest(${start}, case when count(*) >= ${sample} then min(coalesce(event_time, t - ${stepInterval})) else min(t) - ${stepInterval} end)
-         at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as since
-     from walk
-     union all ${[...scalar, resources].join(" union all ")}`,
-    params,
-  );
+  return [...scalar, resources].join(" union all ");
+}
+
+const isoText = (expr: string) => `to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+function facetsOf(rows: FacetRow[], q: EventQuery): Facets {
   const { facets } = noFacets();
   let counted = 0;
   let since = q.window.start.toISOString();
@@ -108,4 +98,74 @@ export async function eventFacets(database: Database, q: EventQuery, opts: Facet
     } else if (r.v !== null) facets[r.f as FacetField].push({ value: r.v, count: Number(r.n) });
   }
   return { counted, sampled: Date.parse(since) > q.window.start.getTime(), since, facets };
+}
+
+/**
+ * The period walked newest first in slices of `stepMs` (as a first page reads: each slice is a
+ * short walk of one day's index), until `sampleSize` events are found, the period is done, or
+ * `budgetMs` is spent; then the top values, all in one statement. Over a whole period the planner
+ * would answer a narrow filter by reading its matches spread over days, and a common search term
+ * from the trigram index and a sort of every match.
+ */
+async function walkFacets(database: Database, q: EventQuery, opts: FacetOptions): Promise<Facets> {
+  const { where, params } = buildWhere(q);
+  // Literal numbers (see findEventPage: a parameter LIMIT would get a generic plan that sorts).
+  const sample = Math.max(1, Math.floor(opts.sampleSize));
+  const step = `interval '${Math.max(1, Math.floor(opts.stepMs ?? HOUR_MS))} milliseconds'`;
+  const budget = `interval '${Math.max(0, Math.floor(opts.budgetMs))} milliseconds'`;
+  params.push(q.window.end.toISOString(), q.window.start.toISOString());
+  const [end, start] = [`$${params.length - 1}::timestamptz`, `$${params.length}::timestamptz`];
+  // `walk` has a row per event and one (all null but t) per slice with none, so the walk's end is
+  // known: when it stopped short of `sample` rows, every slice it reached was read to the end.
+  // The deadline is an InitPlan, fixed when the first slice is taken; the first slice always runs.
+  const rows = await nativeQuery<FacetRow>(
+    database,
+    `with walk as materialized (
+       select c.t, x.* from (
+         select t from generate_series(${end}, ${start}, -${step}) as t
+         where (select clock_timestamp() + ${budget}) > clock_timestamp() or t = ${end}
+         offset 0
+       ) c
+       left join lateral (
+         select user_name, event_name, event_source, project, resource_ids, event_time from events
+         where ${where} and event_time <= c.t and event_time > c.t - ${step}
+         order by event_time desc, event_id desc limit ${sample}
+       ) x on true
+       limit ${sample}
+     ),
+     s as (select * from walk where event_time is not null)
+     select '' as f, null as v, (select count(*) from s) as n,
+       ${isoText(`greatest(${start}, case when count(*) >= ${sample} then min(coalesce(event_time, t - ${step})) else min(t) - ${step} end)`)} as since
+     from walk
+     union all ${topValues(Math.max(1, Math.floor(opts.top)))}`,
+    params,
+  );
+  return facetsOf(rows, q);
+}
+
+/**
+ * The newest `sampleSize` matching events of the whole period as the planner sees fit (the GIN
+ * index, then a sort), then the top values; undefined when that takes longer than `budgetMs`.
+ * PGlite cannot cancel a statement: there it runs to the end.
+ */
+async function newestFacets(database: Database, q: EventQuery, opts: FacetOptions): Promise<Facets | undefined> {
+  const { where, params } = buildWhere(q);
+  const sample = Math.max(1, Math.floor(opts.sampleSize));
+  const text = `with s as materialized (
+       select user_name, event_name, event_source, project, resource_ids, event_time from events where ${where}
+       order by event_time desc, event_id desc limit ${sample}
+     )
+     select '' as f, null as v, count(*) as n, case when count(*) >= ${sample} then ${isoText("min(event_time)")} end as since from s
+     union all ${topValues(Math.max(1, Math.floor(opts.top)))}`;
+  if (!database.pg) return facetsOf(await nativeQuery<FacetRow>(database, text, params), q);
+  try {
+    const rows = await database.pg.begin(async (tx) => {
+      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.floor(opts.budgetMs))}`);
+      return tx.unsafe(text, params as never[], { prepare: false });
+    });
+    return facetsOf(rows as unknown as FacetRow[], q);
+  } catch (error) {
+    if (isQueryCanceled(error)) return undefined;
+    throw error;
+  }
 }
