@@ -237,6 +237,8 @@ describe("events", () => {
     const first = await facets({ sampleSize: 100, stepMs: 150_000, budgetMs: 0 });
     expect(first).toMatchObject({ counted: 2, sampled: true, since: at(now - 150_000) });
     expect(first.facets.userName.map((x) => x.value)).toEqual(["bob", "carol"]);
+    expect(await facets({ sampleSize: 100 }, "Instances")).toMatchObject({ counted: 4, sampled: false });
+    expect(await facets({ sampleSize: 100 }, "TerminateInst")).toMatchObject({ counted: 1, sampled: false });
     // A search the walk found little of before it stopped: the newest matches are asked for through
     // the index instead, and cover the period.
     const walked = await facets({ sampleSize: 100, stepMs: 10_000 }, "Instances");
