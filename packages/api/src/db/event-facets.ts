@@ -56,12 +56,15 @@ export function noFacets(): Facets {
  * first in slices (walkFacets), so the cost is bounded whatever the filter or the period. A filter
  * only a GIN index narrows (free text, a resource) that matches little is the one case the walk
  * answers badly — it reads every slice to find nothing — so when the walk ran out of time having
- * found few, the newest matches are asked for through the index instead, within the same budget
- * again (newestFacets); if that does not finish in time, the walk's answer stands.
+ * found few, the newest matches are asked for through the index instead (newestFacets): the walk
+ * has half the budget then, the index the whole budget, and if it does not finish in time the
+ * walk's answer stands.
  */
 export async function eventFacets(database: Database, q: EventQuery, opts: FacetOptions): Promise<Facets> {
-  const walked = await walkFacets(database, q, opts);
-  if (!walked.sampled || walked.counted >= opts.sampleSize || !narrowedByGinOnly(q.filter)) return walked;
+  if (!narrowedByGinOnly(q.filter)) return walkFacets(database, q, opts);
+  // Half the budget for the walk, so that the index still has the whole budget after it.
+  const walked = await walkFacets(database, q, { ...opts, budgetMs: opts.budgetMs / 2 });
+  if (!walked.sampled || walked.counted >= opts.sampleSize) return walked;
   // Matches over the whole period at the rate the walk found them: too many to sort in time?
   const covered = q.window.end.getTime() - Date.parse(walked.since!);
   const expected = (walked.counted * (q.window.end.getTime() - q.window.start.getTime())) / Math.max(1, covered);
