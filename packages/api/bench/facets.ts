@@ -135,7 +135,7 @@ async function measure(loadSeconds: number) {
     "",
     `Run ${new Date().toISOString()} · ${cpus().length} CPUs · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · ${String(version!.v).split(" on ")[0]} · ${TOTAL.toLocaleString("en-US")} events (3 accounts, 30 days; load and indexes ${loadSeconds.toFixed(0)} s) · 30 days of the largest account (${Number(inAccount!.n).toLocaleString("en-US")} events) · ${RUNS} runs each · load average at the end ${loadavg()[0]!.toFixed(1)}.`,
     "",
-    `Top 8 values of user, action, event source, project and resource over the newest matching events, in one statement: the period walked newest first in hourly slices until ${FACET_SAMPLE.toLocaleString("en-US")} events are found or ${FACET_BUDGET_MS} ms of walking are spent (db/event-facets.ts). "Events counted" and "hours covered" (from the answer's \`since\` to the end of the period; 720 h is all of it) are medians over the runs, with the least when they varied — ms.`,
+    `Top 8 values of user, action, event source, project and resource over the newest matching events (one statement, JIT off; a search that the walk found little of gets a second one through the trigram index, bounded by the budget): the period walked newest first in hourly slices until ${FACET_SAMPLE.toLocaleString("en-US")} events are found or ${FACET_BUDGET_MS} ms of walking are spent (db/event-facets.ts). "Events counted" and "hours covered" (from the answer's \`since\` to the end of the period; 720 h is all of it) are medians over the runs, with the least when they varied — ms.`,
     "",
     "| filter | events counted | hours covered | p50 | p95 |",
     "|---|---|---|---|---|",

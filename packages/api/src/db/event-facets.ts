@@ -15,7 +15,7 @@ export interface Facets {
   sampled: boolean;
   /**
    * Where the counts begin (ISO time): they are over every matching event from here to the end of
-   * the period — its start, or, when `sampled`, the oldest event counted or the oldest hour walked.
+   * the period — its start, or, when `sampled`, the oldest event counted or the oldest slice walked.
    * Null for an empty period.
    */
   since: string | null;
@@ -32,7 +32,8 @@ export interface FacetOptions {
   stepMs?: number;
 }
 
-const HOUR_MS = 3_600_000;
+/** Short enough that the slice running when the budget is spent adds little (BENCHMARKS.md). */
+const SLICE_MS = 3_600_000;
 
 const COLUMN: Record<Exclude<FacetField, "resource">, string> = {
   userName: "user_name",
@@ -116,15 +117,16 @@ async function walkFacets(database: Database, q: EventQuery, opts: FacetOptions)
   const { where, params } = buildWhere(q, [], { searchByIndex: false });
   // Literal numbers (see findEventPage: a parameter LIMIT would get a generic plan that sorts).
   const sample = Math.max(1, Math.floor(opts.sampleSize));
-  const step = `interval '${Math.max(1, Math.floor(opts.stepMs ?? HOUR_MS))} milliseconds'`;
+  const step = `interval '${Math.max(1, Math.floor(opts.stepMs ?? SLICE_MS))} milliseconds'`;
   const budget = `interval '${Math.max(0, Math.floor(opts.budgetMs))} milliseconds'`;
   params.push(q.window.end.toISOString(), q.window.start.toISOString());
   const [end, start] = [`$${params.length - 1}::timestamptz`, `$${params.length}::timestamptz`];
   // `walk` has a row per event and one (all null but t) per slice with none, so the walk's end is
   // known: when it stopped short of `sample` rows, every slice it reached was read to the end.
   // The deadline is an InitPlan, fixed when the first slice is taken; the first slice always runs.
-  const rows = await nativeQuery<FacetRow>(
+  const rows = await queryWith<FacetRow>(
     database,
+    { jit: "off" },
     `with walk as materialized (
        select c.t, x.* from (
          select t from generate_series(${end}, ${start}, -${step}) as t
@@ -162,15 +164,26 @@ async function newestFacets(database: Database, q: EventQuery, opts: FacetOption
      )
      select '' as f, null as v, count(*) as n, case when count(*) >= ${sample} then ${isoText("min(event_time)")} end as since from s
      union all ${topValues(Math.max(1, Math.floor(opts.top)))}`;
-  if (!database.pg) return facetsOf(await nativeQuery<FacetRow>(database, text, params), q);
   try {
-    const rows = await database.pg.begin(async (tx) => {
-      await tx.unsafe(`set local statement_timeout = ${Math.max(1, Math.floor(opts.budgetMs))}`);
-      return tx.unsafe(text, params as never[], { prepare: false });
-    });
-    return facetsOf(rows as unknown as FacetRow[], q);
+    const rows = await queryWith<FacetRow>(database, { jit: "off", statement_timeout: String(Math.max(1, Math.floor(opts.budgetMs))) }, text, params);
+    return facetsOf(rows, q);
   } catch (error) {
     if (isQueryCanceled(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * One statement with settings of its own (SET LOCAL in a transaction) on Postgres; as it is on
+ * PGlite, which has neither JIT nor a way to cancel. JIT is off for the facets statements: their
+ * estimated cost (every slice of the period, every partition) is far above the JIT thresholds,
+ * and compiling the plan took seconds at 10 M events where running it takes milliseconds.
+ */
+async function queryWith<T>(database: Database, settings: Record<string, string>, text: string, params: unknown[]): Promise<T[]> {
+  if (!database.pg) return nativeQuery<T>(database, text, params);
+  const rows = await database.pg.begin(async (tx) => {
+    for (const [name, value] of Object.entries(settings)) await tx.unsafe(`set local ${name} = '${value}'`);
+    return tx.unsafe(text, params as never[], { prepare: false });
+  });
+  return rows as unknown as T[];
 }
