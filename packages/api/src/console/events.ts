@@ -76,7 +76,7 @@ export async function consoleHistogram(deps: AppDeps, caller: Caller, q: FilterQ
 /** Events the facet counts are taken over at most: the newest matching ones (BENCHMARKS.md). */
 export const FACET_SAMPLE = 10_000;
 /** Time the facets' walk back through the period may take before it answers with what it found (BENCHMARKS.md). */
-export const FACET_BUDGET_MS = 50;
+export const FACET_BUDGET_MS = 35;
 const FACET_TOP = 8;
 
 export async function consoleFacets(deps: AppDeps, caller: Caller, q: FilterQuery): Promise<Facets & { window: { start: string; end: string } }> {
