@@ -73,7 +73,7 @@ export async function eventFacets(database: Database, q: EventQuery, opts: Facet
   return (await newestFacets(database, q, opts)) ?? walked;
 }
 
-/** Filters no btree index serves: a slice of the walk reads every event of its hour for them. */
+/** Filters no btree index serves: a slice of the walk reads every event of its time for them. */
 function narrowedByGinOnly(f: EventFilter): boolean {
   return f.search !== undefined || f.resourceName !== undefined || f.resourceType !== undefined;
 }
