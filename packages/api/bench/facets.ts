@@ -5,6 +5,10 @@
  * then times the Events view's facet query (db/event-facets.ts, the newest 10,000 matching events)
  * over 30 days of the largest account, for the filters the console sends. Target p95 ≤ 100 ms.
  * Writes the "Facets" section of BENCHMARKS.md.
+ *
+ * BENCH_FACETS_DB=<name> keeps the loaded database under that name and reuses it on the next run
+ * (the load takes tens of minutes at 10 M); drop it by hand when done. A database of that name
+ * that is not marked as a finished load of FACETS_BENCH_EVENTS events is dropped and reloaded.
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
@@ -14,7 +18,7 @@ import { DAY_MS, type EventFilter } from "@activity-log/core";
 import { MIGRATIONS_FOLDER, openDatabase } from "../src/db/client.ts";
 import { eventFacets } from "../src/db/event-facets.ts";
 import { ensurePartitions } from "../src/db/partitions.ts";
-import { FACET_SAMPLE } from "../src/console/events.ts";
+import { FACET_BUDGET_MS, FACET_SAMPLE } from "../src/console/events.ts";
 import { writeBenchmarkSection } from "./benchmarks-file.ts";
 import { BENCH_ACCOUNTS, BENCH_DAYS, BENCH_PROJECTS, copyEvents, generateEvents } from "./generate-events.ts";
 
@@ -28,9 +32,18 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const TARGET_P95_MS = 100;
 const log = (m: string) => console.error(`[facets] ${m}`);
 const now = new Date();
-const dbName = `al_facets_${Date.now().toString(36)}`;
+const keptName = process.env.BENCH_FACETS_DB;
+if (keptName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(keptName)) {
+  console.error("BENCH_FACETS_DB must be a plain lower-case database name");
+  process.exit(1);
+}
+const dbName = keptName ?? `al_facets_${Date.now().toString(36)}`;
 const admin = postgres(url, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database "${dbName}"`);
+const kept = keptName === undefined ? undefined : await keptLoad(keptName);
+if (!kept) {
+  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+  await admin.unsafe(`create database "${dbName}"`);
+}
 const benchUrl = new URL(url);
 benchUrl.pathname = `/${dbName}`;
 const database = await openDatabase({ url: benchUrl.toString() });
@@ -41,11 +54,18 @@ try {
 } finally {
   await raw.end();
   await database.close();
-  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+  if (keptName === undefined) await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
   await admin.end();
 }
 
 async function main() {
+  const loadSeconds = kept?.loadSeconds ?? (await load());
+  if (kept) log(`reusing ${dbName}: ${kept.events} events loaded ${kept.loadedAt}`);
+  await measure(loadSeconds);
+}
+
+/** Loads TOTAL events into the new database; returns the seconds the load and indexes took. */
+async function load(): Promise<number> {
   const pg = database.pg!;
   for (const a of BENCH_ACCOUNTS) {
     await pg`insert into accounts (id, alias) values (${a.id}, ${a.id})`;
@@ -62,10 +82,19 @@ async function main() {
   await raw.unsafe(`vacuum analyze events`);
   const loadSeconds = (performance.now() - t) / 1000;
   log(`loaded and indexed in ${loadSeconds.toFixed(0)} s`);
+  // The mark that makes a kept database reusable: written only once the load has finished.
+  const mark: LoadMark = { events: TOTAL, loadSeconds, loadedAt: now.toISOString() };
+  if (keptName !== undefined) await admin.unsafe(`comment on database "${dbName}" is '${JSON.stringify(mark)}'`);
+  return loadSeconds;
+}
 
+async function measure(loadSeconds: number) {
   const account = BENCH_ACCOUNTS[0].id;
   const [inAccount] = await raw`select count(*)::int as n from events where account_id = ${account}`;
   const [user] = await raw`select user_name from events where account_id = ${account} and not read_only order by event_time desc limit 1`;
+  // A rare term: part of a request id from ten days back (a match the walk does not reach in its budget).
+  const [rare] =
+    await raw`select request_id from events where account_id = ${account} and event_time < now() - interval '10 days' order by event_time desc limit 1`;
   const window = { start: new Date(Date.now() - 30 * DAY_MS), end: new Date() };
   const cases: [string, EventFilter][] = [
     ["Read only: No (the console's default)", { readOnly: false }],
@@ -73,24 +102,32 @@ async function main() {
     ["Action StopInstances", { readOnly: false, eventName: "StopInstances" }],
     ["User (one of the busiest)", { readOnly: false, userName: String(user!.user_name) }],
     ["Errors only", { errorsOnly: true }],
-    ["Search (common)", { search: "i-0" }],
+    ["Search (common, `i-0`)", { search: "i-0" }],
+    ["Search (rare, part of a request id)", { search: String(rare!.request_id).slice(2, 12) }],
   ];
   const rows: string[] = [];
   let worst = 0;
   for (const [label, filter] of cases) {
-    const run = () => eventFacets(database, { accountId: account, filter, window }, { sampleSize: FACET_SAMPLE, top: 8 });
-    const first = await run(); // warm-up
+    const run = () => eventFacets(database, { accountId: account, filter, window }, { sampleSize: FACET_SAMPLE, top: 8, budgetMs: FACET_BUDGET_MS });
+    await run(); // warm-up
     const times: number[] = [];
+    const counted: number[] = [];
+    const spans: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const s = performance.now();
-      await run();
+      const f = await run();
       times.push(performance.now() - s);
+      counted.push(f.counted);
+      spans.push(window.end.getTime() - Date.parse(f.since!));
     }
-    times.sort((a, b) => a - b);
-    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-    worst = Math.max(worst, at(0.95));
-    rows.push(`| ${label} | ${first.counted.toLocaleString("en-US")}${first.sampled ? " (newest)" : ""} | ${ms(at(0.5))} | ${ms(at(0.95))} |`);
-    log(`${label}: p50 ${ms(at(0.5))} ms, p95 ${ms(at(0.95))} ms`);
+    const at = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
+    worst = Math.max(worst, at(times, 0.95));
+    const [c50, cMin, span50, spanMin] = [at(counted, 0.5), at(counted, 0), at(spans, 0.5), at(spans, 0)];
+    const range = (a: string, b: string) => (a === b ? a : `${b} (least ${a})`);
+    rows.push(
+      `| ${label} | ${range(cMin.toLocaleString("en-US"), c50.toLocaleString("en-US"))} | ${range(hours(spanMin), hours(span50))} | ${ms(at(times, 0.5))} | ${ms(at(times, 0.95))} |`,
+    );
+    log(`${label}: counted ${c50} over ${hours(span50)}, p50 ${ms(at(times, 0.5))} ms, p95 ${ms(at(times, 0.95))} ms`);
   }
   const [version] = await raw`select version() as v`;
   const section = [
@@ -98,13 +135,13 @@ async function main() {
     "",
     `Run ${new Date().toISOString()} · ${cpus().length} CPUs · ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM · ${String(version!.v).split(" on ")[0]} · ${TOTAL.toLocaleString("en-US")} events (3 accounts, 30 days; load and indexes ${loadSeconds.toFixed(0)} s) · 30 days of the largest account (${Number(inAccount!.n).toLocaleString("en-US")} events) · ${RUNS} runs each · load average at the end ${loadavg()[0]!.toFixed(1)}.`,
     "",
-    `Top 8 values of user, action, event source, project and resource over the newest ${FACET_SAMPLE.toLocaleString("en-US")} matching events, in one statement — ms.`,
+    `Top 8 values of user, action, event source, project and resource over the newest matching events (one statement, JIT off; a search that the walk found little of gets a second one through the trigram index, bounded by the budget): the period walked newest first in half-hour slices until ${FACET_SAMPLE.toLocaleString("en-US")} events are found or ${FACET_BUDGET_MS} ms of walking are spent (db/event-facets.ts). "Events counted" and "hours covered" (from the answer's \`since\` to the end of the period; 720 h is all of it) are medians over the runs, with the least when they varied — ms.`,
     "",
-    "| filter | events counted | p50 | p95 |",
-    "|---|---|---|---|",
+    "| filter | events counted | hours covered | p50 | p95 |",
+    "|---|---|---|---|---|",
     ...rows,
     "",
-    `Target p95 ≤ ${TARGET_P95_MS} ms: worst ${ms(worst)} ms ${worst <= TARGET_P95_MS ? "✅" : "❌ miss"}. The work is bounded by the sample, not by the period: one backward walk of the index a first page uses, then five small GROUP BYs over at most ${FACET_SAMPLE.toLocaleString("en-US")} rows.`,
+    `Target p95 ≤ ${TARGET_P95_MS} ms: worst ${ms(worst)} ms ${worst <= TARGET_P95_MS ? "✅" : "❌ miss"}. The work is bounded by the sample and the time budget, not by the period or the filter; the answer says what it covers (\`counted\`, \`since\`).`,
     "",
   ].join("\n");
   writeBenchmarkSection("## Facets (packages/api/bench/facets.ts)", section);
@@ -123,6 +160,24 @@ function secondaryIndexes(): { name: string; ddl: string }[] {
     }
   }
   return found;
+}
+
+interface LoadMark {
+  events: number;
+  loadSeconds: number;
+  loadedAt: string;
+}
+
+/** The mark of a finished load of TOTAL events in the kept database, if it exists and has one. */
+async function keptLoad(name: string): Promise<LoadMark | undefined> {
+  const [row] = await admin`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${name}`;
+  if (!row?.mark) return undefined;
+  const mark = JSON.parse(String(row.mark)) as LoadMark;
+  return mark.events === TOTAL ? mark : undefined;
+}
+
+function hours(spanMs: number): string {
+  return (spanMs / 3_600_000).toFixed(spanMs < 10 * 3_600_000 ? 1 : 0);
 }
 
 function ms(x: number): string {

@@ -1,5 +1,6 @@
 // Unit tests of the SPA's pure logic (src/lib/*.ts); here because bunfig ignores packages/web/** for `bun test`.
 import { expect, test } from "bun:test";
+import { facetsNote } from "../src/lib/facets.ts";
 import {
   apiFilterOf,
   chipsOf,
@@ -147,4 +148,13 @@ test("the widest period: every retained day", () => {
   const long = widest(f, now, 90);
   expect(long.range).toBe("custom");
   expect(isWidest(long, now, 90)).toBe(true);
+});
+
+test("the facets note says what the counts cover: all matches, or the newest back to a time", () => {
+  const since = "2026-11-23T09:30:00.000Z";
+  expect(facetsNote({ counted: 1, sampled: false, since }, "utc")).toBe("Top values of all 1 matching event.");
+  expect(facetsNote({ counted: 10_000, sampled: true, since }, "utc")).toBe(
+    "Top values of the newest 10,000 matching events, back to 2026-11-23 09:30:00 UTC.",
+  );
+  expect(facetsNote({ counted: 0, sampled: true, since }, "utc")).toMatch(/^No matching events since 2026-11-23 09:30:00 UTC; the count stopped there\./);
 });

@@ -218,9 +218,15 @@ export function openApiDocument() {
       },
       "/facets": {
         get: {
-          summary: "Top values with counts of user, action, event source, project and resource over the newest 10,000 matching events",
+          summary:
+            "Top values with counts of user, action, event source, project and resource over the newest matching events: at most 10,000, as many as a time budget (≈ 35 ms) reads newest first",
           parameters: filterParams,
-          responses: { "200": ok("Facets: {counted, sampled, facets: {userName, eventName, eventSource, project, resource: [{value, count}]}}"), "400": error },
+          responses: {
+            "200": ok(
+              "Facets: {counted, sampled, since, facets: {userName, eventName, eventSource, project, resource: [{value, count}]}}; the counts are over every matching event from `since` to the end of the period (`sampled`: since is after the period's start)",
+            ),
+            "400": error,
+          },
         },
       },
       "/histogram": { get: { summary: "Read and write events per time bucket", parameters: filterParams, responses: { "200": ok("Buckets"), "400": error } } },

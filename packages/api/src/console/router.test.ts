@@ -192,11 +192,10 @@ describe("events", () => {
     expect(total).toBe(4);
   });
 
-  type FacetsAnswer = { counted: number; sampled: boolean; facets: Record<string, { value: string; count: number }[]> };
+  type FacetsAnswer = { counted: number; sampled: boolean; since: string | null; facets: Record<string, { value: string; count: number }[]> };
   test("facets: top values with counts over the filters, never another account's", async () => {
     const f = (await (await b.fetch("/facets?eventSource=ec2.amazonaws.com&readOnly=all")).json()) as FacetsAnswer;
-    expect(f.counted).toBe(4);
-    expect(f.sampled).toBe(false);
+    expect(f).toMatchObject({ counted: 4, sampled: false, since: expect.any(String) });
     expect(f.facets.eventName).toEqual([
       { value: "StopInstances", count: 2 },
       { value: "DescribeInstances", count: 1 },
@@ -216,17 +215,34 @@ describe("events", () => {
     expect((await b.fetch("/facets?readOnly=maybe")).status).toBe(400);
   });
 
-  test("facets count at most the newest N matching events, and say so", async () => {
+  test("facets count the newest matching events, at most N, and say from when", async () => {
     const accountId = ((await (await b.fetch("/me")).json()) as { accountId: string }).accountId;
     const window = { start: new Date(now - 3_600_000), end: new Date(now) };
     const filter = { eventSource: "ec2.amazonaws.com" };
-    const newest2 = await eventFacets(h.deps.database, { accountId, filter, window }, { sampleSize: 2, top: 5 });
-    expect(newest2).toMatchObject({ counted: 2, sampled: true });
+    const at = (ms: number) => new Date(ms).toISOString();
+    const facets = (opts: { sampleSize: number; budgetMs?: number; stepMs?: number }, search?: string) =>
+      eventFacets(h.deps.database, { accountId, filter: { ...filter, search }, window }, { top: 5, budgetMs: 60_000, ...opts });
     // ev-1 (bob, StopInstances) and ev-2 (carol, TerminateInstances) are the two newest.
+    const newest2 = await facets({ sampleSize: 2 });
+    expect(newest2).toMatchObject({ counted: 2, sampled: true, since: at(now - 2 * 60_000) });
     expect(newest2.facets.userName.map((x) => x.value)).toEqual(["bob", "carol"]);
-    const all = await eventFacets(h.deps.database, { accountId, filter, window }, { sampleSize: 100, top: 1 });
-    expect(all).toMatchObject({ counted: 4, sampled: false });
-    expect(all.facets.eventName).toEqual([{ value: "StopInstances", count: 2 }]);
+    const all = await facets({ sampleSize: 100 });
+    expect(all).toMatchObject({ counted: 4, sampled: false, since: at(window.start.getTime()) });
+    expect(all.facets.eventName[0]).toEqual({ value: "StopInstances", count: 2 });
+    // Walked in one-minute slices, most of them empty: still every match of the period…
+    expect(await facets({ sampleSize: 100, stepMs: 60_000 })).toMatchObject({ counted: 4, sampled: false });
+    // …unless the empty slices fill the sample (a row each): then it says how far it got.
+    expect(await facets({ sampleSize: 30, stepMs: 60_000 })).toMatchObject({ counted: 4, sampled: true, since: at(now - 30 * 60_000) });
+    // No time left after the first slice (the newest 2.5 minutes): the counts cover just that slice.
+    const first = await facets({ sampleSize: 100, stepMs: 150_000, budgetMs: 0 });
+    expect(first).toMatchObject({ counted: 2, sampled: true, since: at(now - 150_000) });
+    expect(first.facets.userName.map((x) => x.value)).toEqual(["bob", "carol"]);
+    expect(await facets({ sampleSize: 100 }, "Instances")).toMatchObject({ counted: 4, sampled: false });
+    expect(await facets({ sampleSize: 100 }, "TerminateInst")).toMatchObject({ counted: 1, sampled: false });
+    // A search the walk found little of before it stopped: the newest matches are asked for through
+    // the index instead, and cover the period.
+    const walked = await facets({ sampleSize: 100, stepMs: 10_000 }, "Instances");
+    expect(walked).toMatchObject({ counted: 4, sampled: false, since: at(window.start.getTime()) });
   });
 });
 

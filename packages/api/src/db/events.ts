@@ -240,7 +240,7 @@ export function escapeLike(s: string): string {
 }
 
 /** Parameterised WHERE clause for account + window + every filter key (ANDed, exact, case-sensitive). */
-export function buildWhere(q: EventQuery, params: unknown[] = []): { where: string; params: unknown[] } {
+export function buildWhere(q: EventQuery, params: unknown[] = [], opts: { searchByIndex?: boolean } = {}): { where: string; params: unknown[] } {
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
@@ -261,7 +261,10 @@ export function buildWhere(q: EventQuery, params: unknown[] = []): { where: stri
   if (f.errorsOnly) conds.push(`error_code is not null`);
   if (f.resourceName !== undefined) conds.push(`resource_ids @> array[${p(f.resourceName)}::text]`);
   if (f.resourceType !== undefined) conds.push(`resources @> ${p(JSON.stringify([{ type: f.resourceType }]))}::jsonb`);
-  if (f.search !== undefined) conds.push(`search_text like ${p(`%${escapeLike(f.search)}%`)}`);
+  // `searchByIndex: false` hides the column from the trigram index (an expression it does not
+  // cover), for a caller that reads a short slice of time and must not scan a day's index for it.
+  const searchText = opts.searchByIndex === false ? `(search_text || '')` : "search_text";
+  if (f.search !== undefined) conds.push(`${searchText} like ${p(`%${escapeLike(f.search)}%`)}`);
   return { where: conds.join(" and "), params };
 }
 

@@ -28,7 +28,7 @@ export async function withStatementTimeout<T>(ms: number, work: () => Promise<T>
   }
 }
 
-function isQueryCanceled(error: unknown): boolean {
+export function isQueryCanceled(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if ((e as { code?: unknown }).code === QUERY_CANCELED) return true;
   }

@@ -1,5 +1,6 @@
 import { For, Show } from "solid-js";
 import type { Facets as FacetsData } from "../api.ts";
+import { facetsNote } from "../lib/facets.ts";
 import type { FilterKey } from "../lib/filters.ts";
 import { formatCount } from "../lib/format.ts";
 import { ErrorBox } from "./States.tsx";
@@ -15,7 +16,8 @@ const FIELDS: { key: keyof FacetsData["facets"]; title: string; filter: FilterKe
 /**
  * Top values with counts over the current filters and period ("who stopped instances last week"
  * answered by a list of users). A value is a button: it becomes a filter. Over a large period the
- * counts are those of the newest 10,000 matching events, and the card says so.
+ * counts are those of the newest matching events (the API stops at a sample size or a time budget),
+ * and the card says back to when.
  */
 export function Facets(props: {
   data: FacetsData | undefined;
@@ -33,9 +35,7 @@ export function Facets(props: {
         {(d) => (
           <>
             <p class="facets-note muted small" data-testid="facets-note">
-              {d().sampled
-                ? `Top values among the newest ${formatCount(d().counted)} matching events.`
-                : `Top values of all ${formatCount(d().counted)} matching ${d().counted === 1 ? "event" : "events"}.`}
+              {facetsNote(d())}
             </p>
             <div class="facet-lists">
               <For each={FIELDS}>
