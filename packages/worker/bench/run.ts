@@ -143,9 +143,9 @@ async function main() {
     const key = await seedAccountWithKey(deps, "bench-trail");
     await deps.storage.service().createBucket("bench-bucket");
     const windowStart = new Date(END.getTime() - 10 * 60_000);
-    await generate(deps, "bench-trail", WINDOW_EVENTS, windowStart, new Date(windowStart.getTime() + 299_000));
+    await generate(deps, key.accountId, WINDOW_EVENTS, windowStart, new Date(windowStart.getTime() + 299_000));
     const trail = await seedTrail(deps, {
-      accountId: "bench-trail",
+      accountId: key.accountId,
       name: "bench",
       bucket: "bench-bucket",
       accessKeyId: key.accessKeyId,
