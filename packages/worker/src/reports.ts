@@ -45,9 +45,10 @@ export interface ReportRunOptions {
   progressEveryMs?: number;
   /**
    * Report threads on Postgres (default 1: the main thread renders and compresses). More
-   * split a large report into key ranges rendered by Bun Workers; on the 2-core machine of
-   * BENCHMARKS.md that was slower than one thread (planning the ranges, and the threads compete
-   * with Postgres for the cores), so it is off until it measures faster.
+   * split a large report into key ranges rendered by Bun Workers. On the quiet 2-core machine of
+   * BENCHMARKS.md two threads build a 1 M-row report 1.2–1.4 × faster than one, but the worker's
+   * peak RSS then passes its 256 MB budget (267–290 MB against 233), and on a loaded machine they
+   * were slower; so they stay off by default.
    */
   threads?: number;
   /** Rows per key range a thread renders (default 50,000); smaller reports stay in the main thread. */
