@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createTestDatabase, testIngestedEvent } from "../test-kit/index.ts";
 import type { Database } from "./client.ts";
 import { findEventPage, insertEvents } from "./events.ts";
@@ -6,11 +6,13 @@ import { buildClosedDayIndexes } from "./partition-indexes.ts";
 import { ensurePartitions } from "./partitions.ts";
 import { nativeQuery } from "./rows.ts";
 
+// A database per test: a build indexes every closed day it finds, so tests sharing one would see
+// each other's days indexed, depending on their order.
 let database: Database;
-beforeAll(async () => {
+beforeEach(async () => {
   database = await createTestDatabase();
 }, 60_000);
-afterAll(() => database.close(), 60_000);
+afterEach(() => database.close(), 60_000);
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const ACCOUNT = "closed-days";
@@ -50,15 +52,19 @@ async function explainWithoutScans(query: string): Promise<string> {
   return (rows as Record<string, string>[]).map((r) => Object.values(r)[0]).join("\n");
 }
 
+/** Three days, 1–3 March 2027, an event on each. */
+async function seedThreeDays(): Promise<void> {
+  await ensurePartitions(database, day("2027-03-01"), day("2027-03-03"));
+  await insertEvents(database, [
+    testIngestedEvent({ eventID: "cd-1", recipientAccountId: ACCOUNT, eventTime: "2027-03-01T10:00:00Z", userName: "Needle-user" }),
+    testIngestedEvent({ eventID: "cd-2", recipientAccountId: ACCOUNT, eventTime: "2027-03-02T10:00:00Z", userName: "needle-lower" }),
+    testIngestedEvent({ eventID: "cd-3", recipientAccountId: ACCOUNT, eventTime: "2027-03-03T10:00:00Z", userName: "Needle-open" }),
+  ]);
+}
+
 describe("closed-day indexes", () => {
   test("only closed days get the search index; search finds the same on days with and without it", async () => {
-    await ensurePartitions(database, day("2027-03-01"), day("2027-03-03"));
-    const ids = ["cd-1", "cd-2", "cd-3"];
-    await insertEvents(database, [
-      testIngestedEvent({ eventID: ids[0], recipientAccountId: ACCOUNT, eventTime: "2027-03-01T10:00:00Z", userName: "Needle-user" }),
-      testIngestedEvent({ eventID: ids[1], recipientAccountId: ACCOUNT, eventTime: "2027-03-02T10:00:00Z", userName: "needle-lower" }),
-      testIngestedEvent({ eventID: ids[2], recipientAccountId: ACCOUNT, eventTime: "2027-03-03T10:00:00Z", userName: "Needle-open" }),
-    ]);
+    await seedThreeDays();
     // Nothing of the kind on a new day's partition: ingest does not pay for it.
     expect((await indexesOf("events_20270301")).map((i) => i.name)).not.toContain("events_20270301_search");
     const before = { upper: await searchIds("Needle"), id: await searchIds("cd-2"), json: await searchIds('"userName"') };
@@ -81,6 +87,7 @@ describe("closed-day indexes", () => {
   });
 
   test("a closed day's search is read through its own index", async () => {
+    await seedThreeDays();
     await buildClosedDayIndexes(database, day("2027-03-03"));
     const plan = await explainWithoutScans(`select event_id from events where search_text like '%Needle-user%'`);
     // Through the parent: a closed day by its own index, the open day by a scan.
