@@ -1,26 +1,22 @@
 /**
  * Facets benchmark (`bun packages/api/bench/facets.ts`): loads FACETS_BENCH_EVENTS realistic events
  * (default 10 M, the events benchmark's data set: 3 accounts, 30 days) into a fresh database on
- * DATABASE_URL the same way run.ts does (COPY, then the migrations' indexes, then VACUUM ANALYZE),
+ * DATABASE_URL as run.ts does (bench-database.ts: COPY, the migrations' indexes, the closed days' own, VACUUM ANALYZE),
  * then times the Events view's facet query (db/event-facets.ts, the newest 10,000 matching events)
  * over 30 days of the largest account, for the filters the console sends. Target p95 ≤ 100 ms.
  * Writes the "Facets" section of BENCHMARKS.md.
  *
  * BENCH_FACETS_DB=<name> keeps the loaded database under that name and reuses it on the next run
  * (the load takes tens of minutes at 10 M); drop it by hand when done. A database of that name
- * that is not marked as a finished load of FACETS_BENCH_EVENTS events is dropped and reloaded.
+ * that does not hold a finished load of FACETS_BENCH_EVENTS events is loaded afresh.
  */
 import { cpus, loadavg, totalmem } from "node:os";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import postgres from "postgres";
 import { DAY_MS, type EventFilter } from "@activity-log/core";
-import { MIGRATIONS_FOLDER, openDatabase } from "../src/db/client.ts";
 import { eventFacets } from "../src/db/event-facets.ts";
-import { ensurePartitions } from "../src/db/partitions.ts";
 import { FACET_BUDGET_MS, FACET_SAMPLE } from "../src/console/events.ts";
+import { loadBenchEvents, openBenchDatabase } from "./bench-database.ts";
 import { writeBenchmarkSection } from "./benchmarks-file.ts";
-import { BENCH_ACCOUNTS, BENCH_DAYS, BENCH_PROJECTS, copyEvents, generateEvents } from "./generate-events.ts";
+import { BENCH_ACCOUNTS } from "./generate-events.ts";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -31,61 +27,19 @@ const TOTAL = Number(process.env.FACETS_BENCH_EVENTS ?? 10_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const TARGET_P95_MS = 100;
 const log = (m: string) => console.error(`[facets] ${m}`);
-const now = new Date();
 const keptName = process.env.BENCH_FACETS_DB;
 if (keptName !== undefined && !/^[a-z_][a-z0-9_]*$/.test(keptName)) {
   console.error("BENCH_FACETS_DB must be a plain lower-case database name");
   process.exit(1);
 }
-const dbName = keptName ?? `al_facets_${Date.now().toString(36)}`;
-const admin = postgres(url, { max: 1, onnotice: () => {} });
-const kept = keptName === undefined ? undefined : await keptLoad(keptName);
-if (!kept) {
-  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-  await admin.unsafe(`create database "${dbName}"`);
-}
-const benchUrl = new URL(url);
-benchUrl.pathname = `/${dbName}`;
-const database = await openDatabase({ url: benchUrl.toString() });
-const raw = postgres(benchUrl.toString(), { max: 1, onnotice: () => {} });
+const bench = await openBenchDatabase(url, keptName ?? `al_facets_${Date.now().toString(36)}`, { keep: keptName !== undefined, rawPoolSize: 1 });
+const { database, raw } = bench;
 
 try {
-  await main();
-} finally {
-  await raw.end();
-  await database.close();
-  if (keptName === undefined) await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-  await admin.end();
-}
-
-async function main() {
-  const loadSeconds = kept?.loadSeconds ?? (await load());
-  if (kept) log(`reusing ${dbName}: ${kept.events} events loaded ${kept.loadedAt}`);
+  const { loadSeconds } = await loadBenchEvents(bench, TOTAL, log);
   await measure(loadSeconds);
-}
-
-/** Loads TOTAL events into the new database; returns the seconds the load and indexes took. */
-async function load(): Promise<number> {
-  const pg = database.pg!;
-  for (const a of BENCH_ACCOUNTS) {
-    await pg`insert into accounts (id, alias) values (${a.id}, ${a.id})`;
-    for (const p of BENCH_PROJECTS) await pg`insert into projects (account_id, name) values (${a.id}, ${p})`;
-  }
-  await ensurePartitions(database, new Date(now.getTime() - (BENCH_DAYS + 1) * DAY_MS), new Date(now.getTime() + DAY_MS));
-  const indexes = secondaryIndexes();
-  for (const ix of indexes) await raw.unsafe(`drop index if exists "${ix.name}"`);
-  log(`loading ${TOTAL} events with COPY…`);
-  const t = performance.now();
-  await copyEvents(raw, generateEvents({ count: TOTAL, end: now, seed: 1 }));
-  await raw.unsafe(`set maintenance_work_mem = '512MB'`);
-  for (const ix of indexes) await raw.unsafe(ix.ddl);
-  await raw.unsafe(`vacuum analyze events`);
-  const loadSeconds = (performance.now() - t) / 1000;
-  log(`loaded and indexed in ${loadSeconds.toFixed(0)} s`);
-  // The mark that makes a kept database reusable: written only once the load has finished.
-  const mark: LoadMark = { events: TOTAL, loadSeconds, loadedAt: now.toISOString() };
-  if (keptName !== undefined) await admin.unsafe(`comment on database "${dbName}" is '${JSON.stringify(mark)}'`);
-  return loadSeconds;
+} finally {
+  await bench.close();
 }
 
 async function measure(loadSeconds: number) {
@@ -146,34 +100,6 @@ async function measure(loadSeconds: number) {
   ].join("\n");
   writeBenchmarkSection("## Facets (packages/api/bench/facets.ts)", section);
   console.log(section);
-}
-
-/** The events table's secondary indexes as the migrations create them (built after the load). */
-function secondaryIndexes(): { name: string; ddl: string }[] {
-  const found: { name: string; ddl: string }[] = [];
-  for (const file of readdirSync(MIGRATIONS_FOLDER)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    for (const statement of readFileSync(join(MIGRATIONS_FOLDER, file), "utf8").split("--> statement-breakpoint")) {
-      const m = /CREATE INDEX (?:IF NOT EXISTS )?"([^"]+)" ON "events"[^;]*/i.exec(statement);
-      if (m) found.push({ name: m[1]!, ddl: m[0] });
-    }
-  }
-  return found;
-}
-
-interface LoadMark {
-  events: number;
-  loadSeconds: number;
-  loadedAt: string;
-}
-
-/** The mark of a finished load of TOTAL events in the kept database, if it exists and has one. */
-async function keptLoad(name: string): Promise<LoadMark | undefined> {
-  const [row] = await admin`select shobj_description(oid, 'pg_database') as mark from pg_database where datname = ${name}`;
-  if (!row?.mark) return undefined;
-  const mark = JSON.parse(String(row.mark)) as LoadMark;
-  return mark.events === TOTAL ? mark : undefined;
 }
 
 function hours(spanMs: number): string {

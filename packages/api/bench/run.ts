@@ -8,22 +8,20 @@
  * BENCH_EXPLAIN=1 prints the plan of every first-page query.
  */
 import { cpus, loadavg, totalmem } from "node:os";
-import postgres from "postgres";
-import { closedDaysBefore, DAY_MS, type EventFilter } from "@activity-log/core";
+import { DAY_MS, type EventFilter } from "@activity-log/core";
 import { createApp } from "../src/app.ts";
 import { createSecretBox } from "../src/auth/secret-box.ts";
 import { systemClock } from "../src/clock.ts";
 import type { Config } from "../src/config.ts";
-import { openDatabase } from "../src/db/client.ts";
 import { rollUpEvents } from "../src/db/event-rollups.ts";
 import { buildWhere, eventHistogram } from "../src/db/events.ts";
-import { buildClosedDayIndexes, CLOSED_DAY_INDEXES } from "../src/db/partition-indexes.ts";
-import { ensurePartitions } from "../src/db/partitions.ts";
+import { CLOSED_DAY_INDEXES } from "../src/db/partition-indexes.ts";
 import type { AppDeps } from "../src/deps.ts";
 import { queryEventPage } from "../src/events/query-service.ts";
 import { silentLogger } from "../src/logger.ts";
+import { loadBenchEvents, openBenchDatabase, secondaryIndexes } from "./bench-database.ts";
 import { writeBenchmarkSection } from "./benchmarks-file.ts";
-import { BENCH_ACCOUNTS, BENCH_DAYS, BENCH_PROJECTS, copyEvents, generateEvents } from "./generate-events.ts";
+import { BENCH_ACCOUNTS, BENCH_DAYS, copyEvents, generateEvents } from "./generate-events.ts";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -41,31 +39,18 @@ const now = new Date();
 // BENCH_DB names a persistent database that is generated once and reused by later runs (10 M events
 // take ~15 min to load on this machine); without it a fresh database is created and dropped.
 const PERSISTENT = process.env.BENCH_DB;
-const dbName = PERSISTENT ?? `al_bench_${Date.now().toString(36)}`;
-const admin = postgres(url, { max: 1, onnotice: () => {} });
-const exists = (await admin`select 1 from pg_database where datname = ${dbName}`).length > 0;
-if (!exists) {
-  await admin.unsafe(`create database "${dbName}"`);
-  // What the one-pass index builds of a restore get (the closed days' indexes are built on the service's pool).
-  await admin.unsafe(`alter database "${dbName}" set maintenance_work_mem = '1GB'`);
-}
-const benchUrl = new URL(url);
-benchUrl.pathname = `/${dbName}`;
-const database = await openDatabase({ url: benchUrl.toString() });
-const raw = postgres(benchUrl.toString(), { max: 2, onnotice: () => {} });
+const bench = await openBenchDatabase(url, PERSISTENT ?? `al_bench_${Date.now().toString(36)}`, { keep: PERSISTENT !== undefined });
+const { database, raw } = bench;
 
 try {
   await main();
 } finally {
-  await raw.end();
-  await database.close();
-  if (!PERSISTENT) await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-  await admin.end();
+  await bench.close();
 }
 
 async function main() {
   const pg = database.pg!;
-  const { copySeconds, loadSeconds } = await loadOnce();
+  const { copySeconds, loadSeconds } = await loadBenchEvents(bench, TOTAL, log);
   if (process.env.BENCH_LOAD_ONLY === "1") return;
   // The machine is shared: its load while measuring goes with the figures.
   const loadBefore = loadavg()[0]!;
@@ -129,7 +114,7 @@ async function main() {
   await copyEvents(raw, viaCopy);
   const copyRate = INGEST / ((performance.now() - t) / 1000);
   await pg`analyze events`;
-  const indexSet = (await secondaryIndexes()).map((ix) => ix.name.replace(/^events_/, "")).join(", ");
+  const indexSet = (await secondaryIndexes(raw)).map((ix) => ix.name.replace(/^events_/, "")).join(", ");
   const closedDaySet = CLOSED_DAY_INDEXES.map((ix) => ix.suffix).join(", ");
 
   // First pages: the big account, last 30 days, 50 rows, newest first.
@@ -227,66 +212,11 @@ async function main() {
   console.log(section);
 }
 
-/**
- * Loads TOTAL events unless the (persistent) database already holds exactly that load. Bulk load
- * as one restores a dump: COPY with only the primary key, then the secondary indexes built in one
- * pass each, then the closed days' own indexes (as the worker builds them), then VACUUM ANALYZE (what autovacuum does after a load; it also leaves the GIN indexes
- * without pending lists, as they are in steady state). Rows a previous run ingested are deleted.
- */
-async function loadOnce(): Promise<{ copySeconds: number; loadSeconds: number }> {
-  const pg = database.pg!;
-  await raw`create table if not exists bench_load (total bigint not null, loaded_at timestamptz not null, copy_s real not null, load_s real not null)`;
-  const previous = (await raw`select * from bench_load`)[0];
-  if (previous && Number(previous.total) === TOTAL) {
-    const t = performance.now();
-    // Rows of earlier ingest measurements (ids prefixed h-/c-), so every run starts from TOTAL rows.
-    const gone = await raw`delete from events where event_id like 'h-%' or event_id like 'c-%'`;
-    if (gone.count > 0) await raw`vacuum analyze events`;
-    log(
-      `reusing ${dbName}: ${TOTAL} events loaded at ${previous.loaded_at.toISOString()} (${gone.count} ingested rows removed in ${((performance.now() - t) / 1000).toFixed(1)} s)`,
-    );
-    return { copySeconds: previous.copy_s, loadSeconds: previous.load_s };
-  }
-  await raw`truncate events, bench_load`;
-  await raw`delete from projects where account_id like 'bench-%'`;
-  await raw`delete from accounts where id like 'bench-%'`;
-  for (const a of BENCH_ACCOUNTS) {
-    await pg`insert into accounts (id, alias) values (${a.id}, ${a.id})`;
-    for (const p of BENCH_PROJECTS) await pg`insert into projects (account_id, name) values (${a.id}, ${p})`;
-  }
-  const loadedAt = new Date();
-  await ensurePartitions(database, new Date(loadedAt.getTime() - (BENCH_DAYS + 1) * DAY_MS), new Date(loadedAt.getTime() + 2 * DAY_MS));
-  const indexes = await secondaryIndexes();
-  for (const ix of indexes) await raw.unsafe(`drop index if exists "${ix.name}"`);
-  log(`loading ${TOTAL} events with COPY…`);
-  const t = performance.now();
-  const loaded = await copyEvents(raw, generateEvents({ count: TOTAL, end: loadedAt, seed: 1 }));
-  const copySeconds = (performance.now() - t) / 1000;
-  log(`loaded ${loaded} in ${copySeconds.toFixed(1)} s; building ${indexes.length} indexes…`);
-  await raw.unsafe(`set maintenance_work_mem = '1GB'`);
-  for (const ix of indexes) await raw.unsafe(ix.ddl);
-  // As the worker does once a day is closed: every loaded day but today's.
-  await buildClosedDayIndexes(database, closedDaysBefore(loadedAt));
-  await raw.unsafe(`vacuum analyze events`);
-  const loadSeconds = (performance.now() - t) / 1000;
-  log(`load, index build and vacuum took ${loadSeconds.toFixed(1)} s`);
-  await raw`insert into bench_load values (${TOTAL}, ${loadedAt}, ${copySeconds}, ${loadSeconds})`;
-  return { copySeconds, loadSeconds };
-}
-
 /** The worker's rollup job over everything loaded, as it runs in production, so the histogram reads rollups. */
 async function rollUpForHistogram() {
   const t = performance.now();
   const run = await rollUpEvents(database);
   log(`rollups: ${run.buckets} buckets up to horizon ${run.horizonTo} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-}
-
-/** The secondary indexes of `events` as the migrations left them (from the catalogue, storage parameters included). */
-async function secondaryIndexes(): Promise<{ name: string; ddl: string }[]> {
-  const rows = await raw<{ name: string; ddl: string }[]>`select indexname as name, indexdef as ddl from pg_indexes
-    where schemaname = current_schema() and tablename = 'events' and indexname <> 'events_pkey' order by indexname`;
-  // The parent's definition says ON ONLY (the form pg_dump uses before attaching partitions' indexes).
-  return rows.map((r) => ({ name: r.name, ddl: r.ddl.replace(" ON ONLY ", " ON ") }));
 }
 
 function benchDeps(): AppDeps {

@@ -9,7 +9,6 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   type Caller,
   DomainError,
-  isAccountId,
   isSessionAlive,
   refundGuess,
   reserveGuess,
@@ -23,7 +22,7 @@ import {
 } from "@activity-log/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { type AccountRef, findAccount, findUserForSignIn, loadCaller } from "../db/iam.ts";
+import { type AccountRef, findSignInAccount, findSignInUser, loadCaller } from "../db/iam.ts";
 import { clearSignInGuesses, closeSession, findOpenSession, insertSession, refundSignInGuess, reserveSignInGuesses, touchSession } from "../db/sessions.ts";
 import type { AppDeps } from "../deps.ts";
 import type { AppEnv } from "../http-context.ts";
@@ -106,10 +105,10 @@ export async function signIn(
   const { db } = deps.database;
   const now = deps.clock.now();
   const { account, found } = await signInLookups.run(async () => {
-    const account = isAccountId(input.account) ? null : await findAccount(db, input.account);
+    const account = await findSignInAccount(db, input.account);
     if (account) onAccount(account);
     await reserveGuesses(deps, input, client.sourceIp, now);
-    return { account, found: account ? await findUserForSignIn(db, input.account, input.user) : null };
+    return { account, found: account ? await findSignInUser(db, account, input.user) : null };
   });
   const hash = found && !found.caller.isSystem ? found.user.passwordHash : null;
   const ok = await passwordGate.verify(input.password, hash);

@@ -412,18 +412,25 @@ export async function loadCaller(db: Db, userId: string, project: string | null,
   };
 }
 
+/** The account a console sign-in names: by its alias only (as AWS's console sign-in page does). */
+export async function findSignInAccount(db: Db, accountAlias: string): Promise<AccountRef | null> {
+  return isAccountId(accountAlias) ? null : findAccount(db, accountAlias);
+}
+
 /**
- * The user a console sign-in names, with the password hash to verify and the Caller it would be.
- * Null when the account or user is unknown; the system user is returned too (session.ts refuses it).
+ * The user a console sign-in names in its account, with the password hash to verify and the Caller
+ * it would be. Null when the user is unknown; the system user is returned too (session.ts refuses it).
  */
-/** Console sign-in names the account by its alias (as AWS's console sign-in page does). */
-export async function findUserForSignIn(db: Db, accountAlias: string, userName: string): Promise<{ user: UserRow; caller: Caller } | null> {
-  if (isAccountId(accountAlias)) return null;
-  const account = await findAccount(db, accountAlias);
-  if (!account) return null;
+export async function findSignInUser(db: Db, account: AccountRef, userName: string): Promise<{ user: UserRow; caller: Caller } | null> {
   const user = await findUser(db, account.accountId, userName);
   if (!user) return null;
   return { user, caller: await loadCaller(db, user.id, null, null) };
+}
+
+/** Both lookups of a console sign-in: null when the account or the user is unknown. */
+export async function findUserForSignIn(db: Db, accountAlias: string, userName: string): Promise<{ user: UserRow; caller: Caller } | null> {
+  const account = await findSignInAccount(db, accountAlias);
+  return account ? findSignInUser(db, account, userName) : null;
 }
 
 /** Checks a console password; false for users without one (the system user). */
