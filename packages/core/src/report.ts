@@ -108,6 +108,9 @@ export const CSV_COLUMNS = [
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
+/** First characters that make a spreadsheet run a value as a formula: csvField (and the SQL that renders reports) prefix `'`. */
+export const CSV_FORMULA_LEADS = ["=", "+", "-", "@", "\t", "\r"] as const;
+
 /**
  * One CSV field. Values a spreadsheet would run as a formula (leading = + - @ TAB CR) get a
  * leading apostrophe, which spreadsheets show as text; then RFC 4180 quoting (quote fields with
@@ -162,19 +165,16 @@ export function toSerializedReportEvent(e: StoredEvent): SerializedReportEvent {
   };
 }
 
-/** One row in CSV_COLUMNS order, ending with CRLF. Resources: names and types "; "-joined, same order. */
+/**
+ * One row in CSV_COLUMNS order, ending with CRLF. Resources: names and types "; "-joined, same order.
+ * The rule a report's CSV follows; reports are rendered by Postgres to the same rule (api
+ * db/report-csv.ts, whose test holds the two together), their JSON columns as Postgres writes jsonb.
+ */
 export function csvLine(e: StoredEvent, region: string): string {
   return csvRow(e, region, json(e.requestParameters), json(e.responseElements));
 }
 
-/** csvLine for a row whose JSON columns are already serialised (the same bytes for the same event). */
-export function csvLineSerialized(e: SerializedReportEvent, region: string): string {
-  return csvRow(e, region, e.requestParametersJson ?? "", e.responseElementsJson ?? "");
-}
-
-type CsvRowEvent = Omit<SerializedReportEvent, "requestParametersJson" | "responseElementsJson" | "additionalEventDataJson">;
-
-function csvRow(e: CsvRowEvent, region: string, requestParameters: string, responseElements: string): string {
+function csvRow(e: StoredEvent, region: string, requestParameters: string, responseElements: string): string {
   let names = "";
   let types = "";
   const resources = e.resources;

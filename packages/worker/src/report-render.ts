@@ -1,4 +1,4 @@
-import { csvLineSerialized, type EventFilter, jsonReportRecordSerialized, type ReportFormat } from "@activity-log/core";
+import { type EventFilter, jsonReportRecordSerialized } from "@activity-log/core";
 import { type Database, type EventKey, type KeyRange, streamReportEvents } from "@activity-log/api/db";
 import { type DeflatedPiece, deflatePiece } from "./gzip-join.ts";
 
@@ -9,37 +9,38 @@ export interface ReportQuery {
   window: { start: Date; end: Date };
 }
 
-/** One batch of a report's rows, rendered and compressed, with the key of its last row. */
+/**
+ * One batch of a report's rows, rendered and compressed, with the key of its last row where it is
+ * known (a checkpoint is saved only after a batch that has one: the report resumes after that row).
+ */
 export interface RenderedBatch extends DeflatedPiece {
   rows: number;
-  last: EventKey;
+  last?: EventKey;
 }
 
 export interface RangeJob {
   query: ReportQuery;
   range: KeyRange;
-  format: ReportFormat;
   region: string;
   batchSize: number;
-  /** Whether the range starts the report (JSON writes no comma before the report's first record). */
+  /** Whether the range starts the report (no comma before the report's first record). */
   startsReport: boolean;
 }
 
 /**
- * The rows of one key range as rendered, compressed batches, in feed order. The same function runs
- * in the worker's main thread (PGlite, small reports, resumption without threads) and in report
- * threads, so both paths write the same text.
+ * The rows of one key range as JSON records, rendered and compressed in batches, in feed order.
+ * The same function runs in the worker's main thread (PGlite, small reports, resumption without
+ * threads) and in report threads, so both paths write the same text. (CSV reports are rendered
+ * by the database: report-csv.ts.)
  */
 export async function* renderRange(database: Database, job: RangeJob): AsyncIterable<RenderedBatch> {
   let first = job.startsReport;
   for await (const batch of streamReportEvents(database, { ...job.query, range: job.range, batchSize: job.batchSize })) {
     let text = "";
-    if (job.format === "csv") for (const e of batch.events) text += csvLineSerialized(e, job.region);
-    else
-      for (const e of batch.events) {
-        text += jsonReportRecordSerialized(e, job.region, first);
-        first = false;
-      }
+    for (const e of batch.events) {
+      text += jsonReportRecordSerialized(e, job.region, first);
+      first = false;
+    }
     // Compressed here, synchronously: on zlib's thread pool instead it measured no faster (the
     // second core is Postgres's) and cost more CPU (BENCHMARKS.md, "Worker").
     yield { ...deflatePiece(text), rows: batch.events.length, last: batch.last };

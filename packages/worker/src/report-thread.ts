@@ -8,7 +8,7 @@ import { type RangeJob, renderRange } from "./report-render.ts";
 
 export type ToThread = { type: "init"; url: string } | { type: "range"; seq: number; job: RangeJob } | { type: "close" };
 export type FromThread =
-  | { type: "batch"; seq: number; bytes: Uint8Array; crc: number; length: number; rows: number; last: { time: string; id: string } }
+  | { type: "batch"; seq: number; bytes: Uint8Array; crc: number; length: number; rows: number; last?: { time: string; id: string } }
   | { type: "done"; seq: number }
   | { type: "error"; seq: number; message: string }
   | { type: "closed" };

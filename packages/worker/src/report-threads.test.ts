@@ -3,6 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { DEFAULT_QUOTAS } from "@activity-log/core";
 import { createAccount, ensurePartitions, getReport, nativeQuery, planKeyRanges, requestReport } from "@activity-log/api/db";
 import { createTestDeps, readObject, T0, type TestDeps } from "@activity-log/api/test-kit";
+import { renderCsv } from "./report-csv.ts";
 import { renderRange } from "./report-render.ts";
 import { renderRangesInThreads } from "./report-threads.ts";
 import { generateReports } from "./reports.ts";
@@ -53,7 +54,7 @@ async function collect(batches: AsyncIterable<{ bytes: Uint8Array; rows: number 
   return { text: inflateRawSync(Buffer.concat([...parts, new Uint8Array([3, 0])])).toString("utf8"), rows };
 }
 
-describe.skipIf(!onPostgres)("report threads", () => {
+describe.skipIf(!onPostgres)("reports in key ranges", () => {
   test("key ranges of equal row counts cover every row once, ties across range ends included", async () => {
     const accountId = await seed("threads-plan", 2500);
     const ranges = await planKeyRanges(deps.database, query(accountId), 700);
@@ -76,34 +77,64 @@ describe.skipIf(!onPostgres)("report threads", () => {
     expect(counts).toEqual([700, 700, 700, 400]);
   });
 
-  for (const format of ["csv", "json"] as const) {
-    test(`${format}: ranges rendered in threads give the single-thread text, in the same order`, async () => {
-      const accountId = await seed(`threads-${format}`, 5000);
-      const job = { query: query(accountId), format, region: deps.config.region, batchSize: 300 };
-      const single = await collect(renderRange(deps.database, { ...job, range: {}, startsReport: true }));
-      const ranges = await planKeyRanges(deps.database, query(accountId), 600);
-      expect(ranges.length).toBeGreaterThan(4);
-      const threaded = await collect(renderRangesInThreads(deps.database.url!, ranges, job, { threads: 3, firstStartsReport: true }));
-      expect(threaded.rows).toBe(5000);
-      expect(single.rows).toBe(5000);
-      expect(threaded.text).toBe(single.text);
-    });
-  }
+  test("json: ranges rendered in threads give the single-thread text, in the same order", async () => {
+    const accountId = await seed("threads-json", 5000);
+    const job = { query: query(accountId), region: deps.config.region, batchSize: 300 };
+    const single = await collect(renderRange(deps.database, { ...job, range: {}, startsReport: true }));
+    const ranges = await planKeyRanges(deps.database, query(accountId), 600);
+    expect(ranges.length).toBeGreaterThan(4);
+    const threaded = await collect(renderRangesInThreads(deps.database.url!, ranges, job, { threads: 3, firstStartsReport: true }));
+    expect(threaded.rows).toBe(5000);
+    expect(single.rows).toBe(5000);
+    expect(threaded.text).toBe(single.text);
+  });
 
-  test("a report built by threads is byte-identical in content to one built in the main thread", async () => {
-    const accountId = await seed("threads-report", 6000);
+  test("csv: a report stopped after its first piece ends its COPYs at once and leaves no connection behind", async () => {
+    const accountId = await seed("copy-stopped", 20_000);
+    const ranges = await planKeyRanges(deps.database, query(accountId), 2000);
+    const started = performance.now();
+    let pieces = 0;
+    for await (const piece of renderCsv(deps.database, { ...query(accountId), region: deps.config.region }, ranges, { connections: 2, batchSize: 500 })) {
+      expect(piece.rows).toBeGreaterThan(0);
+      if (++pieces === 1) break;
+    }
+    expect(performance.now() - started).toBeLessThan(5000);
+    // The server ends a backend once it finds its client gone.
+    const copying = async () =>
+      (
+        await nativeQuery<{ n: number }>(
+          deps.database,
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and query like 'copy (select%'`,
+        )
+      )[0]!.n;
+    for (let i = 0; i < 50 && (await copying()) > 0; i++) await Bun.sleep(100);
+    expect(await copying()).toBe(0);
+  });
+
+  // CSV: key ranges rendered by Postgres on one connection or two; JSON: rendered here, in the main thread or in report threads.
+  test.each([
+    ["csv", { csvConnections: 1 }, { csvConnections: 2 }, "\uFEFFeventTime,"],
+    ["json", { threads: 1 }, { threads: 2 }, '{"Records":[\n'],
+  ] as const)("a %s report built in key ranges in parallel is byte-identical in content to one built a range at a time", async (format, one, two, opening) => {
+    const accountId = await seed(`threads-report-${format}`, 6000);
     const texts: string[] = [];
-    for (const threads of [1, 2]) {
+    for (const options of [one, two]) {
       const r = await requestReport(deps.database, {
         accountId,
         createdBy: "alice",
-        format: "csv",
+        format,
         filter: {},
         window: { start: START, end: T0 },
         quotas: { ...DEFAULT_QUOTAS, reportsStored: 10 },
         now: T0,
       });
-      const summary = await generateReports(deps, () => T0, { workerId: `w${threads}`, threads, rowsPerRange: 1000, batchSize: 250, partBytes: 8 * 1024 });
+      const summary = await generateReports(deps, () => T0, {
+        workerId: `w${texts.length}`,
+        rowsPerRange: 1000,
+        batchSize: 250,
+        partBytes: 8 * 1024,
+        ...options,
+      });
       expect(summary).toEqual({ ready: 1, failed: 0, abandoned: 0, resumed: 0 });
       const row = (await getReport(deps.database, accountId, r.id))!;
       expect(row).toMatchObject({ status: "ready", rowsDone: 6000, checkpoint: null });
@@ -111,7 +142,7 @@ describe.skipIf(!onPostgres)("report threads", () => {
       expect(row.bytes).toBe(gz.byteLength);
       texts.push(gunzipSync(gz).toString("utf8"));
     }
-    expect(texts[1]!.startsWith("\uFEFFeventTime,")).toBe(true);
+    expect(texts[1]!.startsWith(opening)).toBe(true);
     expect(texts[1]!.length).toBeGreaterThan(6000 * 100);
     expect(texts[1]).toBe(texts[0]!);
   });

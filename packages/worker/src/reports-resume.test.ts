@@ -35,11 +35,11 @@ async function seed(alias: string): Promise<string> {
   return accountId;
 }
 
-const queue = (accountId: string) =>
+const queue = (accountId: string, format: "csv" | "json") =>
   requestReport(deps.database, {
     accountId,
     createdBy: "alice",
-    format: "csv",
+    format,
     filter: {},
     window: { start: START, end: T0 },
     quotas: { ...DEFAULT_QUOTAS, reportsStored: 10 },
@@ -47,17 +47,18 @@ const queue = (accountId: string) =>
   });
 
 test.skipIf(!onPostgres).each([
-  ["one thread (the default)", 1],
-  ["report threads", 2],
-])(
+  ["CSV, key ranges on one connection", "csv", { csvConnections: 1 }],
+  ["CSV, key ranges on two connections (the default)", "csv", { csvConnections: 2 }],
+  ["JSON, report threads", "json", { threads: 2 }],
+] as const)(
   "a worker killed with SIGKILL mid-report frees the report within 15 s and the next worker resumes it from its checkpoint: %s",
-  async (_name, threads) => {
-    const accountId = await seed(`resume-acct-${threads}`);
-    const report = await queue(accountId);
+  async (name, format, options) => {
+    const accountId = await seed(`resume-${name.replace(/[^a-z]+/gi, "-").toLowerCase()}`.slice(0, 60));
+    const report = await queue(accountId, format);
 
-    // A worker process builds it with small parts (a checkpoint every few hundred rows)…
+    // A worker process builds it with small parts and slow uploads (a checkpoint every few thousand rows)…
     const child = Bun.spawn(
-      ["bun", new URL("./report-crash.fixture.ts", import.meta.url).pathname, deps.database.url!, deps.dataDir, "doomed", String(threads)],
+      ["bun", new URL("./report-crash.fixture.ts", import.meta.url).pathname, deps.database.url!, deps.dataDir, "doomed", JSON.stringify(options)],
       {
         stdout: "pipe",
         stderr: "inherit",
@@ -90,7 +91,7 @@ test.skipIf(!onPostgres).each([
     expect(REPORT_HEARTBEAT_STALE_MS).toBeLessThanOrEqual(15_000);
     expect(await claimNextReport(deps.database, "too-early", new Date(beat + REPORT_HEARTBEAT_STALE_MS - 1000))).toBeNull();
     const after = () => new Date(beat + REPORT_HEARTBEAT_STALE_MS + 1);
-    const summary = await generateReports(deps, after, { workerId: "heir", partBytes: 16 * 1024, batchSize: 500, threads, rowsPerRange: 5000 });
+    const summary = await generateReports(deps, after, { workerId: "heir", partBytes: 16 * 1024, batchSize: 500, rowsPerRange: 5000, ...options });
     expect(summary).toEqual({ ready: 1, failed: 0, abandoned: 0, resumed: 1 });
     const done = (await getReport(deps.database, accountId, report.id))!;
     expect(done).toMatchObject({ status: "ready", rowsDone: ROWS, checkpoint: null });
@@ -100,7 +101,7 @@ test.skipIf(!onPostgres).each([
     const resumed = gunzipSync(gz).toString("utf8");
 
     // The same report built in one go from row 0: the resumed file holds the same text (no row lost or repeated).
-    const fresh = await queue(accountId);
+    const fresh = await queue(accountId, format);
     expect(await generateReports(deps, () => T0, { workerId: "fresh", threads: 1 })).toEqual({ ready: 1, failed: 0, abandoned: 0, resumed: 0 });
     const freshRow = (await getReport(deps.database, accountId, fresh.id))!;
     const expected = gunzipSync(await readObject(deps.storage.service(), deps.config.reportsBucket, freshRow.objectKey!)).toString("utf8");

@@ -1,20 +1,21 @@
 /**
  * Report generation: claim a queued report (FOR UPDATE SKIP LOCKED, so any number of workers can
- * run), read its rows newest first, render them with core (CSV with a BOM and header, or
- * `{"Records":[…]}`), gzip them and upload in parts to the reports bucket as
- * `reports/<account>/<id>.<format>.gz`.
+ * run), read its rows newest first, render them (CSV with a BOM and header, or `{"Records":[…]}`),
+ * gzip them and upload in parts to the reports bucket as `reports/<account>/<id>.<format>.gz`.
  *
- * Each batch of rows is rendered and compressed in the main thread as an independent sync-flushed
- * deflate piece (gzip-join.ts), so the pieces join into one gzip stream and a report can resume
- * mid-stream. Optionally (`threads` > 1, Postgres) a
- * large report is split into key ranges of equal row counts rendered by report threads (Bun
- * Workers, one connection each) and written in order; off by default, see ReportRunOptions.
- * Memory is bounded by the ranges in flight and one upload part.
+ * CSV is rendered by the database (report-csv.ts): on Postgres the report's key ranges, of equal
+ * row counts, are each one `COPY … TO STDOUT CSV`, two at once on connections of their own, and
+ * this thread only finishes and compresses the text. JSON is rendered here by core, in report
+ * threads (Bun Workers) for a large report only if asked for (off by default, see ReportRunOptions).
+ * Either way the text is compressed in independent sync-flushed deflate pieces (gzip-join.ts), so
+ * the pieces join into one gzip stream and a report can resume mid-stream. Memory is bounded by
+ * the ranges in flight and one upload part.
  *
  * Liveness and resumption: a timer renews the claim every REPORT_HEARTBEAT_EVERY_MS, so a dead
  * worker's report is taken over after REPORT_HEARTBEAT_STALE_MS. After each uploaded part the
  * worker saves a checkpoint (the multipart upload, its parts, the key of the last row written and
- * the gzip totals); the worker that takes a report over continues the same upload from that row.
+ * the gzip totals); a part ends where that key is known (for CSV on Postgres, at a key range's
+ * end). The worker that takes a report over continues the same upload from that row.
  */
 import { CSV_BOM, csvHeaderLine, jsonReportClose, jsonReportOpen, REPORT_HEARTBEAT_EVERY_MS, type ReportFormat } from "@activity-log/core";
 import {
@@ -33,6 +34,7 @@ import {
 import { type AppDeps, type ObjectStore, StorageError } from "@activity-log/api/runtime";
 import { addPiece, deflatePiece, GZIP_HEADER, type GzipTotals, gzipTrailer } from "./gzip-join.ts";
 import { type RenderedBatch, type ReportQuery, renderRange } from "./report-render.ts";
+import { renderCsv } from "./report-csv.ts";
 import { renderRangesInThreads } from "./report-threads.ts";
 
 export interface ReportRunOptions {
@@ -44,14 +46,19 @@ export interface ReportRunOptions {
   /** How often progress is written (ms of real time). */
   progressEveryMs?: number;
   /**
-   * Report threads on Postgres (default 1: the main thread renders and compresses). More
+   * Connections a large CSV report on Postgres streams its key ranges on at once (default 2: the
+   * server renders the rows, one range per core of this 2-core machine; 1 = one COPY for the whole report).
+   */
+  csvConnections?: number;
+  /**
+   * Report threads for JSON reports on Postgres (default 1: the main thread renders and compresses). More
    * split a large report into key ranges rendered by Bun Workers. On the quiet 2-core machine of
    * BENCHMARKS.md two threads build a 1 M-row report 1.2–1.4 × faster than one, but the worker's
    * peak RSS then passes its 256 MB budget (267–290 MB against 233), and on a loaded machine they
    * were slower; so they stay off by default.
    */
   threads?: number;
-  /** Rows per key range a thread renders (default 50,000); smaller reports stay in the main thread. */
+  /** Rows per key range (default 50,000); smaller reports are read as one range. */
   rowsPerRange?: number;
   /** Compressed bytes per uploaded part: the most a crash can cost (default 8 MiB; S3 wants ≥ 5 MiB). */
   partBytes?: number;
@@ -207,14 +214,27 @@ class ReportBuild {
     return p.bytes;
   }
 
-  /** The report's rows (after the checkpoint) as compressed batches in feed order: threads for a large report on Postgres. */
+  /**
+   * The report's rows (after the checkpoint) as compressed batches in feed order. CSV: rendered by
+   * the database (report-csv.ts), a large report on Postgres in key ranges on several connections.
+   * JSON: rendered here, in report threads for a large report on Postgres if asked for.
+   */
   private async batches(from: ReportCheckpoint | undefined, estimated: number | undefined): Promise<AsyncIterable<RenderedBatch>> {
     const database = this.deps.database;
-    const threads = this.options.threads ?? 1;
     const rowsPerRange = this.options.rowsPerRange ?? 50_000;
-    const job = { query: this.query, format: this.format, region: this.deps.config.region, batchSize: this.options.batchSize ?? 2000 };
+    const batchSize = this.options.batchSize ?? 2000;
+    const large = database.pg !== undefined && (estimated ?? 0) >= 2 * rowsPerRange;
+    if (this.format === "csv") {
+      const connections = this.options.csvConnections ?? 2;
+      // Key ranges on Postgres whatever the estimate (it can be stale): a checkpoint is saved where a
+      // range ends, so they also bound what a crash costs.
+      const ranges = database.pg ? await planKeyRanges(database, this.query, rowsPerRange, from?.after) : [from ? { after: from.after } : {}];
+      return renderCsv(database, { ...this.query, region: this.deps.config.region }, ranges, { connections, batchSize });
+    }
+    const threads = this.options.threads ?? 1;
+    const job = { query: this.query, region: this.deps.config.region, batchSize };
     const startsReport = (from?.rowsDone ?? 0) === 0;
-    if (database.pg && database.url && threads > 1 && (estimated ?? 0) >= 2 * rowsPerRange) {
+    if (large && database.url && threads > 1) {
       const ranges = await planKeyRanges(database, this.query, rowsPerRange, from?.after);
       if (ranges.length > 1) return renderRangesInThreads(database.url, ranges, job, { threads, firstStartsReport: startsReport });
     }
@@ -254,7 +274,8 @@ class ReportBuild {
       buffered += batch.bytes.byteLength;
       this.totals = addPiece(this.totals, batch);
       rowsDone += batch.rows;
-      if (buffered >= partBytes) {
+      // A part ends where a batch's last row is known: the checkpoint says where to resume.
+      if (buffered >= partBytes && batch.last) {
         await upload();
         const checkpoint: ReportCheckpoint = { uploadId, parts, rowsDone, after: batch.last, ...this.totals, bytes };
         if (!(await saveReportCheckpoint(this.deps.database, this.report.id, this.options.workerId, { checkpoint, now: this.now() }))) throw new ClaimLost();

@@ -408,7 +408,7 @@ export interface ReportStreamQuery extends StreamQuery {
   range?: KeyRange;
 }
 
-function rangeCondition(range: KeyRange | undefined, params: unknown[]): string {
+export function rangeCondition(range: KeyRange | undefined, params: unknown[]): string {
   let cond = "";
   if (range?.after) {
     params.push(range.after.time, range.after.id);

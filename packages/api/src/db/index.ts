@@ -11,6 +11,7 @@ export { connectPostgres, type Database } from "./client.ts";
 
 // Events: ingest, reads, reports, the histogram's rollups, day partitions.
 export { estimateEventCount, type EventKey, type KeyRange, planKeyRanges, type ReportBatch, streamReportEvents } from "./events.ts";
+export { finishReportCsv, reportCsvCopySql, reportCsvPage } from "./report-csv.ts";
 export { type RollupRunSummary, deleteRollupsBefore, rollUpEvents } from "./event-rollups.ts";
 export { dropPartitionsBefore, ensurePartitions, listPartitions } from "./partitions.ts";
 export { buildClosedDayIndexes } from "./partition-indexes.ts";
