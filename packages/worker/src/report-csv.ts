@@ -86,8 +86,10 @@ async function* copyRanges(url: string, query: ReportQuery & { region: string },
       const connection = connectPostgres(url, 1);
       opened.push(connection);
       // The SELECT's expressions make the planner's cost high enough to compile them (JIT), which
-      // takes longer than rendering a few hundred thousand rows.
+      // takes longer than rendering a few hundred thousand rows. COPY's filter values are string
+      // literals (report-csv.ts): a backslash in them must stay a backslash, whatever the server's default.
       await connection.pg!`set jit = off`;
+      await connection.pg!`set standard_conforming_strings = on`;
       idle.push(connection);
     }
     dispatch();

@@ -136,7 +136,7 @@ test("a key range and a filter narrow the COPY the way they narrow a page; quote
   const { accountId } = await createAccount(database.db, `csv-${Math.random().toString(36).slice(2, 8)}`);
   await ensurePartitions(database, window.start, window.end);
   const events = trickyEvents(accountId);
-  const quoted = testEvent(accountId, "2026-11-24T09:30:00Z", { userName: "o'brien" });
+  const quoted = testEvent(accountId, "2026-11-24T09:30:00Z", { userName: "o'brien", userAgent: "50%_off \\' agent" });
   await ingest(database, [...events, quoted]);
   const page = await reportCsvPage(database, { accountId, filter: { userName: "o'brien" }, window, region: REGION, limit: 10 });
   expect(page.rows).toBe(1);
@@ -147,6 +147,12 @@ test("a key range and a filter narrow the COPY the way they narrow a page; quote
   if (!database.pg) return;
   const query = { accountId, window, region: REGION };
   expect(await copyText(reportCsvCopySql({ ...query, filter: { userName: "o'brien" } }))).toBe(page.text);
+  // LIKE's wildcards and escape, a backslash and a quote in a search term: matched literally, as the page's bound parameter is.
+  const search = { search: "50%_off \\' ag" };
+  const searched = await reportCsvPage(database, { accountId, filter: search, window, region: REGION, limit: 10 });
+  expect(searched.rows).toBe(1);
+  expect(await copyText(reportCsvCopySql({ ...query, filter: search }))).toBe(searched.text);
+  expect(await copyText(reportCsvCopySql({ ...query, filter: { search: "50%_off \\\\' ag" } }))).toBe("");
   expect(await copyText(reportCsvCopySql({ ...query, filter: {}, range: { through: firstTwo.last! } }))).toBe(firstTwo.text);
   expect(await copyText(reportCsvCopySql({ ...query, filter: {}, range: { after: firstTwo.last! } }))).toBe(rest.text);
 });
