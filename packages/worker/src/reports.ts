@@ -46,8 +46,8 @@ export interface ReportRunOptions {
   /** How often progress is written (ms of real time). */
   progressEveryMs?: number;
   /**
-   * Connections a large CSV report on Postgres streams its key ranges on at once (default 2: the
-   * server renders the rows, one range per core of this 2-core machine; 1 = one COPY for the whole report).
+   * Connections a CSV report on Postgres streams its key ranges on at once (default 2: the server
+   * renders the rows, one range per core of this 2-core machine; 1 = one range at a time).
    */
   csvConnections?: number;
   /**
@@ -58,7 +58,10 @@ export interface ReportRunOptions {
    * were slower; so they stay off by default.
    */
   threads?: number;
-  /** Rows per key range (default 50,000); smaller reports are read as one range. */
+  /**
+   * Rows per key range (default 50,000): where a CSV report's checkpoints fall on Postgres, and what
+   * a report thread renders at a time (a JSON report under two ranges stays in the main thread).
+   */
   rowsPerRange?: number;
   /** Compressed bytes per uploaded part: the most a crash can cost (default 8 MiB; S3 wants ≥ 5 MiB). */
   partBytes?: number;
