@@ -1,6 +1,7 @@
 import { finished } from "node:stream/promises";
 import { connectPostgres, type Database, type EventKey, finishReportCsv, type KeyRange, reportCsvCopySql, reportCsvPage } from "@activity-log/api/db";
 import { deflatePiece } from "./gzip-join.ts";
+import { inRangeOrder } from "./ordered-ranges.ts";
 import type { RenderedBatch, ReportQuery } from "./report-render.ts";
 
 /** Uncompressed bytes per compressed piece: while one is compressed the COPYs wait, so pieces are kept short. */
@@ -40,49 +41,15 @@ export async function* renderCsv(
   }
 }
 
-interface Slot {
-  pieces: RenderedBatch[];
-  done: boolean;
-  error?: unknown;
-}
-
 async function* copyRanges(url: string, query: ReportQuery & { region: string }, ranges: KeyRange[], connections: number): AsyncIterable<RenderedBatch> {
-  const count = Math.max(1, Math.min(connections, ranges.length));
-  const slots: Slot[] = ranges.map(() => ({ pieces: [], done: false }));
-  let writing = 0;
-  let dispatched = 0;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const idle: Database[] = [];
   const opened: Database[] = [];
-  const running: Promise<void>[] = [];
-
-  const dispatch = () => {
-    while (idle.length > 0 && dispatched < ranges.length && dispatched < writing + count + 1) {
-      const connection = idle.pop()!;
-      const seq = dispatched++;
-      const slot = slots[seq]!;
-      running.push(
-        copyRange(connection, query, ranges[seq]!, slot, notify)
-          .catch((error: unknown) => {
-            slot.error = error;
-          })
-          .finally(() => {
-            slot.done = true;
-            idle.push(connection);
-            dispatch();
-            notify();
-          }),
-      );
-    }
+  const stop = async () => {
+    // Stopped early (a failed upload, a lost claim): end the COPYs still streaming; their ranges
+    // then fail, which nobody reads any more.
+    await Promise.all(opened.map((c) => c.pg!.end({ timeout: 0 }).catch(() => {})));
   };
-
   try {
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < Math.max(1, Math.min(connections, ranges.length)); i++) {
       const connection = connectPostgres(url, 1);
       opened.push(connection);
       // The SELECT's expressions make the planner's cost high enough to compile them (JIT), which
@@ -90,34 +57,16 @@ async function* copyRanges(url: string, query: ReportQuery & { region: string },
       // literals (report-csv.ts): a backslash in them must stay a backslash, whatever the server's default.
       await connection.pg!`set jit = off`;
       await connection.pg!`set standard_conforming_strings = on`;
-      idle.push(connection);
     }
-    dispatch();
-    for (; writing < ranges.length; writing++) {
-      const slot = slots[writing]!;
-      for (;;) {
-        if (slot.error) throw slot.error;
-        const next = slot.pieces.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (slot.done) break;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      slots[writing] = { pieces: [], done: true };
-      dispatch();
-    }
-  } finally {
-    // Stopped early (a failed upload, a lost claim): end the COPYs still streaming; their ranges
-    // then fail, which nobody reads any more.
-    await Promise.all(opened.map((c) => c.pg!.end({ timeout: 0 }).catch(() => {})));
-    await Promise.allSettled(running);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  yield* inRangeOrder(opened, ranges.length, (connection, seq, emit) => copyRange(connection, query, ranges[seq]!, emit), stop);
 }
 
-/** One range by COPY into its slot, in pieces of about PIECE_BYTES. */
-async function copyRange(connection: Database, query: ReportQuery & { region: string }, range: KeyRange, slot: Slot, notify: () => void): Promise<void> {
+/** One range by COPY, emitted in pieces of about PIECE_BYTES. */
+async function copyRange(connection: Database, query: ReportQuery & { region: string }, range: KeyRange, emit: (piece: RenderedBatch) => void): Promise<void> {
   const stream = await connection.pg!.unsafe(reportCsvCopySql({ ...query, range })).readable();
   let chunks: Buffer[] = [];
   let size = 0;
@@ -127,8 +76,7 @@ async function copyRange(connection: Database, query: ReportQuery & { region: st
     chunks = [];
     size = 0;
     const { text, rows } = finishReportCsv(copied);
-    slot.pieces.push({ ...deflatePiece(text), rows, ...(last ? { last } : {}) });
-    notify();
+    emit({ ...deflatePiece(text), rows, ...(last ? { last } : {}) });
   };
   // Flowing mode: the handler runs synchronously, so while a piece is compressed the socket is not
   // read and the server waits (backpressure without pause/resume, which can stall under Bun).

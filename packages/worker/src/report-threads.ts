@@ -1,11 +1,19 @@
 import type { KeyRange } from "@activity-log/api/db";
+import { inRangeOrder } from "./ordered-ranges.ts";
 import type { RangeJob, RenderedBatch } from "./report-render.ts";
 import type { FromThread, ToThread } from "./report-thread.ts";
 
+/** A report thread and the range it is rendering, if any. */
+interface Thread {
+  worker: Worker;
+  current?: { seq: number; emit: (batch: RenderedBatch) => void; settle: (error?: Error) => void };
+  /** Why the thread died, once it has: it takes no more ranges. */
+  failed?: Error;
+}
+
 /**
- * Key ranges rendered by a few Bun Workers at once and handed out in range order, so the report
- * is one ordered stream whatever thread finished first. A thread starts a range only while fewer
- * than `threads + 1` ranges are ahead of the one being written: memory stays bounded by the
+ * Key ranges rendered by a few Bun Workers at once and handed out in range order (inRangeOrder),
+ * so the report is one ordered stream whatever thread finished first, with memory bounded by the
  * compressed size of the ranges in flight.
  */
 export async function* renderRangesInThreads(
@@ -14,79 +22,47 @@ export async function* renderRangesInThreads(
   job: Omit<RangeJob, "range" | "startsReport">,
   options: { threads: number; firstStartsReport: boolean },
 ): AsyncIterable<RenderedBatch> {
-  const threadCount = Math.max(1, Math.min(options.threads, ranges.length));
-  const maxAhead = threadCount + 1;
-  interface Slot {
-    batches: RenderedBatch[];
-    done: boolean;
-    error?: Error;
-  }
-  const slots: Slot[] = ranges.map(() => ({ batches: [], done: false }));
-  let writing = 0; // the range being handed out
-  let dispatched = 0; // ranges given to threads so far
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const idle: Worker[] = [];
-  const threads: Worker[] = [];
-
-  const dispatch = () => {
-    while (idle.length > 0 && dispatched < ranges.length && dispatched < writing + maxAhead) {
-      const thread = idle.pop()!;
-      const seq = dispatched++;
-      const message: ToThread = { type: "range", seq, job: { ...job, range: ranges[seq]!, startsReport: seq === 0 && options.firstStartsReport } };
-      thread.postMessage(message);
-    }
-  };
-
-  for (let i = 0; i < threadCount; i++) {
-    const thread = new Worker(new URL("./report-thread.ts", import.meta.url).href);
-    thread.onmessage = (event: MessageEvent<FromThread>) => {
+  const threads: Thread[] = Array.from({ length: Math.max(1, Math.min(options.threads, ranges.length)) }, () => {
+    const thread: Thread = { worker: new Worker(new URL("./report-thread.ts", import.meta.url).href) };
+    thread.worker.onmessage = (event: MessageEvent<FromThread>) => {
       const m = event.data;
-      if (m.type === "closed") return;
-      const slot = slots[m.seq]!;
-      if (m.type === "batch") slot.batches.push({ bytes: m.bytes, crc: m.crc, length: m.length, rows: m.rows, last: m.last });
-      else {
-        slot.done = true;
-        if (m.type === "error") slot.error = new Error(m.message);
-        idle.push(thread);
-        dispatch();
-      }
-      notify();
+      const current = thread.current;
+      if (m.type === "closed" || !current || m.seq !== current.seq) return;
+      if (m.type === "batch") current.emit({ bytes: m.bytes, crc: m.crc, length: m.length, rows: m.rows, last: m.last });
+      else current.settle(m.type === "error" ? new Error(m.message) : undefined);
     };
-    thread.onerror = (event) => {
+    thread.worker.onerror = (event) => {
       // A thread that dies fails the range it held (and so the report); the others finish theirs.
-      for (const slot of slots) if (!slot.done) slot.error ??= new Error(`report thread failed: ${event.message}`);
-      notify();
+      thread.failed = new Error(`report thread failed: ${event.message}`);
+      thread.current?.settle(thread.failed);
     };
-    thread.postMessage({ type: "init", url } satisfies ToThread);
-    threads.push(thread);
-    idle.push(thread);
-  }
+    thread.worker.postMessage({ type: "init", url } satisfies ToThread);
+    return thread;
+  });
 
-  try {
-    dispatch();
-    for (; writing < ranges.length; writing++) {
-      const slot = slots[writing]!;
-      for (;;) {
-        if (slot.error) throw slot.error;
-        const next = slot.batches.shift();
-        if (next) {
-          yield next;
-          continue;
-        }
-        if (slot.done) break;
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-      slots[writing] = { batches: [], done: true }; // release what the range held
-      dispatch();
-    }
-  } finally {
-    await Promise.all(threads.map((t) => closeThread(t)));
-  }
+  const render = (thread: Thread, seq: number, emit: (batch: RenderedBatch) => void) =>
+    new Promise<void>((resolve, reject) => {
+      if (thread.failed) return reject(thread.failed);
+      thread.current = {
+        seq,
+        emit,
+        settle: (error) => {
+          thread.current = undefined;
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      const message: ToThread = { type: "range", seq, job: { ...job, range: ranges[seq]!, startsReport: seq === 0 && options.firstStartsReport } };
+      thread.worker.postMessage(message);
+    });
+
+  const stop = async () => {
+    await Promise.all(threads.map((t) => closeThread(t.worker)));
+    // A range still rendering in a closed thread will never answer.
+    for (const t of threads) t.current?.settle(new Error("report thread closed"));
+  };
+
+  yield* inRangeOrder(threads, ranges.length, render, stop);
 }
 
 /** Asks a thread to close its connection, then ends it (at once if it does not answer within 2 s). */

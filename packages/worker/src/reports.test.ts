@@ -3,7 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { DEFAULT_QUOTAS } from "@activity-log/core";
 import { createAccount, getReport, nativeQuery, type ReportRow, requestReport } from "@activity-log/api/db";
 import type { ObjectStorage } from "@activity-log/api/runtime";
-import { createTestDeps, ingest, readObject, type S3rverHandle, startS3rver, T0, type TestDeps, testEvent } from "@activity-log/api/test-kit";
+import { createTestDeps, ingest, parseCsv, readObject, type S3rverHandle, startS3rver, T0, type TestDeps, testEvent } from "@activity-log/api/test-kit";
 import { generateReports } from "./reports.ts";
 import { deleteExpiredReports } from "./retention.ts";
 
@@ -24,36 +24,6 @@ const backends: { name: string; storage: () => ObjectStorage }[] = [
   { name: "local store", storage: () => deps.storage },
   { name: "s3rver", storage: () => s3.storage },
 ];
-
-/** RFC 4180 parser (quoted fields, doubled quotes, CRLF), to check the file the way a spreadsheet reads it. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) throw new Error("CSV does not end with CRLF");
-  return rows;
-}
 
 /** Queues a report of the account's events from 08:00 to T0 by alice, as the console would. */
 function queueReport(database: TestDeps["database"], accountId: string, format: "csv" | "json", filter: object = {}) {

@@ -226,7 +226,6 @@ class ReportBuild {
     const database = this.deps.database;
     const rowsPerRange = this.options.rowsPerRange ?? 50_000;
     const batchSize = this.options.batchSize ?? 2000;
-    const large = database.pg !== undefined && (estimated ?? 0) >= 2 * rowsPerRange;
     if (this.format === "csv") {
       const connections = this.options.csvConnections ?? 2;
       // Key ranges on Postgres whatever the estimate (it can be stale): a checkpoint is saved where a
@@ -235,6 +234,7 @@ class ReportBuild {
       return renderCsv(database, { ...this.query, region: this.deps.config.region }, ranges, { connections, batchSize });
     }
     const threads = this.options.threads ?? 1;
+    const large = database.pg !== undefined && (estimated ?? 0) >= 2 * rowsPerRange;
     const job = { query: this.query, region: this.deps.config.region, batchSize };
     const startsReport = (from?.rowsDone ?? 0) === 0;
     if (large && database.url && threads > 1) {

@@ -5,6 +5,7 @@ import { createAccount } from "./iam.ts";
 import { ensurePartitions } from "./partitions.ts";
 import { copyCsvLine, finishReportCsv, reportCsvCopySql, reportCsvPage } from "./report-csv.ts";
 import type { Database } from "./client.ts";
+import { parseCsv } from "../test-kit/csv.ts";
 import { createTestDatabase } from "../test-kit/database.ts";
 import { ingest, testEvent } from "../test-kit/events.ts";
 
@@ -16,36 +17,6 @@ afterAll(() => database.close());
 
 const window = { start: new Date("2026-11-24T00:00:00Z"), end: new Date("2026-11-24T23:59:59Z") };
 const REGION = "eu-1";
-
-/** RFC 4180 (quoted fields, doubled quotes, CRLF row ends), as a spreadsheet reads the file. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  if (field !== "" || row.length > 0) throw new Error("CSV does not end with CRLF");
-  return rows;
-}
 
 /** Values a CSV renderer gets wrong: formula leads, quotes, commas, CR/LF, the escape character itself, empty strings, Unicode. */
 function trickyEvents(accountId: string): StoredEvent[] {

@@ -13,6 +13,7 @@ export { type S3rverHandle, startS3rver } from "./s3rver.ts";
 export { ingest, testEvent, testIngestedEvent, testIngestEvent } from "./events.ts";
 export { ensureAccount, seedAccount, seedAccountWithKey, seedTrail, testAccountId } from "./fixtures.ts";
 export { readArchive, readObject } from "./objects.ts";
+export { parseCsv } from "./csv.ts";
 export { errorOf } from "./errors.ts";
 export { type RawCallOptions, rawCloudTrailCall } from "./raw-cloudtrail.ts";
 export { runAwsCli, skipWithoutAwsCli } from "./aws-cli.ts";
